@@ -1,0 +1,139 @@
+// Canonical request/response types: OpenAI Chat Completions, the one schema everything
+// outside src/providers/ speaks. Fields OpenAI defines are typed; anything else a client
+// sends is kept in `extra` and passed on to OpenAI-compatible upstreams untouched.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gw::api {
+
+using Json = nlohmann::json;
+
+struct ContentPart {
+  std::string type;       // "text", "image_url", or anything else (kept in raw)
+  std::string text;       // type == text
+  std::string image_url;  // type == image_url: https URL or data: URL
+  std::string detail;     // image_url detail: auto | low | high (empty = absent)
+  Json raw;               // the part as received when its type is not text/image_url
+};
+
+struct ToolCall {
+  std::string id;
+  std::string type = "function";
+  std::string name;
+  std::string arguments;  // a JSON text, as OpenAI sends it
+};
+
+struct Message {
+  std::string role;  // system | developer | user | assistant | tool
+  // content: null, a string, or an array of parts.
+  enum class ContentKind { null, text, parts } kind = ContentKind::null;
+  std::string text;
+  std::vector<ContentPart> parts;
+  std::string name;
+  std::vector<ToolCall> tool_calls;
+  std::string tool_call_id;
+  std::optional<std::string> refusal;
+  Json extra = Json::object();
+
+  // All text of the message (string content or text parts joined), for estimates and PII.
+  std::string all_text() const;
+  static Message plain(std::string role, std::string text) {
+    Message m;
+    m.role = std::move(role);
+    m.kind = ContentKind::text;
+    m.text = std::move(text);
+    return m;
+  }
+};
+
+struct Tool {
+  std::string type = "function";
+  std::string name;
+  std::string description;
+  Json parameters;  // null when absent (= no arguments)
+  std::optional<bool> strict;
+};
+
+struct ChatRequest {
+  std::string model;
+  std::vector<Message> messages;
+  std::optional<double> temperature, top_p, presence_penalty, frequency_penalty;
+  std::optional<int64_t> max_tokens, max_completion_tokens, n, seed, top_logprobs;
+  std::optional<bool> logprobs;
+  std::vector<std::string> stop;
+  bool stream = false;
+  bool include_usage = false;  // stream_options.include_usage as the client asked
+  std::vector<Tool> tools;
+  Json tool_choice;  // null, "none"/"auto"/"required", or an object
+  std::optional<bool> parallel_tool_calls;
+  Json response_format;  // null or the object as sent
+  std::string user;
+  Json metadata;                // null or object
+  Json extra = Json::object();  // every other field, passed through to OpenAI-compatible servers
+
+  // The output-token cap the client asked for (max_completion_tokens wins).
+  std::optional<int64_t> output_limit() const {
+    return max_completion_tokens ? max_completion_tokens : max_tokens;
+  }
+};
+
+struct Usage {
+  int64_t prompt_tokens = 0;      // every input token, cached ones included
+  int64_t completion_tokens = 0;  // reasoning included
+  int64_t total_tokens = 0;
+  int64_t cached_tokens = 0;       // cache-read part of prompt_tokens
+  int64_t cache_write_tokens = 0;  // cache-creation part of prompt_tokens (Anthropic)
+  int64_t reasoning_tokens = 0;    // part of completion_tokens
+};
+
+struct Choice {
+  int index = 0;
+  Message message;
+  std::string finish_reason;  // empty = null
+  Json logprobs;
+};
+
+struct ChatResponse {
+  std::string id;
+  int64_t created = 0;
+  std::string model;
+  std::vector<Choice> choices;
+  std::optional<Usage> usage;
+  std::string system_fingerprint;
+  std::string service_tier;
+};
+
+struct ToolCallDelta {
+  int index = 0;
+  std::string id;    // empty = absent
+  std::string type;  // empty = absent
+  std::string name;  // empty = absent
+  std::optional<std::string> arguments;
+};
+
+struct ChunkChoice {
+  int index = 0;
+  std::optional<std::string> role;
+  std::optional<std::string> content;
+  std::optional<std::string> refusal;
+  std::vector<ToolCallDelta> tool_calls;
+  std::string finish_reason;  // empty = null
+  Json logprobs;
+};
+
+struct ChatChunk {
+  std::string id;
+  int64_t created = 0;
+  std::string model;
+  std::vector<ChunkChoice> choices;
+  std::optional<Usage> usage;  // only on the final usage chunk
+  std::string system_fingerprint;
+};
+
+}  // namespace gw::api

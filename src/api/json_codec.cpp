@@ -1,0 +1,623 @@
+#include "api/json_codec.hpp"
+
+#include <array>
+
+namespace gw::api {
+namespace {
+
+// The request fields typed in ChatRequest; everything else goes to `extra`.
+constexpr std::array<std::string_view, 22> kTypedRequestFields = {"model",
+                                                                  "messages",
+                                                                  "temperature",
+                                                                  "top_p",
+                                                                  "presence_penalty",
+                                                                  "frequency_penalty",
+                                                                  "max_tokens",
+                                                                  "max_completion_tokens",
+                                                                  "n",
+                                                                  "seed",
+                                                                  "stop",
+                                                                  "stream",
+                                                                  "stream_options",
+                                                                  "tools",
+                                                                  "tool_choice",
+                                                                  "parallel_tool_calls",
+                                                                  "response_format",
+                                                                  "user",
+                                                                  "metadata",
+                                                                  "logprobs",
+                                                                  "top_logprobs",
+                                                                  "function_call"};
+
+bool is_typed_field(std::string_view k) {
+  for (auto f : kTypedRequestFields)
+    if (f == k) return true;
+  return false;
+}
+
+// A small reader that turns type mistakes into OpenAI-shaped 400s naming the param.
+struct Reader {
+  const Json& j;
+  std::string path;
+
+  Error type_error(std::string_view key, std::string_view want) const {
+    std::string p = path.empty() ? std::string(key) : path + "." + std::string(key);
+    return Error::bad_request("Invalid type for '" + p + "': expected " + std::string(want) + ".",
+                              p, "invalid_type");
+  }
+  Result<std::optional<double>> number(std::string_view key) const {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::optional<double>{};
+    if (!it->is_number()) return fail(type_error(key, "a number"));
+    return std::optional<double>(it->get<double>());
+  }
+  Result<std::optional<int64_t>> integer(std::string_view key) const {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::optional<int64_t>{};
+    if (it->is_number_integer()) return std::optional<int64_t>(it->get<int64_t>());
+    if (it->is_number_float()) {
+      double d = it->get<double>();
+      if (d == static_cast<double>(static_cast<int64_t>(d)))
+        return std::optional<int64_t>(static_cast<int64_t>(d));
+    }
+    return fail(type_error(key, "an integer"));
+  }
+  Result<std::optional<bool>> boolean(std::string_view key) const {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::optional<bool>{};
+    if (!it->is_boolean()) return fail(type_error(key, "a boolean"));
+    return std::optional<bool>(it->get<bool>());
+  }
+  Result<std::optional<std::string>> string(std::string_view key) const {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::optional<std::string>{};
+    if (!it->is_string()) return fail(type_error(key, "a string"));
+    return std::optional<std::string>(it->get<std::string>());
+  }
+};
+
+#define GW_TRY(var, expr)                                \
+  auto var##_r = (expr);                                 \
+  if (!var##_r) return fail(std::move(var##_r.error())); \
+  auto var = std::move(*var##_r)
+
+Result<ContentPart> part_from_json(const Json& p, const std::string& path) {
+  if (!p.is_object())
+    return fail(Error::bad_request("Invalid content part at '" + path + "'.", path));
+  ContentPart part;
+  auto t = p.find("type");
+  if (t == p.end() || !t->is_string())
+    return fail(
+        Error::bad_request("Missing 'type' in content part '" + path + "'.", path + ".type"));
+  part.type = t->get<std::string>();
+  if (part.type == "text") {
+    auto tx = p.find("text");
+    if (tx == p.end() || !tx->is_string())
+      return fail(Error::bad_request("Expected a string at '" + path + ".text'.", path + ".text"));
+    part.text = tx->get<std::string>();
+  } else if (part.type == "image_url") {
+    auto iu = p.find("image_url");
+    if (iu != p.end() && iu->is_string()) {
+      part.image_url = iu->get<std::string>();  // lenient: some clients send the bare URL
+    } else if (iu != p.end() && iu->is_object() && iu->contains("url") &&
+               (*iu)["url"].is_string()) {
+      part.image_url = (*iu)["url"].get<std::string>();
+      if (auto d = iu->find("detail"); d != iu->end() && d->is_string())
+        part.detail = d->get<std::string>();
+    } else {
+      return fail(Error::bad_request("Expected an object with 'url' at '" + path + ".image_url'.",
+                                     path + ".image_url"));
+    }
+  } else {
+    part.raw = p;
+  }
+  return part;
+}
+
+Result<ToolCall> tool_call_from_json(const Json& c, const std::string& path) {
+  if (!c.is_object()) return fail(Error::bad_request("Invalid tool call at '" + path + "'.", path));
+  ToolCall tc;
+  if (auto id = c.find("id"); id != c.end() && id->is_string()) tc.id = id->get<std::string>();
+  if (auto ty = c.find("type"); ty != c.end() && ty->is_string()) tc.type = ty->get<std::string>();
+  auto fn = c.find("function");
+  if (fn == c.end() || !fn->is_object())
+    return fail(Error::bad_request("Missing 'function' in '" + path + "'.", path + ".function"));
+  if (auto n = fn->find("name"); n != fn->end() && n->is_string()) tc.name = n->get<std::string>();
+  if (auto a = fn->find("arguments"); a != fn->end()) {
+    if (a->is_string())
+      tc.arguments = a->get<std::string>();
+    else if (!a->is_null())
+      tc.arguments = dump(*a);  // lenient: an object instead of its text
+  }
+  return tc;
+}
+
+Result<Message> message_from_json(const Json& m, const std::string& path) {
+  if (!m.is_object())
+    return fail(Error::bad_request("Invalid message at '" + path + "': expected an object.", path));
+  Message msg;
+  auto role = m.find("role");
+  if (role == m.end() || !role->is_string())
+    return fail(
+        Error::bad_request("Missing required parameter: '" + path + ".role'.", path + ".role"));
+  msg.role = role->get<std::string>();
+  if (msg.role != "system" && msg.role != "developer" && msg.role != "user" &&
+      msg.role != "assistant" && msg.role != "tool" && msg.role != "function")
+    return fail(Error::bad_request("Invalid value for '" + path + ".role': '" + msg.role +
+                                       "'. Supported values are: 'system', 'developer', 'user', "
+                                       "'assistant' and 'tool'.",
+                                   path + ".role", "invalid_value"));
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    const std::string& k = it.key();
+    const Json& v = it.value();
+    if (k == "role") continue;
+    if (k == "content") {
+      if (v.is_null()) {
+        msg.kind = Message::ContentKind::null;
+      } else if (v.is_string()) {
+        msg.kind = Message::ContentKind::text;
+        msg.text = v.get<std::string>();
+      } else if (v.is_array()) {
+        msg.kind = Message::ContentKind::parts;
+        for (size_t i = 0; i < v.size(); ++i) {
+          GW_TRY(part, part_from_json(v[i], path + ".content[" + std::to_string(i) + "]"));
+          msg.parts.push_back(std::move(part));
+        }
+      } else {
+        return fail(Error::bad_request(
+            "Invalid type for '" + path + ".content': expected a string, an array or null.",
+            path + ".content", "invalid_type"));
+      }
+    } else if (k == "name" && v.is_string()) {
+      msg.name = v.get<std::string>();
+    } else if (k == "tool_call_id" && v.is_string()) {
+      msg.tool_call_id = v.get<std::string>();
+    } else if (k == "refusal" && v.is_string()) {
+      msg.refusal = v.get<std::string>();
+    } else if (k == "tool_calls" && v.is_array()) {
+      for (size_t i = 0; i < v.size(); ++i) {
+        GW_TRY(tc, tool_call_from_json(v[i], path + ".tool_calls[" + std::to_string(i) + "]"));
+        msg.tool_calls.push_back(std::move(tc));
+      }
+    } else if (k == "tool_calls" && !v.is_null()) {
+      return fail(
+          Error::bad_request("Invalid type for '" + path + ".tool_calls': expected an array.",
+                             path + ".tool_calls", "invalid_type"));
+    } else if (!v.is_null()) {
+      msg.extra[k] = v;
+    }
+  }
+  if (msg.role == "tool" && msg.tool_call_id.empty())
+    return fail(Error::bad_request("Missing required parameter: '" + path + ".tool_call_id'.",
+                                   path + ".tool_call_id", "missing_required_parameter"));
+  return msg;
+}
+
+Result<Tool> tool_from_json(const Json& t, const std::string& path) {
+  if (!t.is_object()) return fail(Error::bad_request("Invalid tool at '" + path + "'.", path));
+  Tool tool;
+  if (auto ty = t.find("type"); ty != t.end() && ty->is_string())
+    tool.type = ty->get<std::string>();
+  auto fn = t.find("function");
+  if (fn == t.end() || !fn->is_object())
+    return fail(Error::bad_request("Missing required parameter: '" + path + ".function'.",
+                                   path + ".function", "missing_required_parameter"));
+  auto name = fn->find("name");
+  if (name == fn->end() || !name->is_string() || name->get_ref<const std::string&>().empty())
+    return fail(Error::bad_request("Missing required parameter: '" + path + ".function.name'.",
+                                   path + ".function.name", "missing_required_parameter"));
+  tool.name = name->get<std::string>();
+  if (auto d = fn->find("description"); d != fn->end() && d->is_string())
+    tool.description = d->get<std::string>();
+  if (auto p = fn->find("parameters"); p != fn->end() && p->is_object()) tool.parameters = *p;
+  if (auto s = fn->find("strict"); s != fn->end() && s->is_boolean()) tool.strict = s->get<bool>();
+  return tool;
+}
+
+void put_usage_details(Json& out, const Usage& u) {
+  out["prompt_tokens_details"] = {{"cached_tokens", u.cached_tokens}};
+  out["completion_tokens_details"] = {{"reasoning_tokens", u.reasoning_tokens}};
+}
+
+Json null_or(const std::string& s) {
+  return s.empty() ? Json(nullptr) : Json(s);
+}
+
+}  // namespace
+
+std::string dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string Message::all_text() const {
+  if (kind == ContentKind::text) return text;
+  std::string out;
+  for (const auto& p : parts) {
+    if (p.type != "text") continue;
+    if (!out.empty()) out += '\n';
+    out += p.text;
+  }
+  return out;
+}
+
+Result<ChatRequest> parse_chat_request(std::string_view body) {
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return fail(Error::bad_request(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+        "using your HTTP library correctly. The OpenAI API expects a JSON payload.)"));
+  return chat_request_from_json(j);
+}
+
+Result<ChatRequest> chat_request_from_json(const Json& j) {
+  if (!j.is_object()) return fail(Error::bad_request("The request body must be a JSON object."));
+  ChatRequest r;
+  Reader rd{j, ""};
+  GW_TRY(model, rd.string("model"));
+  if (!model || model->empty())
+    return fail(Error::bad_request("you must provide a model parameter", "model",
+                                   "missing_required_parameter"));
+  r.model = std::move(*model);
+
+  auto msgs = j.find("messages");
+  if (msgs == j.end() || msgs->is_null())
+    return fail(Error::bad_request("Missing required parameter: 'messages'.", "messages",
+                                   "missing_required_parameter"));
+  if (!msgs->is_array()) return fail(rd.type_error("messages", "an array"));
+  if (msgs->empty())
+    return fail(
+        Error::bad_request("Invalid 'messages': empty array. Expected an array with minimum "
+                           "length 1, but got an empty array instead.",
+                           "messages", "empty_array"));
+  r.messages.reserve(msgs->size());
+  for (size_t i = 0; i < msgs->size(); ++i) {
+    GW_TRY(m, message_from_json((*msgs)[i], "messages[" + std::to_string(i) + "]"));
+    r.messages.push_back(std::move(m));
+  }
+
+  GW_TRY(temperature, rd.number("temperature"));
+  if (temperature && (*temperature < 0 || *temperature > 2))
+    return fail(Error::bad_request("Invalid 'temperature': must be between 0 and 2.", "temperature",
+                                   "decimal_out_of_range"));
+  r.temperature = temperature;
+  GW_TRY(top_p, rd.number("top_p"));
+  if (top_p && (*top_p < 0 || *top_p > 1))
+    return fail(Error::bad_request("Invalid 'top_p': must be between 0 and 1.", "top_p",
+                                   "decimal_out_of_range"));
+  r.top_p = top_p;
+  GW_TRY(pp, rd.number("presence_penalty"));
+  r.presence_penalty = pp;
+  GW_TRY(fp, rd.number("frequency_penalty"));
+  r.frequency_penalty = fp;
+  GW_TRY(max_tokens, rd.integer("max_tokens"));
+  GW_TRY(max_completion, rd.integer("max_completion_tokens"));
+  if ((max_tokens && *max_tokens < 1) || (max_completion && *max_completion < 1))
+    return fail(Error::bad_request("Invalid 'max_tokens': must be at least 1.",
+                                   max_tokens ? "max_tokens" : "max_completion_tokens",
+                                   "integer_below_min_value"));
+  r.max_tokens = max_tokens;
+  r.max_completion_tokens = max_completion;
+  GW_TRY(n, rd.integer("n"));
+  if (n && *n < 1) return fail(Error::bad_request("Invalid 'n': must be at least 1.", "n"));
+  r.n = n;
+  GW_TRY(seed, rd.integer("seed"));
+  r.seed = seed;
+  GW_TRY(logprobs, rd.boolean("logprobs"));
+  r.logprobs = logprobs;
+  GW_TRY(top_logprobs, rd.integer("top_logprobs"));
+  r.top_logprobs = top_logprobs;
+  GW_TRY(stream, rd.boolean("stream"));
+  r.stream = stream.value_or(false);
+  if (auto so = j.find("stream_options"); so != j.end() && !so->is_null()) {
+    if (!so->is_object()) return fail(rd.type_error("stream_options", "an object"));
+    if (!r.stream)
+      return fail(Error::bad_request(
+          "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+          "stream_options", "invalid_value"));
+    if (auto iu = so->find("include_usage"); iu != so->end() && iu->is_boolean())
+      r.include_usage = iu->get<bool>();
+  }
+  if (auto st = j.find("stop"); st != j.end() && !st->is_null()) {
+    if (st->is_string()) {
+      r.stop.push_back(st->get<std::string>());
+    } else if (st->is_array()) {
+      for (const auto& s : *st) {
+        if (!s.is_string()) return fail(rd.type_error("stop", "a string or an array of strings"));
+        r.stop.push_back(s.get<std::string>());
+      }
+      if (r.stop.size() > 4)
+        return fail(Error::bad_request("Invalid 'stop': expected at most 4 sequences.", "stop",
+                                       "array_above_max_length"));
+    } else {
+      return fail(rd.type_error("stop", "a string or an array of strings"));
+    }
+  }
+  if (auto tools = j.find("tools"); tools != j.end() && !tools->is_null()) {
+    if (!tools->is_array()) return fail(rd.type_error("tools", "an array"));
+    for (size_t i = 0; i < tools->size(); ++i) {
+      GW_TRY(t, tool_from_json((*tools)[i], "tools[" + std::to_string(i) + "]"));
+      r.tools.push_back(std::move(t));
+    }
+  }
+  if (auto tc = j.find("tool_choice"); tc != j.end() && !tc->is_null()) {
+    if (!tc->is_string() && !tc->is_object())
+      return fail(rd.type_error("tool_choice", "a string or an object"));
+    r.tool_choice = *tc;
+  }
+  GW_TRY(ptc, rd.boolean("parallel_tool_calls"));
+  r.parallel_tool_calls = ptc;
+  if (auto rf = j.find("response_format"); rf != j.end() && !rf->is_null()) {
+    if (!rf->is_object() || !rf->contains("type"))
+      return fail(rd.type_error("response_format", "an object with a 'type'"));
+    r.response_format = *rf;
+  }
+  GW_TRY(user, rd.string("user"));
+  r.user = user.value_or("");
+  if (auto md = j.find("metadata"); md != j.end() && !md->is_null()) {
+    if (!md->is_object()) return fail(rd.type_error("metadata", "an object"));
+    r.metadata = *md;
+  }
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!is_typed_field(it.key())) r.extra[it.key()] = it.value();
+  if (auto fc = j.find("function_call"); fc != j.end()) r.extra["function_call"] = *fc;
+  return r;
+}
+
+Json to_json(const Message& m) {
+  Json j = {{"role", m.role}};
+  switch (m.kind) {
+    case Message::ContentKind::null:
+      j["content"] = nullptr;
+      break;
+    case Message::ContentKind::text:
+      j["content"] = m.text;
+      break;
+    case Message::ContentKind::parts: {
+      Json parts = Json::array();
+      for (const auto& p : m.parts) {
+        if (p.type == "text") {
+          parts.push_back({{"type", "text"}, {"text", p.text}});
+        } else if (p.type == "image_url") {
+          Json iu = {{"url", p.image_url}};
+          if (!p.detail.empty()) iu["detail"] = p.detail;
+          parts.push_back({{"type", "image_url"}, {"image_url", std::move(iu)}});
+        } else {
+          parts.push_back(p.raw);
+        }
+      }
+      j["content"] = std::move(parts);
+    }
+  }
+  if (!m.name.empty()) j["name"] = m.name;
+  if (!m.tool_calls.empty()) {
+    Json calls = Json::array();
+    for (const auto& c : m.tool_calls)
+      calls.push_back({{"id", c.id},
+                       {"type", c.type},
+                       {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
+    j["tool_calls"] = std::move(calls);
+  }
+  if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
+  if (m.refusal) j["refusal"] = *m.refusal;
+  for (auto it = m.extra.begin(); it != m.extra.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+Json to_json(const ChatRequest& r) {
+  Json j = {{"model", r.model}};
+  Json msgs = Json::array();
+  for (const auto& m : r.messages) msgs.push_back(to_json(m));
+  j["messages"] = std::move(msgs);
+  if (r.temperature) j["temperature"] = *r.temperature;
+  if (r.top_p) j["top_p"] = *r.top_p;
+  if (r.presence_penalty) j["presence_penalty"] = *r.presence_penalty;
+  if (r.frequency_penalty) j["frequency_penalty"] = *r.frequency_penalty;
+  if (r.max_tokens) j["max_tokens"] = *r.max_tokens;
+  if (r.max_completion_tokens) j["max_completion_tokens"] = *r.max_completion_tokens;
+  if (r.n) j["n"] = *r.n;
+  if (r.seed) j["seed"] = *r.seed;
+  if (r.logprobs) j["logprobs"] = *r.logprobs;
+  if (r.top_logprobs) j["top_logprobs"] = *r.top_logprobs;
+  if (r.stop.size() == 1)
+    j["stop"] = r.stop.front();
+  else if (!r.stop.empty())
+    j["stop"] = r.stop;
+  if (r.stream) {
+    j["stream"] = true;
+    if (r.include_usage) j["stream_options"] = {{"include_usage", true}};
+  }
+  if (!r.tools.empty()) {
+    Json tools = Json::array();
+    for (const auto& t : r.tools) {
+      Json fn = {{"name", t.name}};
+      if (!t.description.empty()) fn["description"] = t.description;
+      if (!t.parameters.is_null()) fn["parameters"] = t.parameters;
+      if (t.strict) fn["strict"] = *t.strict;
+      tools.push_back({{"type", t.type}, {"function", std::move(fn)}});
+    }
+    j["tools"] = std::move(tools);
+  }
+  if (!r.tool_choice.is_null()) j["tool_choice"] = r.tool_choice;
+  if (r.parallel_tool_calls) j["parallel_tool_calls"] = *r.parallel_tool_calls;
+  if (!r.response_format.is_null()) j["response_format"] = r.response_format;
+  if (!r.user.empty()) j["user"] = r.user;
+  if (!r.metadata.is_null()) j["metadata"] = r.metadata;
+  for (auto it = r.extra.begin(); it != r.extra.end(); ++it) j[it.key()] = it.value();
+  return j;
+}
+
+Usage usage_from_openai(const Json& j) {
+  Usage u;
+  if (!j.is_object()) return u;
+  auto num = [](const Json& o, const char* k) -> int64_t {
+    auto it = o.find(k);
+    return it != o.end() && it->is_number() ? it->get<int64_t>() : 0;
+  };
+  u.prompt_tokens = num(j, "prompt_tokens");
+  u.completion_tokens = num(j, "completion_tokens");
+  u.total_tokens = num(j, "total_tokens");
+  if (u.total_tokens == 0) u.total_tokens = u.prompt_tokens + u.completion_tokens;
+  if (auto d = j.find("prompt_tokens_details"); d != j.end() && d->is_object())
+    u.cached_tokens = num(*d, "cached_tokens");
+  if (auto d = j.find("completion_tokens_details"); d != j.end() && d->is_object())
+    u.reasoning_tokens = num(*d, "reasoning_tokens");
+  return u;
+}
+
+Json to_json(const Usage& u) {
+  Json j = {{"prompt_tokens", u.prompt_tokens},
+            {"completion_tokens", u.completion_tokens},
+            {"total_tokens", u.total_tokens}};
+  put_usage_details(j, u);
+  return j;
+}
+
+Result<ChatResponse> chat_response_from_json(const Json& j) {
+  if (!j.is_object() || !j.contains("choices") || !j["choices"].is_array())
+    return fail(Error::upstream(502, "upstream response is not a chat completion",
+                                "bad_upstream_response"));
+  ChatResponse r;
+  r.id = j.value("id", "");
+  if (auto c = j.find("created"); c != j.end() && c->is_number()) r.created = c->get<int64_t>();
+  r.model = j.value("model", "");
+  if (auto s = j.find("system_fingerprint"); s != j.end() && s->is_string())
+    r.system_fingerprint = *s;
+  if (auto s = j.find("service_tier"); s != j.end() && s->is_string()) r.service_tier = *s;
+  for (const auto& c : j["choices"]) {
+    if (!c.is_object()) continue;
+    Choice ch;
+    if (auto i = c.find("index"); i != c.end() && i->is_number()) ch.index = i->get<int>();
+    if (auto m = c.find("message"); m != c.end() && m->is_object()) {
+      Json mm = *m;
+      if (!mm.contains("role")) mm["role"] = "assistant";
+      auto msg = message_from_json(mm, "choices.message");
+      if (!msg)
+        return fail(Error::upstream(502, "upstream message: " + msg.error().message,
+                                    "bad_upstream_response"));
+      ch.message = std::move(*msg);
+    }
+    if (auto f = c.find("finish_reason"); f != c.end() && f->is_string()) ch.finish_reason = *f;
+    if (auto l = c.find("logprobs"); l != c.end()) ch.logprobs = *l;
+    r.choices.push_back(std::move(ch));
+  }
+  if (auto u = j.find("usage"); u != j.end() && u->is_object()) r.usage = usage_from_openai(*u);
+  return r;
+}
+
+Json to_json(const ChatResponse& r) {
+  Json choices = Json::array();
+  for (const auto& c : r.choices) {
+    Json msg = to_json(c.message);
+    if (!msg.contains("refusal")) msg["refusal"] = nullptr;
+    choices.push_back({{"index", c.index},
+                       {"message", std::move(msg)},
+                       {"logprobs", c.logprobs},
+                       {"finish_reason", null_or(c.finish_reason)}});
+  }
+  Json j = {{"id", r.id},
+            {"object", "chat.completion"},
+            {"created", r.created},
+            {"model", r.model},
+            {"choices", std::move(choices)}};
+  if (!r.system_fingerprint.empty()) j["system_fingerprint"] = r.system_fingerprint;
+  if (!r.service_tier.empty()) j["service_tier"] = r.service_tier;
+  if (r.usage) j["usage"] = to_json(*r.usage);
+  return j;
+}
+
+Result<ChatChunk> chat_chunk_from_json(const Json& j) {
+  if (!j.is_object())
+    return fail(Error::upstream(502, "upstream chunk is not an object", "bad_upstream_response"));
+  ChatChunk c;
+  c.id = j.value("id", "");
+  if (auto cr = j.find("created"); cr != j.end() && cr->is_number()) c.created = cr->get<int64_t>();
+  c.model = j.value("model", "");
+  if (auto s = j.find("system_fingerprint"); s != j.end() && s->is_string())
+    c.system_fingerprint = *s;
+  if (auto chs = j.find("choices"); chs != j.end() && chs->is_array()) {
+    for (const auto& ch : *chs) {
+      if (!ch.is_object()) continue;
+      ChunkChoice cc;
+      if (auto i = ch.find("index"); i != ch.end() && i->is_number()) cc.index = i->get<int>();
+      if (auto f = ch.find("finish_reason"); f != ch.end() && f->is_string()) cc.finish_reason = *f;
+      if (auto l = ch.find("logprobs"); l != ch.end()) cc.logprobs = *l;
+      if (auto d = ch.find("delta"); d != ch.end() && d->is_object()) {
+        if (auto r = d->find("role"); r != d->end() && r->is_string()) cc.role = *r;
+        if (auto t = d->find("content"); t != d->end() && t->is_string()) cc.content = *t;
+        if (auto t = d->find("refusal"); t != d->end() && t->is_string()) cc.refusal = *t;
+        if (auto tcs = d->find("tool_calls"); tcs != d->end() && tcs->is_array()) {
+          for (const auto& tc : *tcs) {
+            if (!tc.is_object()) continue;
+            ToolCallDelta td;
+            if (auto i = tc.find("index"); i != tc.end() && i->is_number())
+              td.index = i->get<int>();
+            if (auto id = tc.find("id"); id != tc.end() && id->is_string()) td.id = *id;
+            if (auto ty = tc.find("type"); ty != tc.end() && ty->is_string()) td.type = *ty;
+            if (auto fn = tc.find("function"); fn != tc.end() && fn->is_object()) {
+              if (auto n = fn->find("name"); n != fn->end() && n->is_string()) td.name = *n;
+              if (auto a = fn->find("arguments"); a != fn->end() && a->is_string())
+                td.arguments = a->get<std::string>();
+            }
+            cc.tool_calls.push_back(std::move(td));
+          }
+        }
+      }
+      c.choices.push_back(std::move(cc));
+    }
+  }
+  if (auto u = j.find("usage"); u != j.end() && u->is_object()) c.usage = usage_from_openai(*u);
+  return c;
+}
+
+Json to_json(const ChatChunk& c) {
+  Json choices = Json::array();
+  for (const auto& ch : c.choices) {
+    Json delta = Json::object();
+    if (ch.role) delta["role"] = *ch.role;
+    if (ch.content)
+      delta["content"] = *ch.content;
+    else if (ch.role && !ch.tool_calls.empty())
+      delta["content"] = nullptr;
+    if (ch.refusal) delta["refusal"] = *ch.refusal;
+    if (!ch.tool_calls.empty()) {
+      Json tcs = Json::array();
+      for (const auto& td : ch.tool_calls) {
+        Json t = {{"index", td.index}};
+        if (!td.id.empty()) t["id"] = td.id;
+        if (!td.type.empty()) t["type"] = td.type;
+        Json fn = Json::object();
+        if (!td.name.empty()) fn["name"] = td.name;
+        if (td.arguments) fn["arguments"] = *td.arguments;
+        t["function"] = std::move(fn);
+        tcs.push_back(std::move(t));
+      }
+      delta["tool_calls"] = std::move(tcs);
+    }
+    choices.push_back({{"index", ch.index},
+                       {"delta", std::move(delta)},
+                       {"logprobs", ch.logprobs},
+                       {"finish_reason", null_or(ch.finish_reason)}});
+  }
+  Json j = {{"id", c.id},
+            {"object", "chat.completion.chunk"},
+            {"created", c.created},
+            {"model", c.model},
+            {"choices", std::move(choices)}};
+  if (!c.system_fingerprint.empty()) j["system_fingerprint"] = c.system_fingerprint;
+  j["usage"] = c.usage ? to_json(*c.usage) : Json(nullptr);
+  return j;
+}
+
+Json error_to_json(const Error& e) {
+  return {{"error",
+           {{"message", e.message},
+            {"type", e.type.empty() ? "server_error" : e.type},
+            {"param", null_or(e.param)},
+            {"code", null_or(e.code)}}}};
+}
+
+std::string error_body(const Error& e) {
+  return dump(error_to_json(e));
+}
+
+}  // namespace gw::api

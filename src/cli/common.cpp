@@ -1,0 +1,61 @@
+#include "cli/common.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace gw::cli {
+
+std::optional<config::Config> load_config_or_report(const GlobalOptions& g) {
+  auto cfg = config::load_config(config::locate_config(g.config_path));
+  if (!cfg) {
+    print_error(cfg.error());
+    return std::nullopt;
+  }
+  for (const auto& w : cfg->warnings) print_warning(w);
+  return std::move(*cfg);
+}
+
+int exit_code_for(const Error& e) {
+  if (e.type == "config_error") return kConfig;
+  if (e.rejected) return kRejected;
+  if (e.type == "usage_error") return kUsage;
+  return kUpstream;
+}
+
+void print_error(const Error& e) {
+  bool color = color_enabled(STDERR_FILENO);
+  std::fprintf(stderr, "%sgw: error:%s %s\n", color ? "\033[1;31m" : "", color ? "\033[0m" : "",
+               e.message.c_str());
+}
+
+void print_warning(const std::string& msg) {
+  bool color = color_enabled(STDERR_FILENO);
+  std::fprintf(stderr, "%sgw: warning:%s %s\n", color ? "\033[1;33m" : "", color ? "\033[0m" : "",
+               msg.c_str());
+}
+
+bool stdout_is_tty() {
+  return ::isatty(STDOUT_FILENO) == 1;
+}
+bool stdin_is_tty() {
+  return ::isatty(STDIN_FILENO) == 1;
+}
+
+bool color_enabled(int fd) {
+  const char* nc = std::getenv("NO_COLOR");
+  if (nc && *nc) return false;
+  return ::isatty(fd) == 1;
+}
+
+std::string cli_user(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* u = std::getenv("GW_USER"); u && *u) return u;
+  if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) return pw->pw_name;
+  if (const char* u = std::getenv("USER"); u && *u) return u;
+  return "unknown";
+}
+
+}  // namespace gw::cli

@@ -1,0 +1,40 @@
+// What every subcommand shares: the global options, config loading, exit codes, terminal
+// facts. Answers go to stdout; everything else to stderr.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "api/error.hpp"
+#include "config/config.hpp"
+
+namespace gw::cli {
+
+// DESIGN 4 exit codes.
+enum Exit : int {
+  kOk = 0,
+  kUpstream = 1,  // upstream or model error
+  kUsage = 2,
+  kConfig = 3,
+  kRejected = 4,  // auth, rate limit, budget, PII block
+  kInterrupted = 130,
+};
+
+struct GlobalOptions {
+  std::optional<std::string> config_path;
+  bool verbose = false;
+};
+
+// Loads the config or prints the problem and returns nullopt (exit kConfig).
+std::optional<config::Config> load_config_or_report(const GlobalOptions& g);
+
+int exit_code_for(const Error& e);
+void print_error(const Error& e);  // "gw: error: ..." on stderr
+void print_warning(const std::string& msg);
+
+bool stdout_is_tty();
+bool stdin_is_tty();
+bool color_enabled(int fd);                     // a TTY and NO_COLOR unset
+std::string cli_user(const std::string& flag);  // --user, $GW_USER, login name
+
+}  // namespace gw::cli

@@ -1,0 +1,111 @@
+// The effective configuration: embedded defaults, then the TOML file, then environment
+// overrides. Read once at start-up; the only "global" state gw has.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/error.hpp"
+
+namespace gw::config {
+
+struct ProviderConfig {
+  std::string name;  // the table name: the provider part of "name/model"
+  std::string kind;  // openai | anthropic | gemini | mock
+  std::string base_url;
+  std::string api_key;      // resolved secret (from api_key or api_key_env); never logged
+  std::string api_key_env;  // where it came from, for messages
+  double timeout_s = 600;
+  double connect_timeout_s = 10;
+  double first_byte_timeout_s = 120;
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool drop_params = false;  // drop, rather than reject, parameters the provider can't honour
+  int line = 0;              // where it was defined (0 = built in)
+};
+
+struct RouteTarget {
+  std::string model;  // "provider/model"
+  double weight = 1;
+};
+
+struct RouteRule {
+  std::optional<std::string> task;
+  std::optional<int64_t> max_prompt_tokens, min_prompt_tokens;
+  std::optional<bool> tools, images;
+  std::string use;  // a route or model
+};
+
+struct RouteConfig {
+  std::string name;
+  std::string strategy = "fallback";  // fallback | cheapest | fastest | weighted
+  std::vector<RouteTarget> targets;
+  int retries = 2;
+  double cooldown_s = 30;
+  std::vector<RouteRule> rules;
+  std::string default_use;  // for rule routes: where requests matching no rule go
+  int line = 0;
+};
+
+struct Price {  // USD per million tokens
+  double input = 0, output = 0;
+  std::optional<double> cached_input, cache_write;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:4000";
+  int64_t max_body_bytes = 4 * 1024 * 1024;
+  std::string auth = "auto";  // auto | keys | none
+  int threads = 0;            // 0 = sized for many long-lived streams
+};
+
+struct StoreConfig {
+  std::string path;  // resolved, ~ expanded
+  bool log_bodies = false;
+};
+
+struct GuardConfig {
+  std::vector<std::string> pii;
+  std::string action = "off";  // mask | block | off
+  bool restore = true;
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  std::map<std::string, ProviderConfig> providers;
+  std::map<std::string, RouteConfig> routes;
+  std::map<std::string, Price> prices;
+  GuardConfig guard;
+  std::string default_model;
+  std::string source;  // the file read, empty for zero-config
+  std::vector<std::string> warnings;
+
+  const ProviderConfig* provider(std::string_view name) const {
+    auto it = providers.find(std::string(name));
+    return it == providers.end() ? nullptr : &it->second;
+  }
+};
+
+// Which file to read: --config, else $GW_CONFIG, else $XDG_CONFIG_HOME/gw/config.toml
+// (~/.config/gw/config.toml). An explicit path that does not exist is an error; the default
+// path may be absent (zero-config).
+struct ConfigSource {
+  std::string path;
+  bool explicit_path = false;
+};
+ConfigSource locate_config(const std::optional<std::string>& cli_path);
+
+// Errors carry type "config_error" and a message naming the file and line.
+Result<Config> load_config(const ConfigSource& src);
+Result<Config> parse_config(std::string_view toml_text, const std::string& source_name);
+
+// Effective config as TOML with secrets masked (`gw config show`).
+std::string render_config(const Config& c);
+
+std::string expand_home(std::string_view path);
+
+}  // namespace gw::config

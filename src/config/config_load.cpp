@@ -1,0 +1,359 @@
+// Builds the effective Config: built-in providers from the environment, then the TOML file.
+// toml++ is only included here (it is a heavy header).
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "config/config.hpp"
+
+namespace gw::config {
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+Error config_error(const std::string& where, int line, const std::string& what) {
+  std::string msg = where.empty() ? std::string("config") : where;
+  if (line > 0) msg += ":" + std::to_string(line);
+  msg += ": " + what;
+  return {3, "config_error", {}, {}, std::move(msg)};
+}
+
+int line_of(const toml::node& n) {
+  return static_cast<int>(n.source().begin.line);
+}
+
+void add_builtin_providers(Config& c) {
+  auto add = [&](const char* name, const char* kind, std::string base, const char* key_env,
+                 std::string key) {
+    ProviderConfig p;
+    p.name = name;
+    p.kind = kind;
+    p.base_url = std::move(base);
+    p.api_key_env = key_env;
+    p.api_key = std::move(key);
+    c.providers[name] = std::move(p);
+  };
+  std::string v;
+  add("openai", "openai", (v = env("OPENAI_BASE_URL")).empty() ? "https://api.openai.com/v1" : v,
+      "OPENAI_API_KEY", env("OPENAI_API_KEY"));
+  add("anthropic", "anthropic",
+      (v = env("ANTHROPIC_BASE_URL")).empty() ? "https://api.anthropic.com" : v,
+      "ANTHROPIC_API_KEY", env("ANTHROPIC_API_KEY"));
+  std::string gkey = env("GEMINI_API_KEY");
+  const char* gkey_env = "GEMINI_API_KEY";
+  if (gkey.empty() && !(gkey = env("GOOGLE_API_KEY")).empty()) gkey_env = "GOOGLE_API_KEY";
+  add("gemini", "gemini",
+      (v = env("GEMINI_BASE_URL")).empty() ? "https://generativelanguage.googleapis.com" : v,
+      gkey_env, gkey);
+  add("mock", "mock", "", "", "");
+}
+
+std::string default_store_path() {
+  if (auto p = env("GW_DB"); !p.empty()) return expand_home(p);
+  if (auto x = env("XDG_DATA_HOME"); !x.empty()) return x + "/gw/gw.db";
+  return expand_home("~/.local/share/gw/gw.db");
+}
+
+// Reads an optional typed value, failing with the node's line when the type is wrong.
+template <class T>
+Result<std::optional<T>> get(const toml::table& t, std::string_view key, const std::string& file,
+                             const char* want) {
+  const toml::node* n = t.get(key);
+  if (!n) return std::optional<T>{};
+  if constexpr (std::is_same_v<T, double>) {
+    if (auto v = n->value<double>()) return std::optional<T>(*v);  // accepts integers too
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (n->is_integer()) return std::optional<T>(*n->value<int64_t>());
+  } else {
+    if (auto v = n->value_exact<T>()) return std::optional<T>(*v);
+  }
+  return fail(config_error(file, line_of(*n), "'" + std::string(key) + "' must be " + want));
+}
+
+#define GW_GET(var, T, tbl, key, want)                   \
+  auto var##_r = get<T>(tbl, key, file, want);           \
+  if (!var##_r) return fail(std::move(var##_r.error())); \
+  auto var = *var##_r
+
+Result<void> read_provider(Config& c, const std::string& name, const toml::table& t,
+                           const std::string& file, int line, bool group_readable) {
+  ProviderConfig p;
+  if (auto it = c.providers.find(name); it != c.providers.end()) p = it->second;  // override
+  p.name = name;
+  p.line = line;
+  GW_GET(kind, std::string, t, "kind", "a string");
+  if (kind) p.kind = *kind;
+  if (p.kind.empty()) p.kind = "openai";  // an unknown table with no kind: OpenAI-compatible
+  if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "gemini" && p.kind != "mock")
+    return fail(config_error(file, line,
+                             "provider '" + name + "': unknown kind '" + p.kind +
+                                 "' (expected openai, anthropic, gemini or mock)"));
+  GW_GET(base, std::string, t, "base_url", "a string");
+  if (base) p.base_url = *base;
+  while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
+  if (p.kind != "mock" && p.base_url.empty())
+    return fail(config_error(file, line, "provider '" + name + "' needs a base_url"));
+  if (!p.base_url.empty() && !p.base_url.starts_with("http://") &&
+      !p.base_url.starts_with("https://"))
+    return fail(config_error(
+        file, line, "provider '" + name + "': base_url must start with http:// or https://"));
+  GW_GET(key_env, std::string, t, "api_key_env", "a string");
+  if (key_env) {
+    p.api_key_env = *key_env;
+    p.api_key = env(key_env->c_str());
+  }
+  GW_GET(key, std::string, t, "api_key", "a string");
+  if (key) {
+    p.api_key = *key;
+    p.api_key_env.clear();
+    if (group_readable)
+      c.warnings.push_back(file + ": holds api_key for '" + name +
+                           "' but is readable by group or others (chmod 600 it)");
+  }
+  GW_GET(timeout, double, t, "timeout_s", "a number");
+  if (timeout) p.timeout_s = *timeout;
+  GW_GET(connect, double, t, "connect_timeout_s", "a number");
+  if (connect) p.connect_timeout_s = *connect;
+  GW_GET(first_byte, double, t, "first_byte_timeout_s", "a number");
+  if (first_byte) p.first_byte_timeout_s = *first_byte;
+  GW_GET(drop, bool, t, "drop_params", "true or false");
+  if (drop) p.drop_params = *drop;
+  if (const toml::node* h = t.get("headers")) {
+    const toml::table* ht = h->as_table();
+    if (!ht) return fail(config_error(file, line_of(*h), "'headers' must be a table"));
+    p.headers.clear();
+    for (auto&& [k, v] : *ht) {
+      auto s = v.value<std::string>();
+      if (!s) return fail(config_error(file, line_of(v), "header values must be strings"));
+      p.headers.emplace_back(std::string(k.str()), *s);
+    }
+  }
+  c.providers[name] = std::move(p);
+  return {};
+}
+
+Result<void> read_route(Config& c, const std::string& name, const toml::table& t,
+                        const std::string& file, int line) {
+  RouteConfig r;
+  r.name = name;
+  r.line = line;
+  GW_GET(strategy, std::string, t, "strategy", "a string");
+  if (strategy) r.strategy = *strategy;
+  if (r.strategy != "fallback" && r.strategy != "cheapest" && r.strategy != "fastest" &&
+      r.strategy != "weighted")
+    return fail(config_error(file, line,
+                             "route '" + name + "': unknown strategy '" + r.strategy +
+                                 "' (fallback, cheapest, fastest or weighted)"));
+  GW_GET(retries, int64_t, t, "retries", "an integer");
+  if (retries) r.retries = static_cast<int>(*retries);
+  GW_GET(cooldown, double, t, "cooldown_s", "a number");
+  if (cooldown) r.cooldown_s = *cooldown;
+  GW_GET(def, std::string, t, "default", "a string");
+  if (def) r.default_use = *def;
+  if (const toml::node* tn = t.get("targets")) {
+    const toml::array* arr = tn->as_array();
+    if (!arr) return fail(config_error(file, line_of(*tn), "'targets' must be an array"));
+    for (auto&& el : *arr) {
+      RouteTarget target;
+      if (auto s = el.value<std::string>()) {
+        target.model = *s;
+      } else if (const toml::table* tt = el.as_table()) {
+        GW_GET(m, std::string, *tt, "model", "a string");
+        GW_GET(w, double, *tt, "weight", "a number");
+        if (!m) return fail(config_error(file, line_of(el), "a target needs a 'model'"));
+        target.model = *m;
+        if (w) target.weight = *w;
+      } else {
+        return fail(config_error(file, line_of(el), "a target is a model string or a table"));
+      }
+      r.targets.push_back(std::move(target));
+    }
+  }
+  if (const toml::node* rn = t.get("rules")) {
+    const toml::array* arr = rn->as_array();
+    if (!arr) return fail(config_error(file, line_of(*rn), "'rules' must be an array of tables"));
+    for (auto&& el : *arr) {
+      const toml::table* rt = el.as_table();
+      if (!rt) return fail(config_error(file, line_of(el), "a rule must be a table"));
+      RouteRule rule;
+      GW_GET(use, std::string, *rt, "use", "a string");
+      if (!use) return fail(config_error(file, line_of(el), "a rule needs 'use'"));
+      rule.use = *use;
+      if (const toml::node* wn = rt->get("when")) {
+        const toml::table* w = wn->as_table();
+        if (!w) return fail(config_error(file, line_of(*wn), "'when' must be a table"));
+        GW_GET(task, std::string, *w, "task", "a string");
+        GW_GET(maxp, int64_t, *w, "max_prompt_tokens", "an integer");
+        GW_GET(minp, int64_t, *w, "min_prompt_tokens", "an integer");
+        GW_GET(tools, bool, *w, "tools", "true or false");
+        GW_GET(images, bool, *w, "images", "true or false");
+        rule.task = task;
+        rule.max_prompt_tokens = maxp;
+        rule.min_prompt_tokens = minp;
+        rule.tools = tools;
+        rule.images = images;
+      }
+      r.rules.push_back(std::move(rule));
+    }
+  }
+  if (r.targets.empty() && r.rules.empty() && r.default_use.empty())
+    return fail(config_error(file, line, "route '" + name + "' has no targets"));
+  c.routes[name] = std::move(r);
+  return {};
+}
+
+Result<void> apply_file(Config& c, const toml::table& root, const std::string& file,
+                        bool group_readable) {
+  if (const toml::table* s = root["server"].as_table()) {
+    GW_GET(listen, std::string, *s, "listen", "a string like \"127.0.0.1:4000\"");
+    if (listen) c.server.listen = *listen;
+    GW_GET(maxb, int64_t, *s, "max_body_bytes", "an integer");
+    if (maxb) {
+      if (*maxb <= 0)
+        return fail(config_error(file, line_of(*s->get("max_body_bytes")),
+                                 "max_body_bytes must be positive"));
+      c.server.max_body_bytes = *maxb;
+    }
+    GW_GET(auth, std::string, *s, "auth", "a string");
+    if (auth) {
+      if (*auth != "auto" && *auth != "keys" && *auth != "none")
+        return fail(
+            config_error(file, line_of(*s->get("auth")), "auth must be auto, keys or none"));
+      c.server.auth = *auth;
+    }
+    GW_GET(threads, int64_t, *s, "threads", "an integer");
+    if (threads) c.server.threads = static_cast<int>(*threads);
+  }
+  if (const toml::table* s = root["store"].as_table()) {
+    GW_GET(path, std::string, *s, "path", "a string");
+    if (path && std::getenv("GW_DB") == nullptr) c.store.path = expand_home(*path);
+    GW_GET(lb, bool, *s, "log_bodies", "true or false");
+    if (lb) c.store.log_bodies = *lb;
+  }
+  if (const toml::node* pn = root.get("providers")) {
+    const toml::table* pt = pn->as_table();
+    if (!pt) return fail(config_error(file, line_of(*pn), "'providers' must be a table"));
+    for (auto&& [k, v] : *pt) {
+      const toml::table* t = v.as_table();
+      if (!t)
+        return fail(config_error(file, line_of(v),
+                                 "provider '" + std::string(k.str()) + "' must be a table"));
+      if (k.str().find('/') != std::string_view::npos)
+        return fail(config_error(file, line_of(v), "a provider name cannot contain '/'"));
+      auto r = read_provider(c, std::string(k.str()), *t, file, line_of(v), group_readable);
+      if (!r) return r;
+    }
+  }
+  if (const toml::node* rn = root.get("routes")) {
+    const toml::table* rt = rn->as_table();
+    if (!rt) return fail(config_error(file, line_of(*rn), "'routes' must be a table"));
+    for (auto&& [k, v] : *rt) {
+      const toml::table* t = v.as_table();
+      if (!t)
+        return fail(
+            config_error(file, line_of(v), "route '" + std::string(k.str()) + "' must be a table"));
+      auto r = read_route(c, std::string(k.str()), *t, file, line_of(v));
+      if (!r) return r;
+    }
+  }
+  if (const toml::node* pn = root.get("prices")) {
+    const toml::table* pt = pn->as_table();
+    if (!pt) return fail(config_error(file, line_of(*pn), "'prices' must be a table"));
+    for (auto&& [k, v] : *pt) {
+      const toml::table* t = v.as_table();
+      if (!t)
+        return fail(config_error(file, line_of(v),
+                                 "prices for '" + std::string(k.str()) + "' must be a table"));
+      GW_GET(in, double, *t, "input", "a number");
+      GW_GET(out, double, *t, "output", "a number");
+      GW_GET(cached, double, *t, "cached_input", "a number");
+      GW_GET(cw, double, *t, "cache_write", "a number");
+      if (!in || !out)
+        return fail(config_error(
+            file, line_of(v), "prices for '" + std::string(k.str()) + "' need input and output"));
+      c.prices[std::string(k.str())] = Price{*in, *out, cached, cw};
+    }
+  }
+  if (const toml::table* g = root["guard"].as_table()) {
+    if (const toml::node* pn = g->get("pii")) {
+      const toml::array* arr = pn->as_array();
+      if (!arr) return fail(config_error(file, line_of(*pn), "'pii' must be an array of strings"));
+      for (auto&& el : *arr) {
+        auto s = el.value<std::string>();
+        if (!s) return fail(config_error(file, line_of(el), "'pii' entries must be strings"));
+        c.guard.pii.push_back(*s);
+      }
+    }
+    GW_GET(action, std::string, *g, "action", "a string");
+    if (action) {
+      if (*action != "mask" && *action != "block" && *action != "off")
+        return fail(config_error(file, line_of(*g->get("action")),
+                                 "guard action must be mask, block or off"));
+      c.guard.action = *action;
+    }
+    GW_GET(restore, bool, *g, "restore", "true or false");
+    if (restore) c.guard.restore = *restore;
+  }
+  GW_GET(dm, std::string, root, "default_model", "a string");
+  if (dm) c.default_model = *dm;
+  return {};
+}
+
+}  // namespace
+
+std::string expand_home(std::string_view path) {
+  if (path == "~" || path.starts_with("~/")) {
+    std::string home = env("HOME");
+    return home + std::string(path.substr(1));
+  }
+  return std::string(path);
+}
+
+ConfigSource locate_config(const std::optional<std::string>& cli_path) {
+  if (cli_path) return {expand_home(*cli_path), true};
+  if (auto p = env("GW_CONFIG"); !p.empty()) return {expand_home(p), true};
+  if (auto x = env("XDG_CONFIG_HOME"); !x.empty()) return {x + "/gw/config.toml", false};
+  return {expand_home("~/.config/gw/config.toml"), false};
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& file) {
+  Config c;
+  add_builtin_providers(c);
+  c.store.path = default_store_path();
+  c.source = file;
+  if (!text.empty()) {
+    toml::table root;
+    try {
+      root = toml::parse(text, file);
+    } catch (const toml::parse_error& e) {
+      return fail(config_error(file, static_cast<int>(e.source().begin.line),
+                               std::string(e.description())));
+    }
+    bool group_readable = false;
+    struct stat st {};
+    if (!file.empty() && ::stat(file.c_str(), &st) == 0) group_readable = (st.st_mode & 077) != 0;
+    if (auto r = apply_file(c, root, file, group_readable); !r) return fail(r.error());
+  }
+  if (auto m = env("GW_MODEL"); !m.empty()) c.default_model = m;
+  return c;
+}
+
+Result<Config> load_config(const ConfigSource& src) {
+  std::ifstream in(src.path, std::ios::binary);
+  if (!in) {
+    if (src.explicit_path) return fail(config_error(src.path, 0, "cannot read the config file"));
+    return parse_config("", "");
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), src.path);
+}
+
+}  // namespace gw::config

@@ -1,0 +1,96 @@
+// `gw config show`: the effective configuration as TOML, secrets masked.
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+
+namespace gw::config {
+namespace {
+
+// TOML basic strings share JSON's escapes for everything gw writes.
+std::string q(const std::string& s) {
+  return nlohmann::json(s).dump();
+}
+
+std::string mask(const std::string& secret) {
+  if (secret.empty()) return "";
+  if (secret.size() <= 8) return "****";
+  return secret.substr(0, 3) + "..." + secret.substr(secret.size() - 4);
+}
+
+std::string num(double d) {
+  std::ostringstream o;
+  o << d;
+  std::string s = o.str();
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
+
+std::string render_config(const Config& c) {
+  std::ostringstream o;
+  o << "# effective configuration"
+    << (c.source.empty() ? " (zero-config defaults)" : " from " + c.source) << "\n";
+  if (!c.default_model.empty()) o << "default_model = " << q(c.default_model) << "\n";
+  o << "\n[server]\nlisten = " << q(c.server.listen)
+    << "\nmax_body_bytes = " << c.server.max_body_bytes << "\nauth = " << q(c.server.auth) << "\n";
+  o << "\n[store]\npath = " << q(c.store.path)
+    << "\nlog_bodies = " << (c.store.log_bodies ? "true" : "false") << "\n";
+  for (const auto& [name, p] : c.providers) {
+    o << "\n[providers." << name << "]\nkind = " << q(p.kind) << "\n";
+    if (!p.base_url.empty()) o << "base_url = " << q(p.base_url) << "\n";
+    if (!p.api_key_env.empty()) o << "api_key_env = " << q(p.api_key_env) << "\n";
+    if (p.kind != "mock")
+      o << "api_key = " << q(p.api_key.empty() ? "(not set)" : mask(p.api_key)) << "\n";
+    if (p.kind != "mock")
+      o << "timeout_s = " << num(p.timeout_s)
+        << "\nconnect_timeout_s = " << num(p.connect_timeout_s)
+        << "\nfirst_byte_timeout_s = " << num(p.first_byte_timeout_s) << "\n";
+    if (!p.headers.empty()) {
+      o << "headers = { ";
+      for (size_t i = 0; i < p.headers.size(); ++i)
+        o << (i ? ", " : "") << q(p.headers[i].first) << " = " << q(mask(p.headers[i].second));
+      o << " }\n";
+    }
+  }
+  for (const auto& [name, r] : c.routes) {
+    o << "\n[routes." << name << "]\nstrategy = " << q(r.strategy) << "\ntargets = [";
+    for (size_t i = 0; i < r.targets.size(); ++i) {
+      o << (i ? ", " : "");
+      if (r.strategy == "weighted")
+        o << "{ model = " << q(r.targets[i].model) << ", weight = " << num(r.targets[i].weight)
+          << " }";
+      else
+        o << q(r.targets[i].model);
+    }
+    o << "]\nretries = " << r.retries << "\ncooldown_s = " << num(r.cooldown_s) << "\n";
+    if (!r.default_use.empty()) o << "default = " << q(r.default_use) << "\n";
+    for (const auto& rule : r.rules) {
+      o << "[[routes." << name << ".rules]]\nwhen = {";
+      std::string sep = " ";
+      if (rule.task) o << sep << "task = " << q(*rule.task), sep = ", ";
+      if (rule.max_prompt_tokens)
+        o << sep << "max_prompt_tokens = " << *rule.max_prompt_tokens, sep = ", ";
+      if (rule.min_prompt_tokens)
+        o << sep << "min_prompt_tokens = " << *rule.min_prompt_tokens, sep = ", ";
+      if (rule.tools) o << sep << "tools = " << (*rule.tools ? "true" : "false"), sep = ", ";
+      if (rule.images) o << sep << "images = " << (*rule.images ? "true" : "false"), sep = ", ";
+      o << " }\nuse = " << q(rule.use) << "\n";
+    }
+  }
+  for (const auto& [model, p] : c.prices) {
+    o << "\n[prices." << q(model) << "]\ninput = " << num(p.input) << "\noutput = " << num(p.output)
+      << "\n";
+    if (p.cached_input) o << "cached_input = " << num(*p.cached_input) << "\n";
+    if (p.cache_write) o << "cache_write = " << num(*p.cache_write) << "\n";
+  }
+  o << "\n[guard]\npii = [";
+  for (size_t i = 0; i < c.guard.pii.size(); ++i) o << (i ? ", " : "") << q(c.guard.pii[i]);
+  o << "]\naction = " << q(c.guard.action) << "\nrestore = " << (c.guard.restore ? "true" : "false")
+    << "\n";
+  return o.str();
+}
+
+}  // namespace gw::config

@@ -1,0 +1,58 @@
+// What the pipeline knows about one request: who sent it, and what happened to it. The
+// Outcome is the material of the request's ledger row and of the gateway's response headers.
+#pragma once
+
+#include <any>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/chat.hpp"
+
+namespace gw::gateway {
+
+struct Caller {
+  std::string key_id;  // virtual key id; empty for the CLI
+  std::string key_name;
+  std::string user;
+  std::string tenant;
+};
+
+struct RequestContext {
+  std::string request_id;
+  Caller caller;
+  std::string client = "chat";              // chat | compare | serve
+  std::string task;                         // metadata.task or x-gw-task, for rule routing
+  std::map<std::string, std::any> scratch;  // per-request state of filters (e.g. PII map)
+};
+
+struct AttemptRecord {
+  std::string target;  // provider/model
+  int status = 0;      // 200 ok; else the error status (0 = skipped, circuit open)
+  std::string error;   // short reason
+  double latency_ms = 0;
+};
+
+struct Outcome {
+  std::string request_id;
+  int64_t started_unix_ms = 0;
+  std::string requested_model;  // as the client wrote it
+  std::string route;            // route name, empty for a direct model
+  std::string route_reason;
+  std::string provider, model;  // the target that answered (or the last tried)
+  int status = 0;               // HTTP status of the answer (200 on success)
+  std::string error_type, error_code;
+  std::optional<api::Usage> usage;  // reported or estimated
+  bool usage_estimated = false;
+  double latency_ms = 0, ttft_ms = -1;
+  std::vector<AttemptRecord> attempts;
+  bool stream = false;
+  std::string finish_reason;
+  bool client_cancelled = false;
+  std::string client;
+  Caller caller;
+};
+
+}  // namespace gw::gateway

@@ -1,0 +1,26 @@
+// A pipeline stage (Envoy-style filter): auth, limits, guard and meter each implement the
+// hooks they need; the Gateway calls them in order around routing and the upstream attempt.
+#pragma once
+
+#include <string_view>
+
+#include "api/chat.hpp"
+#include "api/error.hpp"
+#include "gateway/context.hpp"
+
+namespace gw::gateway {
+
+class Filter {
+ public:
+  virtual ~Filter() = default;
+  virtual std::string_view name() const = 0;
+  // Before routing; an error rejects the request (auth 401, limits 429, PII block 400).
+  virtual Result<void> on_request(api::ChatRequest&, RequestContext&) { return {}; }
+  // Each streamed chunk on its way to the client, and a whole answer (PII restore).
+  virtual void on_chunk(api::ChatChunk&, RequestContext&) {}
+  virtual void on_response(api::ChatResponse&, RequestContext&) {}
+  // Always called once the request is over, success or not (meter, limiter release).
+  virtual void on_complete(const Outcome&, RequestContext&) {}
+};
+
+}  // namespace gw::gateway

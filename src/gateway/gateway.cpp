@@ -1,0 +1,202 @@
+#include "gateway/gateway.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "gateway/tokens.hpp"
+#include "providers/adapter_util.hpp"
+
+namespace gw::gateway {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxBackoffMs = 8000;
+constexpr int kMaxRetryAfterMs = 30000;  // longer hints move on to the next target instead
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+// Exponential backoff with full jitter, or the upstream's own hint when it gave one.
+int backoff_ms(int attempt, int retry_after_ms) {
+  if (retry_after_ms >= 0) return std::min(retry_after_ms, kMaxRetryAfterMs);
+  thread_local std::mt19937 rng{std::random_device{}()};
+  int cap = std::min(kMaxBackoffMs, 250 << std::min(attempt, 5));
+  return cap / 2 + static_cast<int>(rng() % static_cast<unsigned>(cap / 2 + 1));
+}
+
+std::string short_reason(const Error& e) {
+  std::string s = std::to_string(e.status);
+  if (!e.code.empty()) s += " " + e.code;
+  return s;
+}
+
+}  // namespace
+
+std::string new_request_id() {
+  return "req_" + providers::random_alnum(20);
+}
+
+Gateway::Gateway(const config::Config& cfg) : cfg_(cfg), router_(cfg) {}
+Gateway::~Gateway() = default;
+
+void Gateway::finish(RequestContext& ctx, Outcome& out) {
+  for (auto& f : filters_) f->on_complete(out, ctx);
+}
+
+// Runs the stages and the attempt loop. `call(target, stats)` performs one upstream attempt.
+template <class Call>
+Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call) {
+  auto t0 = Clock::now();
+  if (ctx.request_id.empty()) ctx.request_id = new_request_id();
+  out.request_id = ctx.request_id;
+  out.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  out.requested_model = req.model;
+  out.stream = req.stream;
+  out.client = ctx.client;
+  out.caller = ctx.caller;
+  if (ctx.task.empty() && req.metadata.is_object())
+    if (auto t = req.metadata.find("task"); t != req.metadata.end() && t->is_string())
+      ctx.task = *t;
+
+  auto done = [&](Result<void> r) -> Result<void> {
+    out.latency_ms = ms_between(t0, Clock::now());
+    if (r) {
+      out.status = 200;
+    } else {
+      out.status = r.error().status;
+      out.error_type = r.error().type;
+      out.error_code = r.error().code;
+    }
+    out.caller = ctx.caller;
+    finish(ctx, out);
+    return r;
+  };
+
+  for (auto& f : filters_)
+    if (auto r = f->on_request(req, ctx); !r) return done(fail(r.error()));
+
+  auto plan = router_.plan(req, ctx);
+  if (!plan) return done(fail(plan.error()));
+  out.route = plan->route;
+  out.route_reason = plan->reason;
+
+  std::optional<Error> last;
+  for (const auto& target : plan->targets) {
+    out.provider = target.provider->name;
+    out.model = target.model;
+    for (int attempt = 0; attempt <= plan->retries; ++attempt) {
+      providers::CallStats stats;
+      auto a0 = Clock::now();
+      auto r = call(target, stats);
+      AttemptRecord rec{target.label(), r ? 200 : r.error().status,
+                        r ? "" : short_reason(r.error()), ms_between(a0, Clock::now())};
+      out.attempts.push_back(std::move(rec));
+      if (r) {
+        if (stats.ttft_ms >= 0) out.ttft_ms = ms_between(t0, a0) + stats.ttft_ms;
+        if (out.attempts.size() > 1)
+          out.route_reason += "; answered by " + target.label() + " after " +
+                              std::to_string(out.attempts.size() - 1) + " failed attempt(s)";
+        return done({});
+      }
+      Error e = std::move(r.error());
+      // After the first byte reached the client nothing can be retried (DESIGN 5).
+      if (e.after_first_byte || !e.retryable()) return done(fail(std::move(e)));
+      bool retry_same = attempt < plan->retries && e.retry_after_ms <= kMaxRetryAfterMs;
+      last = std::move(e);
+      if (!retry_same) break;
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(backoff_ms(attempt, last->retry_after_ms)));
+    }
+  }
+  Error e = last ? std::move(*last) : Error::upstream(503, "no upstream target is available");
+  if (out.attempts.size() > 1) {
+    std::string list;
+    for (const auto& a : out.attempts)
+      list += (list.empty() ? "" : ", ") + a.target + " " + (a.error.empty() ? "ok" : a.error);
+    e.message = "all " + std::to_string(out.attempts.size()) + " attempts failed (" + list +
+                "); last: " + e.message;
+  }
+  return done(fail(std::move(e)));
+}
+
+Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext& ctx,
+                                            Outcome& out) {
+  req.stream = false;
+  req.include_usage = false;
+  auto& reg = registry_;
+  api::ChatResponse answer;
+  auto r = run(
+      req, ctx, out, [&](const providers::Target& t, providers::CallStats& stats) -> Result<void> {
+        auto resp = reg.for_kind(t.provider->kind).complete(req, t, stats);
+        if (!resp) return fail(resp.error());
+        answer = std::move(*resp);
+        out.finish_reason = answer.choices.empty() ? "" : answer.choices.front().finish_reason;
+        if (answer.usage) {
+          out.usage = answer.usage;
+        } else {
+          api::Usage u;
+          u.prompt_tokens = estimate_prompt_tokens(req);
+          for (const auto& c : answer.choices)
+            u.completion_tokens += estimate_text_tokens(c.message.all_text());
+          u.total_tokens = u.prompt_tokens + u.completion_tokens;
+          out.usage = u;
+          out.usage_estimated = true;
+        }
+        return {};
+      });
+  if (!r) return fail(r.error());
+  for (auto& f : filters_) f->on_response(answer, ctx);
+  return answer;
+}
+
+Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
+                             const providers::ChunkSink& sink, Outcome& out) {
+  req.stream = true;
+  const bool client_wants_usage = req.include_usage;
+  auto& reg = registry_;
+  return run(req, ctx, out,
+             [&](const providers::Target& t, providers::CallStats& stats) -> Result<void> {
+               int64_t streamed_bytes = 0;
+               auto wrapped = [&](const api::ChatChunk& c) -> bool {
+                 for (const auto& ch : c.choices)
+                   if (ch.content) streamed_bytes += static_cast<int64_t>(ch.content->size());
+                 bool usage_only = c.usage && c.choices.empty();
+                 if (usage_only && !client_wants_usage) return true;
+                 if (filters_.empty()) return sink(c);
+                 api::ChatChunk copy = c;
+                 for (auto& f : filters_) f->on_chunk(copy, ctx);
+                 return sink(copy);
+               };
+               auto r = reg.for_kind(t.provider->kind).stream(req, t, wrapped, stats);
+               auto record_usage = [&](const std::optional<api::Usage>& u) {
+                 if (u) {
+                   out.usage = u;
+                   out.usage_estimated = false;
+                 } else {
+                   api::Usage est;
+                   est.prompt_tokens = estimate_prompt_tokens(req);
+                   est.completion_tokens = (streamed_bytes + 3) / 4;
+                   est.total_tokens = est.prompt_tokens + est.completion_tokens;
+                   out.usage = est;
+                   out.usage_estimated = true;
+                 }
+               };
+               if (!r) {
+                 // A stream that broke after the first byte still produced (billable) tokens.
+                 if (r.error().after_first_byte) record_usage(std::nullopt);
+                 return fail(r.error());
+               }
+               record_usage(r->usage);
+               out.finish_reason = r->finish_reason;
+               out.client_cancelled = r->cancelled;
+               return {};
+             });
+}
+
+}  // namespace gw::gateway

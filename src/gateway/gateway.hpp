@@ -1,0 +1,49 @@
+// The request pipeline of DESIGN 1. `gw chat`, `gw compare` and `gw serve` all call it, so
+// one request takes one path and leaves one ledger row whichever front it came through.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "api/chat.hpp"
+#include "api/error.hpp"
+#include "config/config.hpp"
+#include "gateway/context.hpp"
+#include "gateway/filter.hpp"
+#include "gateway/router.hpp"
+#include "providers/provider.hpp"
+#include "providers/registry.hpp"
+
+namespace gw::gateway {
+
+class Gateway {
+ public:
+  explicit Gateway(const config::Config& cfg);
+  ~Gateway();
+
+  // Stages run in the order added: auth, limits, guard, ..., meter.
+  void add_filter(std::unique_ptr<Filter> f) { filters_.push_back(std::move(f)); }
+
+  Result<api::ChatResponse> complete(api::ChatRequest req, RequestContext& ctx, Outcome& out);
+  // Chunks reach `sink` as they arrive. The usage chunk is passed on only when the client
+  // asked (stream_options.include_usage); usage is always recorded.
+  Result<void> stream(api::ChatRequest req, RequestContext& ctx, const providers::ChunkSink& sink,
+                      Outcome& out);
+
+  Router& router() { return router_; }
+  const config::Config& config() const { return cfg_; }
+
+ private:
+  template <class Call>
+  Result<void> run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call);
+  void finish(RequestContext& ctx, Outcome& out);
+
+  const config::Config& cfg_;
+  providers::Registry registry_;
+  Router router_;
+  std::vector<std::unique_ptr<Filter>> filters_;
+};
+
+std::string new_request_id();
+
+}  // namespace gw::gateway

@@ -1,0 +1,152 @@
+#include "gateway/router.hpp"
+
+#include <algorithm>
+
+#include "gateway/tokens.hpp"
+
+namespace gw::gateway {
+namespace {
+
+// The provider a bare well-known model name belongs to, or empty.
+std::string_view provider_for_bare(std::string_view m) {
+  if (m.starts_with("gpt-") || m.starts_with("chatgpt-") || m.starts_with("o1") ||
+      m.starts_with("o3") || m.starts_with("o4") || m.starts_with("text-embedding-"))
+    return "openai";
+  if (m.starts_with("claude-")) return "anthropic";
+  if (m.starts_with("gemini-")) return "gemini";
+  return {};
+}
+
+bool rule_matches(const config::RouteRule& r, const api::ChatRequest& req,
+                  const RequestContext& ctx) {
+  if (r.task && *r.task != ctx.task) return false;
+  if (r.tools && *r.tools != !req.tools.empty()) return false;
+  if (r.images && *r.images != has_images(req)) return false;
+  if (r.max_prompt_tokens || r.min_prompt_tokens) {
+    int64_t n = estimate_prompt_tokens(req);
+    if (r.max_prompt_tokens && n > *r.max_prompt_tokens) return false;
+    if (r.min_prompt_tokens && n < *r.min_prompt_tokens) return false;
+  }
+  return true;
+}
+
+std::string describe(const config::RouteRule& r) {
+  std::string s;
+  auto add = [&](std::string part) { s += (s.empty() ? "" : ", ") + part; };
+  if (r.task) add("task=" + *r.task);
+  if (r.max_prompt_tokens) add("prompt<=" + std::to_string(*r.max_prompt_tokens));
+  if (r.min_prompt_tokens) add("prompt>=" + std::to_string(*r.min_prompt_tokens));
+  if (r.tools) add(std::string("tools=") + (*r.tools ? "yes" : "no"));
+  if (r.images) add(std::string("images=") + (*r.images ? "yes" : "no"));
+  return s.empty() ? "always" : s;
+}
+
+}  // namespace
+
+Router::Router(const config::Config& cfg) : cfg_(cfg), rng_(std::random_device{}()) {}
+
+std::string Router::known_summary() const {
+  std::string s = "known providers: ";
+  bool first = true;
+  for (const auto& [name, p] : cfg_.providers) {
+    s += (first ? "" : ", ") + name + "/<model>";
+    first = false;
+  }
+  if (!cfg_.routes.empty()) {
+    s += "; routes: ";
+    first = true;
+    for (const auto& [name, r] : cfg_.routes) {
+      s += (first ? "" : ", ") + name;
+      first = false;
+    }
+  }
+  s += "; bare names gpt-*, o1*/o3*/o4*, claude-*, gemini-* (see `gw models`)";
+  return s;
+}
+
+Result<providers::Target> Router::resolve_model(std::string_view name) const {
+  if (auto slash = name.find('/'); slash != std::string_view::npos) {
+    std::string_view prov = name.substr(0, slash), model = name.substr(slash + 1);
+    if (const auto* p = cfg_.provider(prov); p && !model.empty())
+      return providers::Target{p, std::string(model)};
+  }
+  if (auto prov = provider_for_bare(name); !prov.empty())
+    if (const auto* p = cfg_.provider(prov)) return providers::Target{p, std::string(name)};
+  return fail(Error::not_found("The model '" + std::string(name) + "' does not exist (" +
+                               known_summary() + ")."));
+}
+
+Result<RoutePlan> Router::plan_name(std::string_view name, const api::ChatRequest& req,
+                                    const RequestContext& ctx, int depth) {
+  if (auto it = cfg_.routes.find(std::string(name)); it != cfg_.routes.end())
+    return plan_route(it->second, req, ctx, depth + 1);
+  auto target = resolve_model(name);
+  if (!target) return fail(target.error());
+  RoutePlan plan;
+  plan.targets.push_back(std::move(*target));
+  plan.reason = "direct: " + plan.targets.front().label();
+  return plan;
+}
+
+Result<RoutePlan> Router::plan_route(const config::RouteConfig& route, const api::ChatRequest& req,
+                                     const RequestContext& ctx, int depth) {
+  if (depth > 8)
+    return fail(Error::bad_request("route '" + route.name + "' nests too deeply (a cycle?)"));
+  if (!route.rules.empty() || !route.default_use.empty()) {
+    for (const auto& rule : route.rules) {
+      if (!rule_matches(rule, req, ctx)) continue;
+      auto plan = plan_name(rule.use, req, ctx, depth);
+      if (!plan) return plan;
+      plan->route = route.name;
+      plan->reason = "rule " + describe(rule) + " -> " + rule.use + "; " + plan->reason;
+      return plan;
+    }
+    if (route.targets.empty()) {
+      if (route.default_use.empty())
+        return fail(Error::bad_request("no rule of route '" + route.name +
+                                       "' matches and it has no default"));
+      auto plan = plan_name(route.default_use, req, ctx, depth);
+      if (!plan) return plan;
+      plan->route = route.name;
+      plan->reason = "default -> " + route.default_use + "; " + plan->reason;
+      return plan;
+    }
+  }
+  RoutePlan plan;
+  plan.route = route.name;
+  plan.retries = route.retries;
+  plan.cooldown_s = route.cooldown_s;
+  for (const auto& t : route.targets) {
+    auto target = resolve_model(t.model);
+    if (!target)
+      return fail(Error::internal("route '" + route.name + "': " + target.error().message));
+    plan.targets.push_back(std::move(*target));
+  }
+  if (route.strategy == "weighted" && plan.targets.size() > 1) {
+    // Pick the first target at random by weight; the others follow as fallbacks.
+    double total = 0;
+    for (const auto& t : route.targets) total += std::max(0.0, t.weight);
+    double x;
+    {
+      std::lock_guard lock(rng_mu_);
+      x = std::uniform_real_distribution<double>(0, total)(rng_);
+    }
+    size_t pick = 0;
+    for (; pick + 1 < route.targets.size(); ++pick) {
+      x -= std::max(0.0, route.targets[pick].weight);
+      if (x < 0) break;
+    }
+    std::rotate(plan.targets.begin(), plan.targets.begin() + static_cast<long>(pick),
+                plan.targets.begin() + static_cast<long>(pick) + 1);
+    plan.reason = "weighted: chose " + plan.targets.front().label();
+  } else {
+    plan.reason = route.strategy + ": " + plan.targets.front().label() + " first";
+  }
+  return plan;
+}
+
+Result<RoutePlan> Router::plan(const api::ChatRequest& req, const RequestContext& ctx) {
+  return plan_name(req.model, req, ctx, 0);
+}
+
+}  // namespace gw::gateway

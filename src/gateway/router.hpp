@@ -1,0 +1,48 @@
+// Model names → an ordered list of upstream targets. A name is a route (`smart`), a
+// `provider/model`, or a bare well-known name (`gpt-*`, `o1*`, `claude-*`, `gemini-*`).
+#pragma once
+
+#include <mutex>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/chat.hpp"
+#include "api/error.hpp"
+#include "config/config.hpp"
+#include "gateway/context.hpp"
+#include "providers/provider.hpp"
+
+namespace gw::gateway {
+
+struct RoutePlan {
+  std::string route;                       // empty for a direct model
+  std::vector<providers::Target> targets;  // in the order to try
+  int retries = 2;                         // per target, on retryable failures
+  double cooldown_s = 30;
+  std::string reason;  // why this order (x-gw-route-reason)
+};
+
+class Router {
+ public:
+  explicit Router(const config::Config& cfg);
+
+  Result<RoutePlan> plan(const api::ChatRequest& req, const RequestContext& ctx);
+  // A direct model name (no routes) → its target.
+  Result<providers::Target> resolve_model(std::string_view name) const;
+  // Every provider and route name, for "unknown model" messages.
+  std::string known_summary() const;
+
+ private:
+  Result<RoutePlan> plan_route(const config::RouteConfig& route, const api::ChatRequest& req,
+                               const RequestContext& ctx, int depth);
+  Result<RoutePlan> plan_name(std::string_view name, const api::ChatRequest& req,
+                              const RequestContext& ctx, int depth);
+
+  const config::Config& cfg_;
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace gw::gateway

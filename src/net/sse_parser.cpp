@@ -1,0 +1,29 @@
+#include "net/sse_parser.hpp"
+
+namespace gw::net {
+
+void SseParser::take_line() {
+  std::string_view line = line_;
+  if (first_line_) {
+    first_line_ = false;
+    if (line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // a leading UTF-8 BOM
+  }
+  if (line.empty() || line.front() == ':') return;  // comment / keep-alive
+  std::string_view field = line, value;
+  if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    field = line.substr(0, colon);
+    value = line.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  }
+  if (field == "data") {
+    if (has_data_) event_.data += '\n';
+    event_.data.append(value);
+    has_data_ = true;
+  } else if (field == "event") {
+    event_.event.assign(value);
+  } else if (field == "id") {
+    event_.id.assign(value);
+  }  // retry: and unknown fields are ignored
+}
+
+}  // namespace gw::net

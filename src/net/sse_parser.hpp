@@ -1,0 +1,77 @@
+// Incremental Server-Sent Events parser (WHATWG rules, as the vendor SDKs implement them).
+// Bytes may arrive split anywhere: mid-line, between '\r' and '\n', inside a UTF-8 code
+// point. Lines end at LF, CRLF or a lone CR; a blank line dispatches the event.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace gw::net {
+
+struct SseEvent {
+  std::string event;  // the `event:` field; empty when absent
+  std::string data;   // `data:` lines joined with '\n'
+  std::string id;
+};
+
+class SseParser {
+ public:
+  // Feeds bytes; calls on_event(const SseEvent&) for every complete event.
+  template <class F>
+  void feed(std::string_view bytes, F&& on_event) {
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      char c = bytes[i];
+      if (after_cr_) {
+        after_cr_ = false;
+        if (c == '\n') continue;  // the LF of a CRLF already ended the line
+      }
+      if (c == '\n' || c == '\r') {
+        after_cr_ = (c == '\r');
+        if (line_.empty()) {
+          if (has_data_ || !event_.event.empty()) dispatch(on_event);
+        } else {
+          take_line();
+        }
+        line_.clear();
+        continue;
+      }
+      // Copy runs of ordinary bytes at once rather than byte by byte.
+      size_t end = bytes.find_first_of("\r\n", i);
+      if (end == std::string_view::npos) end = bytes.size();
+      line_.append(bytes.data() + i, end - i);
+      i = end - 1;
+    }
+  }
+
+  // At EOF: a last event with no blank line after it is still delivered (PROTOCOLS 5.7).
+  // Returns true when such an event was pending.
+  template <class F>
+  bool finish(F&& on_event) {
+    if (!line_.empty()) take_line();
+    line_.clear();
+    if (!has_data_) return false;
+    dispatch(on_event);
+    return true;
+  }
+
+  // True while bytes of an unfinished line or event are buffered.
+  bool pending() const { return !line_.empty() || has_data_; }
+
+ private:
+  void take_line();
+  template <class F>
+  void dispatch(F& on_event) {
+    if (has_data_) on_event(static_cast<const SseEvent&>(event_));
+    event_.event.clear();
+    event_.data.clear();
+    has_data_ = false;
+  }
+
+  std::string line_;
+  SseEvent event_;
+  bool has_data_ = false;
+  bool after_cr_ = false;
+  bool first_line_ = true;
+};
+
+}  // namespace gw::net

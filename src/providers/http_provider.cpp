@@ -1,0 +1,141 @@
+// The transport every HTTP provider shares: adapter-built request → pooled upstream
+// connection → adapter-parsed answer, with streams decoded event by event as bytes arrive.
+#include "providers/http_provider.hpp"
+
+#include <chrono>
+
+namespace gw::providers {
+namespace {
+
+constexpr size_t kMaxUpstreamBody = 64u << 20;  // a bound on what one answer may buffer
+
+net::Timeouts timeouts_of(const config::ProviderConfig& p) {
+  return {p.connect_timeout_s, p.first_byte_timeout_s, p.timeout_s};
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+HttpProvider::HttpProvider(std::unique_ptr<Adapter> adapter, net::UpstreamPool& pool)
+    : adapter_(std::move(adapter)), pool_(pool) {}
+
+Result<net::Url> HttpProvider::base_url(const Target& t) const {
+  net::Url url;
+  if (!net::parse_url(t.provider->base_url, url))
+    return fail(Error::internal("provider '" + t.provider->name + "' has an invalid base_url"));
+  return url;
+}
+
+Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, const Target& t,
+                                                 CallStats& stats) {
+  auto call = adapter_->build_request(req, t, false);
+  if (!call) return fail(call.error());
+  auto url = base_url(t);
+  if (!url) return fail(url.error());
+  auto t0 = std::chrono::steady_clock::now();
+  net::UpstreamHead head;
+  std::string body;
+  bool too_big = false;
+  auto sent = pool_.post(
+      *url, call->path, call->headers, call->body, timeouts_of(*t.provider), t.provider->name,
+      [&](const net::UpstreamHead& h) {
+        head = h;
+        stats.ttft_ms = ms_since(t0);
+        stats.upstream_request_id = std::string(net::header_value(h.headers, "x-request-id"));
+        if (stats.upstream_request_id.empty())
+          stats.upstream_request_id = std::string(net::header_value(h.headers, "request-id"));
+      },
+      [&](const char* data, size_t len) {
+        if (body.size() + len > kMaxUpstreamBody) return !(too_big = true);
+        body.append(data, len);
+        return true;
+      });
+  if (!sent) return fail(sent.error());
+  if (too_big)
+    return fail(Error::upstream(502, t.provider->name + ": upstream answer exceeds 64 MiB",
+                                "bad_upstream_response"));
+  if (head.status < 200 || head.status >= 300)
+    return fail(adapter_->parse_error(head.status, body, head.headers, t));
+  return adapter_->parse_response(body, t);
+}
+
+Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Target& t,
+                                          const ChunkSink& sink, CallStats& stats) {
+  auto call = adapter_->build_request(req, t, true);
+  if (!call) return fail(call.error());
+  auto url = base_url(t);
+  if (!url) return fail(url.error());
+  auto decoder = adapter_->make_stream_decoder(req, t);
+  net::SseParser parser;
+  auto t0 = std::chrono::steady_clock::now();
+  net::UpstreamHead head;
+  std::string error_body;
+  std::optional<Error> stream_error;
+  std::vector<api::ChatChunk> chunks;
+  bool sent_any = false, client_gone = false;
+
+  auto deliver = [&]() -> bool {
+    for (auto& c : chunks) {
+      if (!sent_any) stats.ttft_ms = ms_since(t0);
+      sent_any = true;
+      if (!sink(c)) {
+        client_gone = true;
+        break;
+      }
+    }
+    chunks.clear();
+    return !client_gone;
+  };
+  auto on_event = [&](const net::SseEvent& ev) {
+    if (stream_error || client_gone) return;
+    auto r = decoder->on_event(ev, chunks);
+    if (!r) stream_error = std::move(r.error());
+  };
+
+  auto sent = pool_.post(
+      *url, call->path, call->headers, call->body, timeouts_of(*t.provider), t.provider->name,
+      [&](const net::UpstreamHead& h) { head = h; },
+      [&](const char* data, size_t len) {
+        if (head.status < 200 || head.status >= 300) {
+          if (error_body.size() + len > kMaxUpstreamBody) return false;
+          error_body.append(data, len);
+          return true;
+        }
+        parser.feed(std::string_view(data, len), on_event);
+        if (!deliver()) return false;
+        return !stream_error;
+      });
+
+  StreamResult result;
+  auto finish_error = [&](Error e) -> Result<StreamResult> {
+    e.after_first_byte = sent_any;
+    return fail(std::move(e));
+  };
+  if (!sent) return finish_error(sent.error());
+  if (head.status < 200 || head.status >= 300)
+    return finish_error(adapter_->parse_error(head.status, error_body, head.headers, t));
+  if (client_gone || *sent == net::TransportStatus::cancelled) {
+    if (stream_error) return finish_error(*stream_error);
+    result.cancelled = true;
+    result.usage = decoder->usage();
+    return result;
+  }
+  if (!stream_error) {
+    parser.finish(on_event);
+    if (!stream_error) {
+      auto end = decoder->on_end(chunks);
+      if (!end) stream_error = std::move(end.error());
+    }
+    deliver();
+  }
+  if (stream_error) return finish_error(*stream_error);
+  result.usage = decoder->usage();
+  result.finish_reason = decoder->finish_reason();
+  result.cancelled = client_gone;
+  return result;
+}
+
+}  // namespace gw::providers

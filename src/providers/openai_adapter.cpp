@@ -1,0 +1,142 @@
+// OpenAI Chat Completions and every OpenAI-compatible server (vLLM, Ollama, Groq, DeepSeek).
+// The canonical schema is this dialect, so translation is mostly a pass-through; the work is
+// forcing usage on for streams and mapping errors.
+#include "api/json_codec.hpp"
+#include "providers/adapter_util.hpp"
+#include "providers/provider.hpp"
+
+namespace gw::providers {
+namespace {
+
+using api::Json;
+
+Error error_from_openai_body(int status, const Json& body, std::string_view provider,
+                             int retry_ms) {
+  std::string message = "upstream returned HTTP " + std::to_string(status);
+  std::string code, param, type;
+  if (body.is_object()) {
+    if (auto e = body.find("error"); e != body.end() && e->is_object()) {
+      if (auto m = e->find("message"); m != e->end() && m->is_string()) message = *m;
+      if (auto c = e->find("code"); c != e->end() && c->is_string()) code = *c;
+      if (auto p = e->find("param"); p != e->end() && p->is_string()) param = *p;
+      if (auto t = e->find("type"); t != e->end() && t->is_string()) type = *t;
+    } else if (auto m = body.find("message"); m != body.end() && m->is_string()) {
+      message = *m;
+    }
+  }
+  UpstreamFailure kind = failure_for_status(status);
+  if (status == 429 && (code == "insufficient_quota" || type == "insufficient_quota"))
+    kind = UpstreamFailure::quota;
+  Error err = upstream_error(kind, provider, message, retry_ms);
+  // Client-side mistakes keep OpenAI's own code and param: the caller can act on them.
+  if (kind == UpstreamFailure::invalid_request || kind == UpstreamFailure::not_found) {
+    if (!code.empty()) err.code = code;
+    err.param = param;
+  }
+  return err;
+}
+
+class OpenAIStreamDecoder final : public StreamDecoder {
+ public:
+  explicit OpenAIStreamDecoder(std::string provider) : provider_(std::move(provider)) {}
+
+  Result<void> on_event(const net::SseEvent& ev, std::vector<api::ChatChunk>& out) override {
+    if (ev.data == "[DONE]") {
+      done_ = true;
+      return {};
+    }
+    Json j = Json::parse(ev.data, nullptr, false);
+    if (j.is_discarded())
+      return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
+                                  "bad_upstream_response"));
+    if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
+      Error err = error_from_openai_body(500, j, provider_, -1);
+      return fail(std::move(err));
+    }
+    auto chunk = api::chat_chunk_from_json(j);
+    if (!chunk) return fail(chunk.error());
+    if (chunk->usage) usage_ = chunk->usage;
+    bool useful = chunk->usage.has_value();
+    for (auto& c : chunk->choices) {
+      if (!c.finish_reason.empty()) finish_reason_ = c.finish_reason;
+      if (c.role || !c.finish_reason.empty() || !c.tool_calls.empty() || c.refusal ||
+          (c.content && !c.content->empty()))
+        useful = true;
+    }
+    if (useful) out.push_back(std::move(*chunk));  // empty deltas are not forwarded (5.11)
+    return {};
+  }
+
+  Result<void> on_end(std::vector<api::ChatChunk>&) override {
+    if (!done_) return fail(truncated_stream_error(provider_));
+    return {};
+  }
+  bool done() const override { return done_; }
+  std::optional<api::Usage> usage() const override { return usage_; }
+  std::string finish_reason() const override { return finish_reason_; }
+
+ private:
+  std::string provider_;
+  bool done_ = false;
+  std::optional<api::Usage> usage_;
+  std::string finish_reason_;
+};
+
+class OpenAIAdapter final : public Adapter {
+ public:
+  Result<UpstreamCall> build_request(const api::ChatRequest& req, const Target& t,
+                                     bool stream) const override {
+    Json body = api::to_json(req);
+    body["model"] = t.model;
+    if (stream) {
+      body["stream"] = true;
+      // Always ask for usage so the ledger is exact; the gateway hides the usage chunk
+      // from clients that did not ask for it.
+      body["stream_options"] = {{"include_usage", true}};
+    } else {
+      body.erase("stream");
+      body.erase("stream_options");
+    }
+    UpstreamCall call;
+    call.path = "/chat/completions";
+    call.body = api::dump(body);
+    call.headers.emplace_back("Content-Type", "application/json");
+    if (stream) call.headers.emplace_back("Accept", "text/event-stream");
+    if (!t.provider->api_key.empty())
+      call.headers.emplace_back("Authorization", "Bearer " + t.provider->api_key);
+    for (const auto& h : t.provider->headers) call.headers.push_back(h);
+    return call;
+  }
+
+  Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
+    Json j = Json::parse(body, nullptr, false);
+    if (j.is_discarded())
+      return fail(Error::upstream(502, t.provider->name + ": upstream sent invalid JSON",
+                                  "bad_upstream_response"));
+    auto r = api::chat_response_from_json(j);
+    if (!r) {
+      r.error().message = t.provider->name + ": " + r.error().message;
+      return r;
+    }
+    return r;
+  }
+
+  Error parse_error(int status, std::string_view body, const net::Headers& headers,
+                    const Target& t) const override {
+    Json j = Json::parse(body, nullptr, false);
+    return error_from_openai_body(status, j, t.provider->name, net::retry_after_ms(headers));
+  }
+
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest&,
+                                                     const Target& t) const override {
+    return std::make_unique<OpenAIStreamDecoder>(t.provider->name);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> make_openai_adapter() {
+  return std::make_unique<OpenAIAdapter>();
+}
+
+}  // namespace gw::providers

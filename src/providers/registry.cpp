@@ -1,0 +1,23 @@
+#include "providers/registry.hpp"
+
+#include "providers/http_provider.hpp"
+#include "providers/mock_provider.hpp"
+
+namespace gw::providers {
+
+Registry::Registry()
+    : openai_(std::make_unique<HttpProvider>(make_openai_adapter(), pool_)),
+      anthropic_(std::make_unique<HttpProvider>(make_anthropic_adapter(), pool_)),
+      gemini_(std::make_unique<HttpProvider>(make_gemini_adapter(), pool_)),
+      mock_(std::make_unique<MockProvider>()) {}
+
+Registry::~Registry() = default;
+
+Provider& Registry::for_kind(std::string_view kind) {
+  if (kind == "anthropic") return *anthropic_;
+  if (kind == "gemini") return *gemini_;
+  if (kind == "mock") return *mock_;
+  return *openai_;
+}
+
+}  // namespace gw::providers

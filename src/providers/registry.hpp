@@ -1,0 +1,23 @@
+// One Provider per configured kind, sharing one upstream connection pool.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "net/upstream_pool.hpp"
+#include "providers/provider.hpp"
+
+namespace gw::providers {
+
+class Registry {
+ public:
+  Registry();
+  ~Registry();
+  Provider& for_kind(std::string_view kind);  // openai | anthropic | gemini | mock
+
+ private:
+  net::UpstreamPool pool_;
+  std::unique_ptr<Provider> openai_, anthropic_, gemini_, mock_;
+};
+
+}  // namespace gw::providers
