@@ -34,6 +34,7 @@ struct Error {
   // Worth another attempt (same or next target): rate limits, overload, 5xx, timeouts,
   // connection failures. Never 400/401/403/404 (PROTOCOLS 5.30).
   bool retryable() const {
+    if (type == "config_error" || type == "upstream_auth_error") return false;  // same answer again
     return status == 408 || status == 409 || status == 429 || status >= 500;
   }
 };

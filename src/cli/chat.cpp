@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "api/json_codec.hpp"
 #include "cli/runtime.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/meter.hpp"
 
 namespace gw::cli {
 namespace {
@@ -25,14 +27,15 @@ extern "C" void on_sigint(int) {
 
 // Ctrl-C stops the stream at the next chunk; if the upstream is silent, a watchdog leaves
 // after a grace period so the user is never stuck. Either way the exit code is 130.
-void install_interrupt_handler() {
+void install_interrupt_handler(std::function<void()> before_exit) {
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   ::sigaction(SIGINT, &sa, nullptr);
-  std::thread([] {
+  std::thread([before_exit = std::move(before_exit)] {
     while (!g_interrupted.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    if (before_exit) before_exit();  // completed requests' ledger rows reach the disk
     const char reset[] = "\033[0m\n";
     if (::isatty(STDOUT_FILENO)) (void)!::write(STDOUT_FILENO, reset, sizeof(reset) - 1);
     std::_Exit(kInterrupted);
@@ -72,10 +75,15 @@ std::string format_stats(const gateway::Outcome& out) {
   double tps = gen_secs > 0 ? static_cast<double>(outt) / gen_secs : 0;
   char ttft[32] = "n/a";
   if (out.ttft_ms >= 0) std::snprintf(ttft, sizeof ttft, "%.2fs", out.ttft_ms / 1000.0);
+  // The meter priced this request on this thread; its figure is the one in the ledger.
+  const auto& metered = gateway::last_metered_cost();
+  char cost[48] = "cost unknown";
+  if (metered.request_id == out.request_id && metered.usd)
+    std::snprintf(cost, sizeof cost, "$%.6f", *metered.usd);
   std::snprintf(buf, sizeof buf,
-                "%s/%s · latency %.2fs · ttft %s · %lld in / %lld out tokens%s · %.1f tok/s",
+                "%s/%s · latency %.2fs · ttft %s · %lld in / %lld out tokens%s · %.1f tok/s · %s",
                 out.provider.c_str(), out.model.c_str(), secs, ttft, static_cast<long long>(in),
-                static_cast<long long>(outt), out.usage_estimated ? " (estimated)" : "", tps);
+                static_cast<long long>(outt), out.usage_estimated ? " (estimated)" : "", tps, cost);
   return buf;
 }
 
@@ -198,7 +206,7 @@ int run_interactive(ChatSession& session, const ChatOptions& opt) {
 int run_chat(const GlobalOptions& g, const ChatOptions& opt) {
   auto rt = Runtime::open(g);
   if (!rt) return kConfig;
-  install_interrupt_handler();
+  install_interrupt_handler(rt->flush_hook());
   ChatSession session(*rt, opt);
 
   std::string prompt;

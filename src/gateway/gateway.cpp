@@ -106,8 +106,12 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
       }
       Error e = std::move(r.error());
       // After the first byte reached the client nothing can be retried (DESIGN 5).
-      if (e.after_first_byte || !e.retryable()) return done(fail(std::move(e)));
-      bool retry_same = attempt < plan->retries && e.retry_after_ms <= kMaxRetryAfterMs;
+      if (e.after_first_byte) return done(fail(std::move(e)));
+      // A bad upstream key or missing key: this target is useless, another may work.
+      bool target_broken = e.type == "config_error" || e.type == "upstream_auth_error";
+      if (!e.retryable() && !target_broken) return done(fail(std::move(e)));  // the client's fault
+      bool retry_same =
+          e.retryable() && attempt < plan->retries && e.retry_after_ms <= kMaxRetryAfterMs;
       last = std::move(e);
       if (!retry_same) break;
       std::this_thread::sleep_for(

@@ -13,6 +13,20 @@ net::Timeouts timeouts_of(const config::ProviderConfig& p) {
   return {p.connect_timeout_s, p.first_byte_timeout_s, p.timeout_s};
 }
 
+// The vendors' public endpoints always need a key; a local OpenAI-compatible server may not.
+std::optional<Error> missing_key(const Target& t) {
+  const auto& p = *t.provider;
+  if (!p.api_key.empty()) return std::nullopt;
+  bool public_host = p.base_url.find("api.openai.com") != std::string::npos ||
+                     p.base_url.find("api.anthropic.com") != std::string::npos ||
+                     p.base_url.find("googleapis.com") != std::string::npos;
+  if (!public_host) return std::nullopt;
+  std::string how = p.api_key_env.empty() ? "set api_key in the config"
+                                          : "set " + p.api_key_env + " or api_key in the config";
+  return Error{502, "config_error", "missing_api_key", {},
+               p.name + ": no API key (" + how + ")"};
+}
+
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -31,6 +45,7 @@ Result<net::Url> HttpProvider::base_url(const Target& t) const {
 
 Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, const Target& t,
                                                  CallStats& stats) {
+  if (auto e = missing_key(t)) return fail(std::move(*e));
   auto call = adapter_->build_request(req, t, false);
   if (!call) return fail(call.error());
   auto url = base_url(t);
@@ -64,6 +79,7 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
 
 Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Target& t,
                                           const ChunkSink& sink, CallStats& stats) {
+  if (auto e = missing_key(t)) return fail(std::move(*e));
   auto call = adapter_->build_request(req, t, true);
   if (!call) return fail(call.error());
   auto url = base_url(t);
@@ -75,7 +91,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
   std::string error_body;
   std::optional<Error> stream_error;
   std::vector<api::ChatChunk> chunks;
-  bool sent_any = false, client_gone = false;
+  bool sent_any = false, client_gone = false, decoder_saw_bytes = false;
 
   auto deliver = [&]() -> bool {
     for (auto& c : chunks) {
@@ -104,6 +120,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
           error_body.append(data, len);
           return true;
         }
+        decoder_saw_bytes = true;
         parser.feed(std::string_view(data, len), on_event);
         if (!deliver()) return false;
         return !stream_error;
@@ -114,7 +131,12 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
     e.after_first_byte = sent_any;
     return fail(std::move(e));
   };
-  if (!sent) return finish_error(sent.error());
+  if (!sent) {
+    // The connection broke after a 200 and some events: the stream was cut short (5.8).
+    if (head.status >= 200 && head.status < 300 && decoder_saw_bytes)
+      return finish_error(truncated_stream_error(t.provider->name));
+    return finish_error(sent.error());
+  }
   if (head.status < 200 || head.status >= 300)
     return finish_error(adapter_->parse_error(head.status, error_body, head.headers, t));
   if (client_gone || *sent == net::TransportStatus::cancelled) {
