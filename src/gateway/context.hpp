@@ -46,6 +46,8 @@ struct Outcome {
   std::string error_type, error_code;
   std::optional<api::Usage> usage;  // reported or estimated
   bool usage_estimated = false;
+  std::optional<double> cost_usd;  // nullopt: no known price for the model
+  std::string price_version;
   double latency_ms = 0, ttft_ms = -1;
   std::vector<AttemptRecord> attempts;
   bool stream = false;

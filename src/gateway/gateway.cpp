@@ -43,8 +43,9 @@ std::string new_request_id() {
 Gateway::Gateway(const config::Config& cfg) : cfg_(cfg), router_(cfg) {}
 Gateway::~Gateway() = default;
 
-void Gateway::finish(RequestContext& ctx, Outcome& out) {
-  for (auto& f : filters_) f->on_complete(out, ctx);
+// Only the stages the request entered see it complete (a stage that rejected it included).
+void Gateway::finish(RequestContext& ctx, Outcome& out, size_t entered) {
+  for (size_t i = 0; i < entered && i < filters_.size(); ++i) filters_[i]->on_complete(out, ctx);
 }
 
 // Runs the stages and the attempt loop. `call(target, stats)` performs one upstream attempt.
@@ -64,6 +65,7 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
     if (auto t = req.metadata.find("task"); t != req.metadata.end() && t->is_string())
       ctx.task = *t;
 
+  size_t entered = 0;
   auto done = [&](Result<void> r) -> Result<void> {
     out.latency_ms = ms_between(t0, Clock::now());
     if (r) {
@@ -74,12 +76,14 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
       out.error_code = r.error().code;
     }
     out.caller = ctx.caller;
-    finish(ctx, out);
+    finish(ctx, out, entered);
     return r;
   };
 
-  for (auto& f : filters_)
+  for (auto& f : filters_) {
+    ++entered;
     if (auto r = f->on_request(req, ctx); !r) return done(fail(r.error()));
+  }
 
   auto plan = router_.plan(req, ctx);
   if (!plan) return done(fail(plan.error()));
@@ -87,7 +91,15 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
   out.route_reason = plan->reason;
 
   std::optional<Error> last;
+  Health& health = router_.health();
+  const bool breaker = plan->targets.size() > 1;  // a lone target is always tried
   for (const auto& target : plan->targets) {
+    const std::string label = target.label();
+    if (breaker && !health.allow(label)) {
+      out.attempts.push_back({label, 0, "circuit open", 0});
+      out.route_reason += "; skipped " + label + " (circuit open)";
+      continue;
+    }
     out.provider = target.provider->name;
     out.model = target.model;
     for (int attempt = 0; attempt <= plan->retries; ++attempt) {
@@ -98,6 +110,7 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
                         r ? "" : short_reason(r.error()), ms_between(a0, Clock::now())};
       out.attempts.push_back(std::move(rec));
       if (r) {
+        health.success(label, stats.ttft_ms, out.attempts.back().latency_ms);
         if (stats.ttft_ms >= 0) out.ttft_ms = ms_between(t0, a0) + stats.ttft_ms;
         if (out.attempts.size() > 1)
           out.route_reason += "; answered by " + target.label() + " after " +
@@ -110,15 +123,22 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
       // A bad upstream key or missing key: this target is useless, another may work.
       bool target_broken = e.type == "config_error" || e.type == "upstream_auth_error";
       if (!e.retryable() && !target_broken) return done(fail(std::move(e)));  // the client's fault
-      bool retry_same =
-          e.retryable() && attempt < plan->retries && e.retry_after_ms <= kMaxRetryAfterMs;
+      health.failure(label, e, plan->cooldown_s);
+      // With somewhere else to go, a rate-limited or now-open target is left at once.
+      bool retry_same = e.retryable() && attempt < plan->retries &&
+                        e.retry_after_ms <= kMaxRetryAfterMs &&
+                        !(breaker && (e.status == 429 || health.is_open(label)));
       last = std::move(e);
       if (!retry_same) break;
       std::this_thread::sleep_for(
           std::chrono::milliseconds(backoff_ms(attempt, last->retry_after_ms)));
     }
   }
-  Error e = last ? std::move(*last) : Error::upstream(503, "no upstream target is available");
+  Error e = last ? std::move(*last)
+                 : Error::upstream(503,
+                                   "every target of '" + req.model +
+                                       "' is cooling down after failures (circuit open)",
+                                   "circuit_open");
   if (out.attempts.size() > 1) {
     std::string list;
     for (const auto& a : out.attempts)

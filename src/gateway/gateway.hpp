@@ -21,8 +21,12 @@ class Gateway {
   explicit Gateway(const config::Config& cfg);
   ~Gateway();
 
-  // Stages run in the order added: auth, limits, guard, ..., meter.
+  // Stages run in the order added (metrics, meter, auth, limits, guard): a stage sees
+  // on_complete only if the request reached its on_request, so observers go first.
   void add_filter(std::unique_ptr<Filter> f) { filters_.push_back(std::move(f)); }
+  void add_filter_front(std::unique_ptr<Filter> f) {
+    filters_.insert(filters_.begin(), std::move(f));
+  }
 
   Result<api::ChatResponse> complete(api::ChatRequest req, RequestContext& ctx, Outcome& out);
   // Chunks reach `sink` as they arrive. The usage chunk is passed on only when the client
@@ -36,7 +40,7 @@ class Gateway {
  private:
   template <class Call>
   Result<void> run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call);
-  void finish(RequestContext& ctx, Outcome& out);
+  void finish(RequestContext& ctx, Outcome& out, size_t entered);
 
   const config::Config& cfg_;
   providers::Registry registry_;

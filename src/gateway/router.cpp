@@ -1,6 +1,7 @@
 #include "gateway/router.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "gateway/tokens.hpp"
 
@@ -122,15 +123,15 @@ Result<RoutePlan> Router::plan_route(const config::RouteConfig& route, const api
       return fail(Error::internal("route '" + route.name + "': " + target.error().message));
     plan.targets.push_back(std::move(*target));
   }
-  if (route.strategy == "weighted" && plan.targets.size() > 1) {
+  if (route.strategy == "fastest" && plan.targets.size() > 1) {
+    order_fastest(plan, req.stream);
+  } else if (route.strategy == "cheapest" && plan.targets.size() > 1) {
+    order_cheapest(plan, req);
+  } else if (route.strategy == "weighted" && plan.targets.size() > 1) {
     // Pick the first target at random by weight; the others follow as fallbacks.
     double total = 0;
     for (const auto& t : route.targets) total += std::max(0.0, t.weight);
-    double x;
-    {
-      std::lock_guard lock(rng_mu_);
-      x = std::uniform_real_distribution<double>(0, total)(rng_);
-    }
+    double x = uniform() * total;
     size_t pick = 0;
     for (; pick + 1 < route.targets.size(); ++pick) {
       x -= std::max(0.0, route.targets[pick].weight);
@@ -143,6 +144,82 @@ Result<RoutePlan> Router::plan_route(const config::RouteConfig& route, const api
     plan.reason = route.strategy + ": " + plan.targets.front().label() + " first";
   }
   return plan;
+}
+
+double Router::uniform() {
+  std::lock_guard lock(rng_mu_);
+  return std::uniform_real_distribution<double>(0, 1)(rng_);
+}
+
+namespace {
+std::string ms(double v) {
+  return std::to_string(static_cast<long>(v + 0.5)) + "ms";
+}
+}  // namespace
+
+// Lowest moving-average TTFT (streams) or latency first. Unmeasured targets go first so they
+// get measured, and one request in ten explores another target so a recovered or sped-up
+// one is noticed.
+void Router::order_fastest(RoutePlan& plan, bool stream) {
+  const char* metric = stream ? "ttft" : "latency";
+  std::vector<std::pair<double, providers::Target>> scored;
+  for (auto& t : plan.targets) {
+    auto s = health_.speed_ms(t.label(), stream);
+    scored.emplace_back(s ? *s : -1.0, std::move(t));
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+    if ((a.first < 0) != (b.first < 0)) return a.first < 0;
+    return a.first < b.first;
+  });
+  plan.targets.clear();
+  for (auto& [score, t] : scored) plan.targets.push_back(std::move(t));
+  if (scored.front().first < 0) {
+    plan.reason = "fastest: measuring " + plan.targets.front().label() + " (no samples yet)";
+    return;
+  }
+  if (uniform() < 0.1) {
+    size_t pick = 1 + static_cast<size_t>(uniform() * static_cast<double>(scored.size() - 1)) %
+                          (scored.size() - 1);
+    std::rotate(plan.targets.begin(), plan.targets.begin() + static_cast<long>(pick),
+                plan.targets.begin() + static_cast<long>(pick) + 1);
+    plan.reason = "fastest: exploring " + plan.targets.front().label() + " (" + metric + " " +
+                  ms(scored[pick].first) + " vs best " + ms(scored.front().first) + ")";
+    return;
+  }
+  plan.reason =
+      "fastest: " + plan.targets.front().label() + " " + metric + " " + ms(scored[0].first);
+  if (scored.size() > 1)
+    plan.reason += " vs " + ms(scored[1].first) + " (" + plan.targets[1].label() + ")";
+}
+
+// Cheapest for this request's estimated tokens; unpriced targets last.
+void Router::order_cheapest(RoutePlan& plan, const api::ChatRequest& req) {
+  int64_t in = estimate_prompt_tokens(req);
+  int64_t out = req.output_limit().value_or(256);
+  std::vector<std::pair<double, providers::Target>> priced;
+  for (auto& t : plan.targets) {
+    std::optional<double> c = cost_ ? cost_(t, in, out) : std::nullopt;
+    priced.emplace_back(c ? *c : -1.0, std::move(t));
+  }
+  std::stable_sort(priced.begin(), priced.end(), [](const auto& a, const auto& b) {
+    if ((a.first < 0) != (b.first < 0)) return b.first < 0;
+    return a.first < b.first;
+  });
+  plan.targets.clear();
+  for (auto& [c, t] : priced) plan.targets.push_back(std::move(t));
+  char buf[160];
+  if (priced.front().first < 0) {
+    plan.reason = "cheapest: no target has a known price; in order";
+  } else if (priced.size() > 1 && priced[1].first >= 0) {
+    std::snprintf(buf, sizeof buf, "cheapest: $%.6f vs $%.6f for ~%lld+%lld tokens",
+                  priced[0].first, priced[1].first, static_cast<long long>(in),
+                  static_cast<long long>(out));
+    plan.reason = buf;
+  } else {
+    std::snprintf(buf, sizeof buf, "cheapest: $%.6f for ~%lld+%lld tokens", priced[0].first,
+                  static_cast<long long>(in), static_cast<long long>(out));
+    plan.reason = buf;
+  }
 }
 
 Result<RoutePlan> Router::plan(const api::ChatRequest& req, const RequestContext& ctx) {

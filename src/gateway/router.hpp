@@ -2,7 +2,9 @@
 // `provider/model`, or a bare well-known name (`gpt-*`, `o1*`, `claude-*`, `gemini-*`).
 #pragma once
 
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 #include "api/error.hpp"
 #include "config/config.hpp"
 #include "gateway/context.hpp"
+#include "gateway/health.hpp"
 #include "providers/provider.hpp"
 
 namespace gw::gateway {
@@ -34,13 +37,25 @@ class Router {
   // Every provider and route name, for "unknown model" messages.
   std::string known_summary() const;
 
+  Health& health() { return health_; }
+  // USD for `in` prompt and `out` completion tokens on a target; nullopt when unpriced.
+  using CostEstimator =
+      std::function<std::optional<double>(const providers::Target&, int64_t in, int64_t out)>;
+  void set_cost_estimator(CostEstimator f) { cost_ = std::move(f); }
+
  private:
   Result<RoutePlan> plan_route(const config::RouteConfig& route, const api::ChatRequest& req,
                                const RequestContext& ctx, int depth);
   Result<RoutePlan> plan_name(std::string_view name, const api::ChatRequest& req,
                               const RequestContext& ctx, int depth);
 
+  void order_fastest(RoutePlan& plan, bool stream);
+  void order_cheapest(RoutePlan& plan, const api::ChatRequest& req);
+  double uniform();
+
   const config::Config& cfg_;
+  Health health_;
+  CostEstimator cost_;
   std::mutex rng_mu_;
   std::mt19937_64 rng_;
 };

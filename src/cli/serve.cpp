@@ -1,0 +1,77 @@
+// `gw serve`: the localhost gateway. SIGINT/SIGTERM stop accepting, let in-flight requests
+// finish (bounded), flush the ledger, and exit 0.
+#include "cli/serve.hpp"
+
+#include <pthread.h>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "cli/runtime.hpp"
+#include "server/metrics.hpp"
+#include "server/server.hpp"
+
+namespace gw::cli {
+namespace {
+
+struct ServeOptions {
+  std::string listen;
+  bool verbose = false;
+};
+
+int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
+  // Block the stop signals before any thread starts, so only the waiter below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  auto rt = Runtime::open(g);
+  if (!rt) return kConfig;
+  auto metrics = std::make_unique<server::Metrics>();
+  server::Metrics& m = *metrics;
+  rt->gateway().add_filter_front(std::move(metrics));
+  server::Server srv(rt->config(), rt->gateway(), m);
+  std::string listen = opt.listen.empty() ? rt->config().server.listen : opt.listen;
+  auto port = srv.bind(listen);
+  if (!port) {
+    print_error(port.error());
+    return exit_code_for(port.error());
+  }
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.empty()) host = "127.0.0.1";
+  std::printf("gw serve: listening on http://%s:%d (OpenAI base_url: http://%s:%d/v1)\n",
+              host.c_str(), *port, host.c_str(), *port);
+  std::fflush(stdout);
+  if (host != "127.0.0.1" && host != "localhost" && host != "::1" && host != "[::1]")
+    print_warning("listening on " + host + ": reachable from other machines");
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "gw serve: %s received, finishing in-flight requests\n",
+                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+    srv.stop();
+  });
+  srv.run();
+  // run() returned without a signal (e.g. a listen failure): wake the waiter ourselves.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return kOk;  // Runtime's destructor flushes the ledger
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
+  auto opt = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "Run the OpenAI-compatible gateway on localhost");
+  cmd->add_option(
+      "-l,--listen", opt->listen,
+      "HOST:PORT to listen on (default: [server].listen, 127.0.0.1:4000; port 0 picks a free one)");
+  cmd->callback([&g, &exit_code, opt] { exit_code = run_serve(g, *opt); });
+}
+
+}  // namespace gw::cli

@@ -1,0 +1,64 @@
+// Anthropic Messages (PROTOCOLS 2). The translation lives in anthropic_request.cpp,
+// anthropic_response.cpp and anthropic_stream.cpp; this file wires it to the Adapter seam.
+#include <algorithm>
+#include <cctype>
+
+#include "api/json_codec.hpp"
+#include "providers/adapter_util.hpp"
+#include "providers/anthropic_translate.hpp"
+#include "providers/provider.hpp"
+
+namespace gw::providers {
+namespace {
+
+bool same_header(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+class AnthropicAdapter final : public Adapter {
+ public:
+  Result<UpstreamCall> build_request(const api::ChatRequest& req, const Target& t,
+                                     bool stream) const override {
+    auto body = anthropic::request_body(req, t, stream);
+    if (!body) return fail(body.error());
+    UpstreamCall call;
+    call.path = "/v1/messages";  // an anthropic base_url carries no version (DESIGN 3)
+    call.body = api::dump(*body);
+    if (!t.provider->api_key.empty()) call.headers.emplace_back("x-api-key", t.provider->api_key);
+    call.headers.emplace_back("anthropic-version", std::string(anthropic::kApiVersion));
+    call.headers.emplace_back("content-type", "application/json");
+    // Configured headers win over ours (e.g. a newer anthropic-version, anthropic-beta).
+    for (const auto& h : t.provider->headers) {
+      std::erase_if(call.headers,
+                    [&](const auto& have) { return same_header(have.first, h.first); });
+      call.headers.push_back(h);
+    }
+    return call;
+  }
+
+  Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
+    return anthropic::response_from_body(body, t);
+  }
+
+  Error parse_error(int status, std::string_view body, const net::Headers& headers,
+                    const Target& t) const override {
+    api::Json j = api::Json::parse(body, nullptr, false);
+    return anthropic::error_from_body(status, j, t.provider->name, net::retry_after_ms(headers));
+  }
+
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest& req,
+                                                     const Target& t) const override {
+    return anthropic::make_decoder(req, t);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> make_anthropic_adapter() {
+  return std::make_unique<AnthropicAdapter>();
+}
+
+}  // namespace gw::providers

@@ -1,0 +1,138 @@
+#include "server/metrics.hpp"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include <mutex>
+#include <sstream>
+
+namespace gw::server {
+
+using prometheus::Histogram;
+
+struct Metrics::Series {
+  prometheus::Counter* requests;
+  prometheus::Counter* input_tokens;
+  prometheus::Counter* output_tokens;
+  prometheus::Counter* cached_tokens;
+  prometheus::Counter* upstream_errors;
+  prometheus::Histogram* latency;
+  prometheus::Histogram* ttft;
+};
+
+namespace {
+const Histogram::BucketBoundaries kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                     1,     2.5,  5,     10,   30,  60,   120};
+}
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  requests_ = &prometheus::BuildCounter()
+                   .Name("gw_requests_total")
+                   .Help("Chat completion requests by provider, model and HTTP status")
+                   .Register(*registry_);
+  tokens_ = &prometheus::BuildCounter()
+                 .Name("gw_tokens_total")
+                 .Help("Tokens by provider, model and type (input includes cached)")
+                 .Register(*registry_);
+  cost_ = &prometheus::BuildCounter()
+               .Name("gw_cost_usd_total")
+               .Help("Spend in USD by provider and model (requests with a known price)")
+               .Register(*registry_);
+  upstream_errors_ = &prometheus::BuildCounter()
+                          .Name("gw_upstream_errors_total")
+                          .Help("Failed upstream attempts by provider, model and status")
+                          .Register(*registry_);
+  latency_ = &prometheus::BuildHistogram()
+                  .Name("gw_request_duration_seconds")
+                  .Help("Whole-request latency")
+                  .Register(*registry_);
+  ttft_ = &prometheus::BuildHistogram()
+               .Name("gw_time_to_first_token_seconds")
+               .Help("Time to the first streamed token")
+               .Register(*registry_);
+  in_flight_ = &prometheus::BuildGauge()
+                    .Name("gw_requests_in_flight")
+                    .Help("Requests being processed")
+                    .Register(*registry_)
+                    .Add({});
+  ledger_failures_ = &prometheus::BuildGauge()
+                          .Name("gw_ledger_write_failures")
+                          .Help("Ledger rows that could not be written")
+                          .Register(*registry_)
+                          .Add({});
+}
+
+Metrics::~Metrics() = default;
+
+Metrics::Series& Metrics::series(const std::string& provider, const std::string& model,
+                                 const std::string& status) {
+  std::string key = provider + '\x1f' + model + '\x1f' + status;
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = series_.find(key); it != series_.end()) return *it->second;
+  }
+  std::unique_lock lock(mu_);
+  auto& slot = series_[key];
+  if (!slot) {
+    prometheus::Labels pm{{"provider", provider}, {"model", model}};
+    prometheus::Labels pms{{"provider", provider}, {"model", model}, {"status", status}};
+    auto with = [&](const char* type) {
+      auto l = pm;
+      l["type"] = type;
+      return l;
+    };
+    slot = std::make_unique<Series>(
+        Series{&requests_->Add(pms), &tokens_->Add(with("input")), &tokens_->Add(with("output")),
+               &tokens_->Add(with("cached")), &upstream_errors_->Add(pms),
+               &latency_->Add(pm, kLatencyBuckets), &ttft_->Add(pm, kLatencyBuckets)});
+  }
+  return *slot;
+}
+
+Result<void> Metrics::on_request(api::ChatRequest&, gateway::RequestContext&) {
+  in_flight_->Increment();
+  return {};
+}
+
+void Metrics::on_complete(const gateway::Outcome& out, gateway::RequestContext&) {
+  in_flight_->Decrement();
+  std::string provider = out.provider.empty() ? "none" : out.provider;
+  std::string model = out.model.empty() ? "none" : out.model;
+  Series& s = series(provider, model, std::to_string(out.status));
+  s.requests->Increment();
+  s.latency->Observe(out.latency_ms / 1000.0);
+  if (out.ttft_ms >= 0 && out.stream) s.ttft->Observe(out.ttft_ms / 1000.0);
+  if (out.usage) {
+    s.input_tokens->Increment(static_cast<double>(out.usage->prompt_tokens));
+    s.output_tokens->Increment(static_cast<double>(out.usage->completion_tokens));
+    s.cached_tokens->Increment(static_cast<double>(out.usage->cached_tokens));
+  }
+  if (out.cost_usd && *out.cost_usd > 0)
+    cost_->Add({{"provider", provider}, {"model", model}}).Increment(*out.cost_usd);
+  for (const auto& a : out.attempts) {
+    if (a.status == 200 || a.status == 0) continue;
+    auto slash = a.target.find('/');
+    Series& es =
+        series(a.target.substr(0, slash), a.target.substr(slash + 1), std::to_string(a.status));
+    es.upstream_errors->Increment();
+  }
+}
+
+void Metrics::count_rejected(int status) {
+  series("none", "none", std::to_string(status)).requests->Increment();
+}
+
+void Metrics::set_ledger_write_failures(double n) {
+  ledger_failures_->Set(n);
+}
+
+std::string Metrics::render() const {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+}  // namespace gw::server

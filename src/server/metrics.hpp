@@ -1,0 +1,55 @@
+// Prometheus metrics for `gw serve` (DESIGN 5): a pipeline Filter that counts requests,
+// tokens, cost, errors and in-flight requests, and times latency and TTFT. Labelled handles
+// are cached, so a request costs a map lookup and a few atomic adds.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "gateway/filter.hpp"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Gauge;
+class Histogram;
+template <typename T>
+class Family;
+}  // namespace prometheus
+
+namespace gw::server {
+
+class Metrics final : public gateway::Filter {
+ public:
+  Metrics();
+  ~Metrics() override;
+  std::string_view name() const override { return "metrics"; }
+  Result<void> on_request(api::ChatRequest&, gateway::RequestContext&) override;
+  void on_complete(const gateway::Outcome& out, gateway::RequestContext& ctx) override;
+
+  // Counts a request rejected before the pipeline (bad JSON, too large, auth).
+  void count_rejected(int status);
+  void set_ledger_write_failures(double n);
+  std::string render() const;  // Prometheus text format 0.0.4
+
+ private:
+  struct Series;  // the cached handles of one provider/model/status combination
+  Series& series(const std::string& provider, const std::string& model, const std::string& status);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Counter>* tokens_;
+  prometheus::Family<prometheus::Counter>* cost_;
+  prometheus::Family<prometheus::Counter>* upstream_errors_;
+  prometheus::Family<prometheus::Histogram>* latency_;
+  prometheus::Family<prometheus::Histogram>* ttft_;
+  prometheus::Gauge* in_flight_;
+  prometheus::Gauge* ledger_failures_;
+  std::shared_mutex mu_;
+  std::map<std::string, std::unique_ptr<Series>> series_;
+};
+
+}  // namespace gw::server

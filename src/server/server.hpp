@@ -1,0 +1,44 @@
+// `gw serve`: the OpenAI-compatible HTTP front on the gateway pipeline (DESIGN 5).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "api/error.hpp"
+#include "config/config.hpp"
+#include "gateway/gateway.hpp"
+
+namespace httplib {
+class Server;
+}
+
+namespace gw::server {
+
+class ElasticPool;
+class Metrics;
+
+class Server {
+ public:
+  // `metrics` must already be a filter of `gateway` (so it sees every request).
+  Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics);
+  ~Server();
+
+  // Binds the listen address ("host:port"; port 0 picks one). Returns the bound port.
+  Result<int> bind(const std::string& listen);
+  // Serves until stop(); then waits (bounded) for in-flight requests.
+  void run();
+  void stop();
+
+ private:
+  void install_routes();
+
+  const config::Config& cfg_;
+  gateway::Gateway& gateway_;
+  Metrics& metrics_;
+  std::unique_ptr<httplib::Server> http_;
+  std::unique_ptr<ElasticPool> stream_pool_;  // the threads that read upstream streams
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace gw::server

@@ -1,0 +1,330 @@
+// Golden tests: OpenAI request → Anthropic Messages request (PROTOCOLS 4.1, 5.19-5.25).
+#include <doctest/doctest.h>
+
+#include "api/json_codec.hpp"
+#include "net/http_types.hpp"
+#include "providers/provider.hpp"
+
+namespace {
+
+using gw::api::Json;
+
+struct Fixture {
+  gw::config::ProviderConfig cfg;
+  gw::providers::Target target;
+  std::unique_ptr<gw::providers::Adapter> adapter = gw::providers::make_anthropic_adapter();
+  Fixture() {
+    cfg.name = "anthropic";
+    cfg.kind = "anthropic";
+    cfg.base_url = "https://api.anthropic.com";
+    cfg.api_key = "sk-ant-test";
+    target.provider = &cfg;
+    target.model = "claude-sonnet-4-5";
+  }
+  gw::Result<gw::providers::UpstreamCall> call(const std::string& openai_json,
+                                               bool stream = false) {
+    auto req = gw::api::parse_chat_request(openai_json);
+    REQUIRE_MESSAGE(req.has_value(), req.error().message);
+    return adapter->build_request(*req, target, stream);
+  }
+  Json body(const std::string& openai_json, bool stream = false) {
+    auto c = call(openai_json, stream);
+    REQUIRE_MESSAGE(c.has_value(), c.error().message);
+    return Json::parse(c->body);
+  }
+  gw::Error error(const std::string& openai_json) {
+    auto c = call(openai_json);
+    REQUIRE_FALSE(c.has_value());
+    return c.error();
+  }
+};
+
+// Wraps `messages` (a JSON array text) and extra top-level fields into a request.
+std::string req(const std::string& messages, const std::string& extra = "") {
+  return R"({"model":"anthropic/claude-sonnet-4-5","messages":)" + messages +
+         (extra.empty() ? "" : "," + extra) + "}";
+}
+const std::string kHi = R"([{"role":"user","content":"hi"}])";
+const Json kHiTurns = Json::parse(R"([{"role":"user","content":[{"type":"text","text":"hi"}]}])");
+
+}  // namespace
+
+TEST_CASE("anthropic request: path, headers, model, max_tokens default, stream flag") {
+  Fixture f;
+  f.cfg.headers = {{"anthropic-beta", "prompt-caching-2024-07-31"}};
+  auto c = f.call(req(kHi));
+  REQUIRE(c.has_value());
+  CHECK(c->path == "/v1/messages");
+  CHECK(gw::net::header_value(c->headers, "x-api-key") == "sk-ant-test");
+  CHECK(gw::net::header_value(c->headers, "anthropic-version") == "2023-06-01");
+  CHECK(gw::net::header_value(c->headers, "content-type") == "application/json");
+  CHECK(gw::net::header_value(c->headers, "anthropic-beta") == "prompt-caching-2024-07-31");
+  CHECK(Json::parse(c->body) ==
+        Json{{"model", "claude-sonnet-4-5"}, {"max_tokens", 4096}, {"messages", kHiTurns}});
+  Json streamed = f.body(req(kHi, R"("stream":true)"), true);
+  CHECK(streamed["stream"] == true);
+  CHECK_FALSE(f.body(req(kHi, R"("stream":true)"), false).contains("stream"));
+
+  f.cfg.headers = {{"Anthropic-Version", "2024-01-01"}};  // configured headers win
+  auto c2 = f.call(req(kHi));
+  int versions = 0;
+  for (const auto& [k, v] : c2->headers)
+    if (k == "anthropic-version" || k == "Anthropic-Version") ++versions;
+  CHECK(versions == 1);
+  CHECK(gw::net::header_value(c2->headers, "anthropic-version") == "2024-01-01");
+}
+
+TEST_CASE("anthropic request: system and developer messages anywhere are collected") {
+  Fixture f;
+  Json b = f.body(req(R"([{"role":"system","content":"Be brief."},
+    {"role":"user","content":"hi"},
+    {"role":"developer","content":"Answer in French."},
+    {"role":"user","content":"again"}])"));
+  CHECK(b["system"] == "Be brief.\n\nAnswer in French.");
+  // the two user messages around the developer message merge into one turn
+  CHECK(b["messages"] == Json::parse(R"([{"role":"user","content":[
+    {"type":"text","text":"hi"},{"type":"text","text":"again"}]}])"));
+
+  Json parts = f.body(req(R"([{"role":"system","content":[{"type":"text","text":"A"},
+    {"type":"text","text":"  "}]},{"role":"system","content":"B"},
+    {"role":"user","content":"hi"}])"));
+  CHECK(parts["system"] ==
+        Json::parse(R"([{"type":"text","text":"A"},{"type":"text","text":"B"}])"));
+
+  Json cached = f.body(req(R"([{"role":"system","content":"Long context",
+    "cache_control":{"type":"ephemeral"}},{"role":"user","content":"hi"}])"));
+  CHECK(cached["system"] ==
+        Json::parse(
+            R"([{"type":"text","text":"Long context","cache_control":{"type":"ephemeral"}}])"));
+}
+
+TEST_CASE("anthropic request: consecutive same-role turns merge, empty text is dropped") {
+  Fixture f;
+  Json b = f.body(req(R"([{"role":"user","content":"a"},{"role":"user","content":[
+      {"type":"text","text":"b"},{"type":"text","text":""}]},
+    {"role":"assistant","content":"x"},{"role":"assistant","content":"  "},
+    {"role":"assistant","content":"y"},{"role":"user","content":"   "},
+    {"role":"user","content":"c"},{"role":"assistant","content":"prefill  \n"}])"));
+  CHECK(b["messages"] == Json::parse(R"([
+    {"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},
+    {"role":"assistant","content":[{"type":"text","text":"x"},{"type":"text","text":"y"}]},
+    {"role":"user","content":[{"type":"text","text":"c"}]},
+    {"role":"assistant","content":[{"type":"text","text":"prefill"}]}])"));
+  CHECK_FALSE(b.contains("system"));
+
+  auto e = f.error(req(R"([{"role":"system","content":"only system"}])"));
+  CHECK(e.status == 400);
+  CHECK(e.param == "messages");
+}
+
+TEST_CASE("anthropic request: tool round trip") {
+  Fixture f;
+  Json b = f.body(req(R"([{"role":"user","content":"weather?"},
+    {"role":"assistant","content":"","tool_calls":[
+      {"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}},
+      {"id":"call_2","type":"function","function":{"name":"now","arguments":""}},
+      {"id":"call_3","type":"function","function":{"name":"now","arguments":"{\"q\":"}}]},
+    {"role":"tool","tool_call_id":"call_1","content":"a cat"},
+    {"role":"tool","tool_call_id":"call_2","content":[{"type":"text","text":"noon"}]},
+    {"role":"tool","tool_call_id":"call_3","content":""},
+    {"role":"user","content":"thanks"}])",
+                      R"("tools":[{"type":"function","function":{"name":"lookup",
+      "description":"Find things","parameters":{"type":"object","properties":{"q":{"type":"string"}},
+      "required":["q"]}}},{"type":"function","function":{"name":"now"}}],"tool_choice":"auto")"));
+  CHECK(b["messages"] == Json::parse(R"([
+    {"role":"user","content":[{"type":"text","text":"weather?"}]},
+    {"role":"assistant","content":[
+      {"type":"tool_use","id":"call_1","name":"lookup","input":{"q":"cat"}},
+      {"type":"tool_use","id":"call_2","name":"now","input":{}},
+      {"type":"tool_use","id":"call_3","name":"now","input":{}}]},
+    {"role":"user","content":[
+      {"type":"tool_result","tool_use_id":"call_1","content":"a cat"},
+      {"type":"tool_result","tool_use_id":"call_2","content":[{"type":"text","text":"noon"}]},
+      {"type":"tool_result","tool_use_id":"call_3"},
+      {"type":"text","text":"thanks"}]}])"));
+  CHECK(b["tools"] == Json::parse(R"([
+    {"name":"lookup","description":"Find things","input_schema":{"type":"object",
+      "properties":{"q":{"type":"string"}},"required":["q"]}},
+    {"name":"now","input_schema":{"type":"object","properties":{}}}])"));
+  CHECK(b["tool_choice"] == Json{{"type", "auto"}});
+}
+
+TEST_CASE("anthropic request: images as base64 and url sources") {
+  Fixture f;
+  Json b = f.body(req(R"([{"role":"user","content":[{"type":"text","text":"compare"},
+    {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}},
+    {"type":"image_url","image_url":{"url":"https://example.com/cat.jpg"}}]}])"));
+  CHECK(b["messages"] == Json::parse(R"([{"role":"user","content":[
+    {"type":"text","text":"compare"},
+    {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}},
+    {"type":"image","source":{"type":"url","url":"https://example.com/cat.jpg"}}]}])"));
+
+  auto e = f.error(req(R"([{"role":"user","content":[
+    {"type":"image_url","image_url":{"url":"data:image/png,notbase64"}}]}])"));
+  CHECK(e.status == 400);
+  CHECK(e.param == "messages[0].content[0].image_url");
+}
+
+TEST_CASE("anthropic request: max_tokens, temperature clamp, top_p, stop sequences") {
+  Fixture f;
+  CHECK(f.body(req(kHi, R"("max_tokens":100)"))["max_tokens"] == 100);
+  CHECK(f.body(req(kHi, R"("max_tokens":100,"max_completion_tokens":50)"))["max_tokens"] == 50);
+
+  Json hot = f.body(req(kHi, R"("temperature":1.7,"top_p":0.9)"));
+  CHECK(hot["temperature"] == 1.0);
+  CHECK(hot["top_p"] == 0.9);
+  CHECK(f.body(req(kHi, R"("temperature":0.3)"))["temperature"] == 0.3);
+  CHECK_FALSE(f.body(req(kHi))["temperature"].is_number());
+
+  Json stops = f.body(req(kHi, R"("stop":["\n","END"," \t"])"));
+  CHECK(stops["stop_sequences"] == Json::array({"END"}));
+  CHECK(f.body(req(kHi, R"("stop":"STOP")"))["stop_sequences"] == Json::array({"STOP"}));
+  CHECK_FALSE(f.body(req(kHi, R"("stop":["\n"])")).contains("stop_sequences"));
+}
+
+TEST_CASE("anthropic request: tool_choice variants and parallel_tool_calls") {
+  Fixture f;
+  const std::string tools = R"("tools":[{"type":"function","function":{"name":"lookup"}}])";
+  auto choice = [&](const std::string& extra) { return f.body(req(kHi, tools + "," + extra)); };
+  CHECK(choice(R"("tool_choice":"auto")")["tool_choice"] == Json::parse(R"({"type":"auto"})"));
+  CHECK(choice(R"("tool_choice":"none")")["tool_choice"] == Json::parse(R"({"type":"none"})"));
+  CHECK(choice(R"("tool_choice":"required")")["tool_choice"] == Json::parse(R"({"type":"any"})"));
+  CHECK(
+      choice(R"("tool_choice":{"type":"function","function":{"name":"lookup"}})")["tool_choice"] ==
+      Json::parse(R"({"type":"tool","name":"lookup"})"));
+  CHECK(choice(R"("parallel_tool_calls":false)")["tool_choice"] ==
+        Json::parse(R"({"type":"auto","disable_parallel_tool_use":true})"));
+  CHECK(choice(R"("tool_choice":"required","parallel_tool_calls":false)")["tool_choice"] ==
+        Json::parse(R"({"type":"any","disable_parallel_tool_use":true})"));
+  CHECK(choice(R"("tool_choice":"none","parallel_tool_calls":false)")["tool_choice"] ==
+        Json::parse(R"({"type":"none"})"));
+  CHECK_FALSE(choice(R"("parallel_tool_calls":true)").contains("tool_choice"));
+  // no tools: nothing to choose from
+  CHECK_FALSE(f.body(req(kHi, R"("tool_choice":"auto","parallel_tool_calls":false)"))
+                  .contains("tool_choice"));
+  auto e = f.error(req(kHi, tools + R"(,"tool_choice":"sometimes")"));
+  CHECK(e.param == "tool_choice");
+}
+
+TEST_CASE("anthropic request: parameters with no equivalent are 400s unless drop_params") {
+  struct Row {
+    const char* extra;
+    const char* param;
+  };
+  const Row rows[] = {{R"("n":2)", "n"},
+                      {R"("logprobs":true)", "logprobs"},
+                      {R"("top_logprobs":3)", "top_logprobs"},
+                      {R"("logit_bias":{"50256":-100})", "logit_bias"},
+                      {R"("modalities":["text","audio"])", "modalities"},
+                      {R"("prediction":{"type":"content","content":"x"})", "prediction"}};
+  for (const auto& row : rows) {
+    CAPTURE(row.extra);
+    Fixture f;
+    auto e = f.error(req(kHi, row.extra));
+    CHECK(e.status == 400);
+    CHECK(e.type == "invalid_request_error");
+    CHECK(e.param == row.param);
+    f.cfg.drop_params = true;
+    Json b = f.body(req(kHi, row.extra));
+    CHECK(b == Json{{"model", "claude-sonnet-4-5"}, {"max_tokens", 4096}, {"messages", kHiTurns}});
+  }
+  Fixture f;  // harmless values of the same params pass
+  CHECK(f.call(req(kHi, R"("n":1,"logprobs":false,"modalities":["text"],"logit_bias":{})"))
+            .has_value());
+}
+
+TEST_CASE("anthropic request: silently dropped parameters") {
+  Fixture f;
+  Json b = f.body(req(kHi, R"("seed":7,"metadata":{"task":"x"},"store":true,
+    "service_tier":"auto","presence_penalty":0.5,"frequency_penalty":0.5,
+    "response_format":{"type":"text"})"));
+  CHECK(b == Json{{"model", "claude-sonnet-4-5"}, {"max_tokens", 4096}, {"messages", kHiTurns}});
+}
+
+TEST_CASE("anthropic request: Anthropic-native top_k and thinking pass through, others do not") {
+  Fixture f;
+  Json b = f.body(req(kHi, R"("top_k":5,"thinking":{"type":"enabled","budget_tokens":2048},
+    "web_search_options":{},"function_call":"auto")"));
+  CHECK(b["top_k"] == 5);
+  CHECK(b["thinking"] == Json::parse(R"({"type":"enabled","budget_tokens":2048})"));
+  CHECK_FALSE(b.contains("web_search_options"));
+  CHECK_FALSE(b.contains("function_call"));
+}
+
+TEST_CASE("anthropic request: user becomes metadata.user_id unless it looks personal") {
+  Fixture f;
+  CHECK(f.body(req(kHi, R"("user":"user-123")"))["metadata"] ==
+        Json::parse(R"({"user_id":"user-123"})"));
+  CHECK_FALSE(f.body(req(kHi, R"("user":"alice@example.com")")).contains("metadata"));
+  CHECK_FALSE(f.body(req(kHi, R"("user":"+1 (555) 123-4567")")).contains("metadata"));
+}
+
+TEST_CASE("anthropic request: response_format becomes a forced json_tool_call") {
+  Fixture f;
+  Json b = f.body(req(kHi, R"("response_format":{"type":"json_schema","json_schema":{
+    "name":"answer","strict":true,"schema":{"type":"object","properties":{"n":{"type":"integer"}},
+    "required":["n"]}}})"));
+  CHECK(b["tools"] == Json::parse(R"([{"name":"json_tool_call","input_schema":{"type":"object",
+    "properties":{"n":{"type":"integer"}},"required":["n"]}}])"));
+  CHECK(b["tool_choice"] == Json::parse(R"({"type":"tool","name":"json_tool_call"})"));
+
+  Json obj = f.body(req(kHi, R"("response_format":{"type":"json_object"})"));
+  CHECK(obj["tools"] ==
+        Json::parse(R"([{"name":"json_tool_call","input_schema":{"type":"object"}}])"));
+  CHECK(obj["tool_choice"] == Json::parse(R"({"type":"tool","name":"json_tool_call"})"));
+
+  // with client tools the json tool is added and forced
+  Json both = f.body(req(kHi, R"("tools":[{"type":"function","function":{"name":"lookup"}}],
+    "tool_choice":"auto","response_format":{"type":"json_object"})"));
+  REQUIRE(both["tools"].size() == 2);
+  CHECK(both["tools"][0]["name"] == "lookup");
+  CHECK(both["tools"][1]["name"] == "json_tool_call");
+  CHECK(both["tool_choice"] == Json::parse(R"({"type":"tool","name":"json_tool_call"})"));
+
+  CHECK(f.error(req(kHi, R"("response_format":{"type":"yaml"})")).param == "response_format.type");
+}
+
+TEST_CASE("anthropic request: tool ids are sanitized consistently") {
+  Fixture f;
+  Json b = f.body(req(R"([{"role":"user","content":"go"},
+    {"role":"assistant","tool_calls":[
+      {"id":"call_a+b/c==","type":"function","function":{"name":"f","arguments":"{}"}},
+      {"id":"call_a_b_c__","type":"function","function":{"name":"f","arguments":"{}"}},
+      {"id":"fc.é:1","type":"function","function":{"name":"f","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"call_a+b/c==","content":"1"},
+    {"role":"tool","tool_call_id":"call_a_b_c__","content":"2"},
+    {"role":"tool","tool_call_id":"fc.é:1","content":"3"}])",
+                      R"("tools":[{"type":"function","function":{"name":"f"}}])"));
+  const Json& uses = b["messages"][1]["content"];
+  const Json& results = b["messages"][2]["content"];
+  CHECK(uses[0]["id"] == "call_a_b_c__");
+  CHECK(uses[1]["id"] == "call_a_b_c___2");  // a distinct original keeps a distinct id
+  CHECK(uses[2]["id"] == "fc____1");         // ".", the two bytes of é, ":"
+  for (int i = 0; i < 3; ++i) CHECK(results[i]["tool_use_id"] == uses[i]["id"]);
+}
+
+TEST_CASE("anthropic request: tool history without tools becomes text") {
+  Fixture f;
+  Json b = f.body(req(R"([{"role":"user","content":"weather?"},
+    {"role":"assistant","content":"Checking.","tool_calls":[
+      {"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\": \"cat\"}"}}]},
+    {"role":"tool","tool_call_id":"call_1","content":"sunny"},
+    {"role":"user","content":"so?"}])"));
+  CHECK_FALSE(b.contains("tools"));
+  CHECK(b["messages"] == Json::parse(R"J([
+    {"role":"user","content":[{"type":"text","text":"weather?"}]},
+    {"role":"assistant","content":[{"type":"text","text":"Checking."},
+      {"type":"text","text":"[tool call call_1] lookup({\"q\":\"cat\"})"}]},
+    {"role":"user","content":[{"type":"text","text":"[tool result call_1] sunny"},
+      {"type":"text","text":"so?"}]}])J"));
+}
+
+TEST_CASE("anthropic request: unknown content parts are rejected unless drop_params") {
+  Fixture f;
+  const std::string msgs = R"([{"role":"user","content":[{"type":"text","text":"hear"},
+    {"type":"input_audio","input_audio":{"data":"AAA","format":"wav"}}]}])";
+  CHECK(f.error(req(msgs)).param == "messages[0].content[1].type");
+  f.cfg.drop_params = true;
+  CHECK(f.body(req(msgs))["messages"] ==
+        Json::parse(R"([{"role":"user","content":[{"type":"text","text":"hear"}]}])"));
+}
