@@ -1,0 +1,25 @@
+# bash completion for gw
+_gw() {
+  local cur prev words cword
+  _init_completion || return
+  local cmds="chat serve report models config"
+  local sub=""
+  for w in "${words[@]:1}"; do
+    case "$w" in chat|serve|report|models|config) sub=$w; break ;; esac
+  done
+  case "$prev" in
+    -c|--config) _filedir toml; return ;;
+    -m|--model) COMPREPLY=($(compgen -W "mock/echo mock/lorem openai/gpt-4o-mini openai/gpt-4o anthropic/claude-sonnet-4-5 gemini/gemini-2.5-flash gemini/gemini-2.5-pro" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
+    --by) COMPREPLY=($(compgen -W "user tenant key model provider route day month" -- "$cur")); return ;;
+  esac
+  case "$sub" in
+    "") COMPREPLY=($(compgen -W "$cmds -c --config -h --help -V --version" -- "$cur")) ;;
+    chat) COMPREPLY=($(compgen -W "-m --model -s --system -o --option --no-stream --json --stats --user -h --help" -- "$cur")) ;;
+    serve) COMPREPLY=($(compgen -W "-l --listen -h --help" -- "$cur")) ;;
+    report) COMPREPLY=($(compgen -W "--by --since --until --user --tenant --model --format -h --help" -- "$cur")) ;;
+    config) COMPREPLY=($(compgen -W "check show" -- "$cur")) ;;
+    *) COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;
+  esac
+}
+complete -F _gw gw

@@ -1,0 +1,25 @@
+# fish completion for gw
+set -l cmds chat serve report models config
+complete -c gw -f
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a chat -d 'Send a prompt and stream the answer'
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a serve -d 'Run the OpenAI-compatible gateway'
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a report -d 'Usage and cost from the ledger'
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a models -d 'Providers, models, routes, prices'
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a config -d 'Validate or print the configuration'
+complete -c gw -s c -l config -r -F -d 'Config file'
+complete -c gw -n "__fish_seen_subcommand_from chat" -s m -l model -x -a 'mock/echo mock/lorem openai/gpt-4o-mini anthropic/claude-sonnet-4-5 gemini/gemini-2.5-flash' -d Model
+complete -c gw -n "__fish_seen_subcommand_from chat" -s s -l system -x -d 'System prompt'
+complete -c gw -n "__fish_seen_subcommand_from chat" -s o -l option -x -d 'KEY=VALUE request parameter'
+complete -c gw -n "__fish_seen_subcommand_from chat" -l no-stream -d 'Wait for the whole answer'
+complete -c gw -n "__fish_seen_subcommand_from chat" -l json -d 'Print the OpenAI-shaped JSON'
+complete -c gw -n "__fish_seen_subcommand_from chat" -l stats -d 'Latency, TTFT, tokens on stderr'
+complete -c gw -n "__fish_seen_subcommand_from chat" -l user -x -d 'Ledger user'
+complete -c gw -n "__fish_seen_subcommand_from serve" -s l -l listen -x -d 'HOST:PORT'
+complete -c gw -n "__fish_seen_subcommand_from report" -l by -x -a 'user tenant key model provider route day month'
+complete -c gw -n "__fish_seen_subcommand_from report" -l format -x -a 'table json csv'
+complete -c gw -n "__fish_seen_subcommand_from report" -l since -x
+complete -c gw -n "__fish_seen_subcommand_from report" -l until -x
+complete -c gw -n "__fish_seen_subcommand_from report" -l user -x
+complete -c gw -n "__fish_seen_subcommand_from report" -l tenant -x
+complete -c gw -n "__fish_seen_subcommand_from report" -l model -x
+complete -c gw -n "__fish_seen_subcommand_from config" -a 'check show'
