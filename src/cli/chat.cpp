@@ -101,6 +101,13 @@ class ChatSession {
     api::Json body = {{"model", opt_.model.empty() ? default_model(rt_.config()) : opt_.model},
                       {"messages", messages}};
     if (auto r = apply_options(body, opt_.options); !r) return {fail(r.error()), {}};
+    // `-o messages=[...]` supplies a conversation; this turn's prompt goes after it.
+    if (body["messages"] != messages) {
+      if (!body["messages"].is_array())
+        return {fail(usage_error("-o messages must be a JSON array of messages")), {}};
+      for (const auto& m : messages)
+        if (m.value("role", "") != "system") body["messages"].push_back(m);
+    }
     bool stream = !opt_.no_stream && !opt_.json;
     if (stream) body["stream"] = true;
     auto req = api::chat_request_from_json(body);
@@ -211,7 +218,9 @@ int run_chat(const GlobalOptions& g, const ChatOptions& opt) {
 
   std::string prompt;
   for (const auto& w : opt.prompt) prompt += (prompt.empty() ? "" : " ") + w;
-  if (prompt.empty()) {
+  bool has_messages = false;
+  for (const auto& o : opt.options) has_messages |= o.starts_with("messages=");
+  if (prompt.empty() && !has_messages) {
     if (stdin_is_tty()) return run_interactive(session, opt);
     prompt = read_all_stdin();
     if (prompt.empty()) {
@@ -224,7 +233,7 @@ int run_chat(const GlobalOptions& g, const ChatOptions& opt) {
     if (!piped.empty()) prompt += "\n\n" + piped;
   }
   api::Json msgs = base_messages(opt);
-  msgs.push_back({{"role", "user"}, {"content", prompt}});
+  if (!prompt.empty()) msgs.push_back({{"role", "user"}, {"content", prompt}});
   Turn t = session.send(msgs);
   if (g_interrupted.load()) return kInterrupted;
   if (!t.result) {

@@ -1,0 +1,50 @@
+// Google Gemini (generativelanguage v1beta). The translation lives in gemini_request.cpp,
+// gemini_response.cpp and gemini_stream.cpp; this file is the Adapter seam: paths and headers.
+#include "api/json_codec.hpp"
+#include "providers/gemini_translate.hpp"
+
+namespace gw::providers {
+namespace {
+
+class GeminiAdapter final : public Adapter {
+ public:
+  Result<UpstreamCall> build_request(const api::ChatRequest& req, const Target& t,
+                                     bool stream) const override {
+    auto body = gemini::build_body(req, *t.provider);
+    if (!body) return fail(body.error());
+    UpstreamCall call;
+    // The base URL has no version (DESIGN 3); gw always streams with alt=sse (PROTOCOLS 3.1).
+    call.path = "/v1beta/models/" + gemini::model_resource(t.model) +
+                (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+    call.body = api::dump(*body);
+    call.headers.emplace_back("Content-Type", "application/json");
+    if (stream) call.headers.emplace_back("Accept", "text/event-stream");
+    if (!t.provider->api_key.empty())
+      call.headers.emplace_back("x-goog-api-key", t.provider->api_key);
+    for (const auto& h : t.provider->headers) call.headers.push_back(h);
+    return call;
+  }
+
+  Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
+    return gemini::parse_response(body, t);
+  }
+
+  Error parse_error(int status, std::string_view body, const net::Headers& headers,
+                    const Target& t) const override {
+    api::Json j = api::Json::parse(body, nullptr, false);
+    return gemini::error_from_body(status, j, headers, *t.provider);
+  }
+
+  std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest&,
+                                                     const Target& t) const override {
+    return gemini::make_stream_decoder(t);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> make_gemini_adapter() {
+  return std::make_unique<GeminiAdapter>();
+}
+
+}  // namespace gw::providers

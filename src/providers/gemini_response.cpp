@@ -1,0 +1,201 @@
+// Gemini GenerateContentResponse and google.rpc errors → OpenAI shapes (PROTOCOLS 3.3, 3.5,
+// 4.2, 4.3, 5.13, 5.16, 5.18).
+#include <array>
+
+#include "api/json_codec.hpp"
+#include "providers/adapter_util.hpp"
+#include "providers/gemini_translate.hpp"
+
+namespace gw::providers::gemini {
+namespace {
+
+Error bad_upstream(const std::string& provider, std::string_view what) {
+  return Error::upstream(502, provider + ": " + std::string(what), "bad_upstream_response");
+}
+
+// The google.rpc ErrorInfo reason / RetryInfo delay among an error's details.
+struct Details {
+  std::string reason;
+  int retry_ms = -1;
+};
+Details read_details(const Json& err) {
+  Details d;
+  const Json* list = arr_of(err, "details");
+  if (!list) return d;
+  for (const auto& item : *list) {
+    std::string type = str_of(item, "@type");
+    if (type.ends_with("google.rpc.ErrorInfo") && d.reason.empty())
+      d.reason = str_of(item, "reason");
+    if (type.ends_with("google.rpc.RetryInfo"))
+      d.retry_ms = net::parse_duration_ms(str_of(item, "retryDelay"));
+  }
+  return d;
+}
+
+UpstreamFailure failure_for_rpc_status(std::string_view status, int http_status) {
+  static constexpr std::array<std::pair<std::string_view, UpstreamFailure>, 11> kMap = {{
+      {"INVALID_ARGUMENT", UpstreamFailure::invalid_request},
+      {"FAILED_PRECONDITION", UpstreamFailure::invalid_request},
+      {"OUT_OF_RANGE", UpstreamFailure::invalid_request},
+      {"UNAUTHENTICATED", UpstreamFailure::auth},
+      {"PERMISSION_DENIED", UpstreamFailure::permission},
+      {"NOT_FOUND", UpstreamFailure::not_found},
+      {"RESOURCE_EXHAUSTED", UpstreamFailure::rate_limit},
+      {"INTERNAL", UpstreamFailure::server},
+      {"UNKNOWN", UpstreamFailure::server},
+      {"UNAVAILABLE", UpstreamFailure::overloaded},
+      {"DEADLINE_EXCEEDED", UpstreamFailure::timeout},
+  }};
+  for (const auto& [name, kind] : kMap)
+    if (name == status) return kind;
+  return failure_for_status(http_status);
+}
+
+}  // namespace
+
+std::string map_finish_reason(std::string_view r) {
+  if (r == "MAX_TOKENS") return "length";
+  if (r == "SAFETY" || r == "RECITATION" || r == "LANGUAGE" || r == "OTHER" || r == "BLOCKLIST" ||
+      r == "PROHIBITED_CONTENT" || r == "SPII" || r.starts_with("IMAGE_"))
+    return "content_filter";
+  // STOP, FINISH_REASON_UNSPECIFIED, MALFORMED_FUNCTION_CALL, UNEXPECTED_TOOL_CALL,
+  // TOO_MANY_TOOL_CALLS, NO_IMAGE and anything newer.
+  return "stop";
+}
+
+api::Usage usage_from_gemini(const Json& m) {
+  api::Usage u;
+  u.prompt_tokens = int_of(m, "promptTokenCount") + int_of(m, "toolUsePromptTokenCount");
+  u.cached_tokens = int_of(m, "cachedContentTokenCount");
+  u.reasoning_tokens = int_of(m, "thoughtsTokenCount");
+  u.completion_tokens = int_of(m, "candidatesTokenCount") + u.reasoning_tokens;
+  u.total_tokens = int_of(m, "totalTokenCount");
+  if (u.total_tokens == 0) u.total_tokens = u.prompt_tokens + u.completion_tokens;
+  return u;
+}
+
+Json logprobs_from_gemini(const Json& candidate) {
+  const Json* lr = obj_of(candidate, "logprobsResult");
+  const Json* chosen = lr ? arr_of(*lr, "chosenCandidates") : nullptr;
+  if (!chosen) return nullptr;
+  const Json* tops = arr_of(*lr, "topCandidates");
+  auto entry = [](const Json& c) {
+    std::string token = str_of(c, "token");
+    double lp = 0;
+    if (auto it = c.find("logProbability"); it != c.end() && it->is_number()) lp = *it;
+    Json bytes = Json::array();
+    for (unsigned char b : token) bytes.push_back(static_cast<int>(b));
+    return Json{{"token", token}, {"logprob", lp}, {"bytes", std::move(bytes)}};
+  };
+  Json content = Json::array();
+  for (size_t i = 0; i < chosen->size(); ++i) {
+    if (!(*chosen)[i].is_object()) continue;
+    Json e = entry((*chosen)[i]);
+    Json top = Json::array();
+    if (tops && i < tops->size())
+      if (const Json* alts = arr_of((*tops)[i], "candidates"))
+        for (const auto& a : *alts)
+          if (a.is_object()) top.push_back(entry(a));
+    e["top_logprobs"] = std::move(top);
+    content.push_back(std::move(e));
+  }
+  return Json{{"content", std::move(content)}, {"refusal", nullptr}};
+}
+
+api::ToolCall tool_call_from_part(const Json& part) {
+  static const Json kEmpty = Json::object();
+  const Json* fcp = obj_of(part, "functionCall");
+  const Json& fc = fcp ? *fcp : kEmpty;
+  api::ToolCall tc;
+  tc.name = str_of(fc, "name");
+  std::string id = str_of(fc, "id");
+  if (id.empty()) id = new_tool_call_id();
+  tc.id = join_tool_call_id(id, str_of(part, "thoughtSignature"));
+  auto args = fc.find("args");
+  tc.arguments = api::dump(args != fc.end() && args->is_object() ? *args : Json::object());
+  return tc;
+}
+
+Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) {
+  const std::string& provider = t.provider->name;
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return fail(bad_upstream(provider, "upstream sent invalid JSON"));
+  if (obj_of(j, "error")) return fail(error_from_body(500, j, {}, *t.provider));
+  api::ChatResponse r;
+  r.id = new_completion_id();
+  r.created = unix_now();
+  r.model = str_of(j, "modelVersion", t.model);
+  if (const Json* u = obj_of(j, "usageMetadata")) r.usage = usage_from_gemini(*u);
+  const Json* candidates = arr_of(j, "candidates");
+  if (!candidates || candidates->empty()) {
+    const Json* fb = obj_of(j, "promptFeedback");
+    if (!fb || str_of(*fb, "blockReason").empty())
+      return fail(bad_upstream(provider, "upstream response has no candidates"));
+    api::Choice c;  // blocked prompt: a valid, empty completion (5.18)
+    c.message.role = "assistant";
+    c.finish_reason = "content_filter";
+    r.choices.push_back(std::move(c));
+    return r;
+  }
+  for (size_t i = 0; i < candidates->size(); ++i) {
+    const Json& cand = (*candidates)[i];
+    if (!cand.is_object()) continue;
+    api::Choice c;
+    c.index =
+        cand.contains("index") ? static_cast<int>(int_of(cand, "index")) : static_cast<int>(i);
+    c.message.role = "assistant";
+    std::string text;
+    bool has_text = false;
+    const Json* content = obj_of(cand, "content");
+    const Json* parts = content ? arr_of(*content, "parts") : nullptr;
+    static const Json kNoParts = Json::array();
+    for (const auto& p : parts ? *parts : kNoParts) {
+      if (!p.is_object()) continue;
+      if (obj_of(p, "functionCall")) {
+        c.message.tool_calls.push_back(tool_call_from_part(p));
+      } else if (auto tx = p.find("text"); tx != p.end() && tx->is_string()) {
+        if (auto th = p.find("thought"); th != p.end() && *th == true) continue;
+        text += tx->get_ref<const std::string&>();
+        has_text = true;
+      }
+    }
+    if (has_text && !text.empty()) {  // content stays null without text (4.2)
+      c.message.kind = api::Message::ContentKind::text;
+      c.message.text = std::move(text);
+    }
+    c.finish_reason = map_finish_reason(str_of(cand, "finishReason", "STOP"));
+    if (!c.message.tool_calls.empty() && c.finish_reason == "stop") c.finish_reason = "tool_calls";
+    c.logprobs = logprobs_from_gemini(cand);
+    r.choices.push_back(std::move(c));
+  }
+  if (r.choices.empty()) return fail(bad_upstream(provider, "upstream candidates are malformed"));
+  return r;
+}
+
+Error error_from_body(int http_status, const Json& body, const net::Headers& headers,
+                      const config::ProviderConfig& provider) {
+  const Json* holder = &body;
+  if (body.is_array() && !body.empty()) holder = &body[0];  // non-SSE streams wrap it
+  const Json* err = obj_of(*holder, "error");
+  std::string message = "upstream returned HTTP " + std::to_string(http_status);
+  std::string status;
+  Details d;
+  if (err) {
+    message = str_of(*err, "message", message);
+    status = str_of(*err, "status");
+    if (int code = static_cast<int>(int_of(*err, "code")); code >= 400) http_status = code;
+    d = read_details(*err);
+  }
+  UpstreamFailure kind = failure_for_rpc_status(status, http_status);
+  // A bad key is gw's problem, not the caller's: Gemini answers 400 API_KEY_INVALID for a
+  // wrong key and 403 for a missing one (5.27).
+  if (d.reason.starts_with("API_KEY_")) kind = UpstreamFailure::auth;
+  if (kind == UpstreamFailure::permission &&
+      (provider.api_key.empty() || message.find("unregistered callers") != std::string::npos))
+    kind = UpstreamFailure::auth;
+  int retry_ms = d.retry_ms >= 0 ? d.retry_ms : net::retry_after_ms(headers);
+  return upstream_error(kind, provider.name, message, retry_ms);
+}
+
+}  // namespace gw::providers::gemini

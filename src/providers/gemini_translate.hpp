@@ -1,0 +1,81 @@
+// Internal seams of the Gemini (generativelanguage v1beta) adapter, split by direction:
+// request translation (gemini_request.cpp), response + error translation
+// (gemini_response.cpp) and stream decoding (gemini_stream.cpp). Only gemini_* files and
+// their unit tests include this header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/chat.hpp"
+#include "api/error.hpp"
+#include "net/http_types.hpp"
+#include "providers/provider.hpp"
+
+namespace gw::providers::gemini {
+
+using api::Json;
+
+// The separator that carries a Gemini thoughtSignature inside an OpenAI tool-call id
+// (PROTOCOLS 4.2, 5.21): "<id>__thought__<signature>".
+inline constexpr std::string_view kThoughtSep = "__thought__";
+
+struct SplitId {
+  std::string id;         // the tool-call id proper (may be empty)
+  std::string signature;  // empty when the id carried none
+};
+SplitId split_tool_call_id(std::string_view id);
+std::string join_tool_call_id(std::string_view id, std::string_view signature);
+
+// Non-throwing field readers: a field of the wrong type reads as absent.
+inline std::string str_of(const Json& o, std::string_view key, std::string fallback = {}) {
+  if (!o.is_object()) return fallback;
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+inline int64_t int_of(const Json& o, std::string_view key) {
+  if (!o.is_object()) return 0;
+  auto it = o.find(key);
+  return it != o.end() && it->is_number() ? it->get<int64_t>() : 0;
+}
+inline const Json* obj_of(const Json& o, std::string_view key) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find(key);
+  return it != o.end() && it->is_object() ? &*it : nullptr;
+}
+inline const Json* arr_of(const Json& o, std::string_view key) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find(key);
+  return it != o.end() && it->is_array() ? &*it : nullptr;
+}
+
+// "models/gemini-2.5-flash" and "gemini-2.5-flash" name the same model.
+std::string model_resource(std::string_view model);
+
+// The GenerateContentRequest body (PROTOCOLS 3.2, 4.1), or a 400 naming the param.
+Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider);
+
+// A tool `parameters` JSON Schema cleaned into Gemini's OpenAPI subset (PROTOCOLS 4.1).
+Json clean_schema(const Json& schema);
+
+// finishReason → OpenAI finish_reason (PROTOCOLS 4.2), before the tool_calls override.
+std::string map_finish_reason(std::string_view gemini_reason);
+// usageMetadata → canonical usage (PROTOCOLS 4.2).
+api::Usage usage_from_gemini(const Json& usage_metadata);
+// logprobsResult → OpenAI choice.logprobs ({"content":[...]}); null when absent.
+Json logprobs_from_gemini(const Json& candidate);
+
+// One functionCall part → a canonical tool call (id generated when absent, signature kept).
+api::ToolCall tool_call_from_part(const Json& part);
+
+Result<api::ChatResponse> parse_response(std::string_view body, const Target& t);
+
+// A google.rpc error body (the object holding "error", or an array wrapping it) → Error.
+Error error_from_body(int http_status, const Json& body, const net::Headers& headers,
+                      const config::ProviderConfig& provider);
+
+std::unique_ptr<StreamDecoder> make_stream_decoder(const Target& t);
+
+}  // namespace gw::providers::gemini
