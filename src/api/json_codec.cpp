@@ -219,6 +219,12 @@ void put_usage_details(Json& out, const Usage& u) {
   out["completion_tokens_details"] = {{"reasoning_tokens", u.reasoning_tokens}};
 }
 
+// Upstreams are not trusted to type their fields: a non-string reads as empty.
+std::string str_field(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Json null_or(const std::string& s) {
   return s.empty() ? Json(nullptr) : Json(s);
 }
@@ -285,16 +291,24 @@ Result<ChatRequest> chat_request_from_json(const Json& j) {
     return fail(Error::bad_request("Invalid 'top_p': must be between 0 and 1.", "top_p",
                                    "decimal_out_of_range"));
   r.top_p = top_p;
+  for (const char* pen : {"presence_penalty", "frequency_penalty"}) {
+    GW_TRY(v, rd.number(pen));
+    if (v && (*v < -2 || *v > 2))
+      return fail(
+          Error::bad_request(std::string("Invalid '") + pen + "': must be between -2 and 2.", pen,
+                             "decimal_out_of_range"));
+  }
   GW_TRY(pp, rd.number("presence_penalty"));
   r.presence_penalty = pp;
   GW_TRY(fp, rd.number("frequency_penalty"));
   r.frequency_penalty = fp;
   GW_TRY(max_tokens, rd.integer("max_tokens"));
   GW_TRY(max_completion, rd.integer("max_completion_tokens"));
-  if ((max_tokens && *max_tokens < 1) || (max_completion && *max_completion < 1))
-    return fail(Error::bad_request("Invalid 'max_tokens': must be at least 1.",
-                                   max_tokens ? "max_tokens" : "max_completion_tokens",
-                                   "integer_below_min_value"));
+  for (auto [value, name] :
+       {std::pair{max_tokens, "max_tokens"}, std::pair{max_completion, "max_completion_tokens"}})
+    if (value && *value < 1)
+      return fail(Error::bad_request(std::string("Invalid '") + name + "': must be at least 1.",
+                                     name, "integer_below_min_value"));
   r.max_tokens = max_tokens;
   r.max_completion_tokens = max_completion;
   GW_TRY(n, rd.integer("n"));
@@ -305,6 +319,9 @@ Result<ChatRequest> chat_request_from_json(const Json& j) {
   GW_TRY(logprobs, rd.boolean("logprobs"));
   r.logprobs = logprobs;
   GW_TRY(top_logprobs, rd.integer("top_logprobs"));
+  if (top_logprobs && (*top_logprobs < 0 || *top_logprobs > 20))
+    return fail(Error::bad_request("Invalid 'top_logprobs': must be between 0 and 20.",
+                                   "top_logprobs", "integer_out_of_range"));
   r.top_logprobs = top_logprobs;
   GW_TRY(stream, rd.boolean("stream"));
   r.stream = stream.value_or(false);
@@ -477,9 +494,9 @@ Result<ChatResponse> chat_response_from_json(const Json& j) {
     return fail(Error::upstream(502, "upstream response is not a chat completion",
                                 "bad_upstream_response"));
   ChatResponse r;
-  r.id = j.value("id", "");
+  r.id = str_field(j, "id");
   if (auto c = j.find("created"); c != j.end() && c->is_number()) r.created = c->get<int64_t>();
-  r.model = j.value("model", "");
+  r.model = str_field(j, "model");
   if (auto s = j.find("system_fingerprint"); s != j.end() && s->is_string())
     r.system_fingerprint = *s;
   if (auto s = j.find("service_tier"); s != j.end() && s->is_string()) r.service_tier = *s;
@@ -529,9 +546,9 @@ Result<ChatChunk> chat_chunk_from_json(const Json& j) {
   if (!j.is_object())
     return fail(Error::upstream(502, "upstream chunk is not an object", "bad_upstream_response"));
   ChatChunk c;
-  c.id = j.value("id", "");
+  c.id = str_field(j, "id");
   if (auto cr = j.find("created"); cr != j.end() && cr->is_number()) c.created = cr->get<int64_t>();
-  c.model = j.value("model", "");
+  c.model = str_field(j, "model");
   if (auto s = j.find("system_fingerprint"); s != j.end() && s->is_string())
     c.system_fingerprint = *s;
   if (auto chs = j.find("choices"); chs != j.end() && chs->is_array()) {

@@ -342,6 +342,12 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
     if (auto r = apply_file(c, root, file, group_readable); !r) return fail(r.error());
   }
   if (auto m = env("GW_MODEL"); !m.empty()) c.default_model = m;
+  for (const auto& [name, p] : c.providers)  // env-provided URLs get the same check as the file's
+    if (p.kind != "mock" && !p.base_url.starts_with("http://") &&
+        !p.base_url.starts_with("https://"))
+      return fail(config_error(file, p.line,
+                               "provider '" + name + "': base_url '" + p.base_url +
+                                   "' must start with http:// or https://"));
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <ctime>
 
@@ -13,6 +14,10 @@ bool iequals(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
+}
+// A "wait for ages" hint must stay large, not wrap negative (which reads as "no hint").
+int clamp_ms(double ms) {
+  return ms >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ms);
 }
 }  // namespace
 
@@ -31,11 +36,12 @@ int parse_duration_ms(std::string_view s) {
   } else if (s.back() == 's') {
     s.remove_suffix(1);
   }
+  if (s.empty()) return -1;
   char* end = nullptr;
   std::string tmp(s);
   double v = std::strtod(tmp.c_str(), &end);
-  if (end != tmp.c_str() + tmp.size() || v < 0) return -1;
-  return static_cast<int>(std::ceil(v * mult));
+  if (end != tmp.c_str() + tmp.size() || !std::isfinite(v) || v < 0) return -1;
+  return clamp_ms(std::ceil(v * mult));
 }
 
 int retry_after_ms(const Headers& h) {
@@ -50,7 +56,7 @@ int retry_after_ms(const Headers& h) {
   char* end = nullptr;
   secs = std::strtod(tmp.c_str(), &end);
   if (end == tmp.c_str() + tmp.size())
-    return secs < 0 ? -1 : static_cast<int>(std::ceil(secs * 1000));
+    return secs < 0 || !std::isfinite(secs) ? -1 : clamp_ms(std::ceil(secs * 1000));
   struct tm tm {};  // an HTTP date: "Wed, 21 Oct 2015 07:28:00 GMT"
   if (strptime(tmp.c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) {
     auto when = timegm(&tm);

@@ -2,6 +2,10 @@
 
 namespace gw::net {
 
+namespace {
+constexpr size_t kMaxStray = 64 * 1024;
+}
+
 void SseParser::take_line() {
   std::string_view line = line_;
   if (first_line_) {
@@ -23,7 +27,9 @@ void SseParser::take_line() {
     event_.event.assign(value);
   } else if (field == "id") {
     event_.id.assign(value);
-  }  // retry: and unknown fields are ignored
+  } else if (field != "retry" && stray_.size() < kMaxStray) {
+    stray_.append(line).push_back('\n');
+  }
 }
 
 }  // namespace gw::net

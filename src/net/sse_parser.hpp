@@ -54,6 +54,10 @@ class SseParser {
     return true;
   }
 
+  // Lines that are no SSE field at all, such as the pretty-printed JSON error Gemini may
+  // send mid-stream (PROTOCOLS 0), kept (bounded) so the caller can read them at the end.
+  const std::string& stray() const { return stray_; }
+
   // True while bytes of an unfinished line or event are buffered.
   bool pending() const { return !line_.empty() || has_data_; }
 
@@ -68,6 +72,7 @@ class SseParser {
   }
 
   std::string line_;
+  std::string stray_;
   SseEvent event_;
   bool has_data_ = false;
   bool after_cr_ = false;

@@ -23,8 +23,7 @@ std::optional<Error> missing_key(const Target& t) {
   if (!public_host) return std::nullopt;
   std::string how = p.api_key_env.empty() ? "set api_key in the config"
                                           : "set " + p.api_key_env + " or api_key in the config";
-  return Error{502, "config_error", "missing_api_key", {},
-               p.name + ": no API key (" + how + ")"};
+  return Error{502, "config_error", "missing_api_key", {}, p.name + ": no API key (" + how + ")"};
 }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
@@ -152,6 +151,12 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
       if (!end) stream_error = std::move(end.error());
     }
     deliver();
+  }
+  if (stream_error && stream_error->code == "upstream_stream_truncated" &&
+      parser.stray().find("\"error\"") != std::string::npos) {
+    // Not a silent cut: the upstream wrote an error object outside any SSE event.
+    Error e = adapter_->parse_error(500, parser.stray(), head.headers, t);
+    return finish_error(std::move(e));
   }
   if (stream_error) return finish_error(*stream_error);
   result.usage = decoder->usage();
