@@ -4,8 +4,11 @@
 
 #include "cli/chat.hpp"
 #include "cli/common.hpp"
+#include "cli/compare.hpp"
 #include "cli/config_cmd.hpp"
 #include "cli/models.hpp"
+#include "cli/report.hpp"
+#include "cli/serve.hpp"
 
 int main(int argc, char** argv) {
   using namespace gw::cli;
@@ -23,8 +26,11 @@ int main(int argc, char** argv) {
 
   int exit_code = kOk;
   add_chat_command(app, g, exit_code);
+  add_compare_command(app, g, exit_code);
+  add_serve_command(app, g, exit_code);
   add_models_command(app, g, exit_code);
   add_config_command(app, g, exit_code);
+  add_report_command(app, g, exit_code);
 
   try {
     app.parse(argc, argv);

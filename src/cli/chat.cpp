@@ -75,11 +75,8 @@ std::string format_stats(const gateway::Outcome& out) {
   double tps = gen_secs > 0 ? static_cast<double>(outt) / gen_secs : 0;
   char ttft[32] = "n/a";
   if (out.ttft_ms >= 0) std::snprintf(ttft, sizeof ttft, "%.2fs", out.ttft_ms / 1000.0);
-  // The meter priced this request on this thread; its figure is the one in the ledger.
-  const auto& metered = gateway::last_metered_cost();
-  char cost[48] = "cost unknown";
-  if (metered.request_id == out.request_id && metered.usd)
-    std::snprintf(cost, sizeof cost, "$%.6f", *metered.usd);
+  char cost[48] = "cost unknown";  // the gateway priced it: the same figure as the ledger's
+  if (out.cost_usd) std::snprintf(cost, sizeof cost, "$%.6f", *out.cost_usd);
   std::snprintf(buf, sizeof buf,
                 "%s/%s · latency %.2fs · ttft %s · %lld in / %lld out tokens%s · %.1f tok/s · %s",
                 out.provider.c_str(), out.model.c_str(), secs, ttft, static_cast<long long>(in),

@@ -33,6 +33,10 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
   if (!rt) return kConfig;
   auto metrics = std::make_unique<server::Metrics>();
   server::Metrics& m = *metrics;
+  if (store::Ledger* ledger = rt->ledger())
+    m.set_ledger_failure_source([ledger] {
+      return static_cast<double>(ledger->write_failures() + ledger->rows_dropped());
+    });
   rt->gateway().add_filter_front(std::move(metrics));
   server::Server srv(rt->config(), rt->gateway(), m);
   std::string listen = opt.listen.empty() ? rt->config().server.listen : opt.listen;

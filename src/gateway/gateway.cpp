@@ -43,8 +43,20 @@ std::string new_request_id() {
 Gateway::Gateway(const config::Config& cfg) : cfg_(cfg), router_(cfg) {}
 Gateway::~Gateway() = default;
 
+void Gateway::set_prices(std::shared_ptr<const PriceTable> prices) {
+  prices_ = std::move(prices);
+  router_.set_cost_estimator([p = prices_](const providers::Target& t, int64_t in, int64_t out) {
+    api::Usage u;
+    u.prompt_tokens = in;
+    u.completion_tokens = out;
+    u.total_tokens = in + out;
+    return p->cost(t.provider->name, t.model, u).usd;
+  });
+}
+
 // Only the stages the request entered see it complete (a stage that rejected it included).
 void Gateway::finish(RequestContext& ctx, Outcome& out, size_t entered) {
+  if (prices_) price_outcome(out, *prices_);
   for (size_t i = 0; i < entered && i < filters_.size(); ++i) filters_[i]->on_complete(out, ctx);
 }
 

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "gateway/context.hpp"
 #include "gateway/filter.hpp"
+#include "gateway/pricing.hpp"
 #include "gateway/router.hpp"
 #include "providers/provider.hpp"
 #include "providers/registry.hpp"
@@ -34,6 +35,10 @@ class Gateway {
   Result<void> stream(api::ChatRequest req, RequestContext& ctx, const providers::ChunkSink& sink,
                       Outcome& out);
 
+  // Every outcome is priced with this table before the stages see it complete, so metrics,
+  // the ledger and `--stats` report one figure; the router's `cheapest` uses it too.
+  void set_prices(std::shared_ptr<const PriceTable> prices);
+
   Router& router() { return router_; }
   const config::Config& config() const { return cfg_; }
 
@@ -46,6 +51,7 @@ class Gateway {
   providers::Registry registry_;
   Router router_;
   std::vector<std::unique_ptr<Filter>> filters_;
+  std::shared_ptr<const PriceTable> prices_;
 };
 
 std::string new_request_id();

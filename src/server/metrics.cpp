@@ -125,11 +125,8 @@ void Metrics::count_rejected(int status) {
   series("none", "none", std::to_string(status)).requests->Increment();
 }
 
-void Metrics::set_ledger_write_failures(double n) {
-  ledger_failures_->Set(n);
-}
-
 std::string Metrics::render() const {
+  if (ledger_failures_source_) ledger_failures_->Set(ledger_failures_source_());
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());
   return out.str();

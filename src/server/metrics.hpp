@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -32,7 +33,10 @@ class Metrics final : public gateway::Filter {
 
   // Counts a request rejected before the pipeline (bad JSON, too large, auth).
   void count_rejected(int status);
-  void set_ledger_write_failures(double n);
+  // Read at each scrape: ledger rows that could not be written (disk full, locked).
+  void set_ledger_failure_source(std::function<double()> f) {
+    ledger_failures_source_ = std::move(f);
+  }
   std::string render() const;  // Prometheus text format 0.0.4
 
  private:
@@ -48,6 +52,7 @@ class Metrics final : public gateway::Filter {
   prometheus::Family<prometheus::Histogram>* ttft_;
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* ledger_failures_;
+  std::function<double()> ledger_failures_source_;
   std::shared_mutex mu_;
   std::map<std::string, std::unique_ptr<Series>> series_;
 };

@@ -1,0 +1,105 @@
+// Numbered schema migrations, tracked in PRAGMA user_version. Append a new entry for every
+// change; never edit one that has shipped, since existing ledgers have already run it.
+#include <array>
+#include <string>
+
+#include "store/sqlite_handle.hpp"
+
+namespace gw::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+constexpr std::array kMigrations{
+    // 1: the ledger of DESIGN 6, one row per client request; bodies apart (log_bodies).
+    Migration{1, R"sql(
+CREATE TABLE ledger (
+  id                 INTEGER PRIMARY KEY,
+  ts_ms              INTEGER NOT NULL,          -- request start, unix milliseconds (UTC)
+  request_id         TEXT NOT NULL,
+  key_id             TEXT NOT NULL DEFAULT '',  -- virtual key; empty for the CLI
+  key_name           TEXT NOT NULL DEFAULT '',
+  user               TEXT NOT NULL DEFAULT '',
+  tenant             TEXT NOT NULL DEFAULT '',
+  requested_model    TEXT NOT NULL DEFAULT '',  -- as the client wrote it (model or route)
+  route              TEXT NOT NULL DEFAULT '',  -- empty for a direct model
+  provider           TEXT NOT NULL DEFAULT '',  -- the target that answered (or last tried)
+  model              TEXT NOT NULL DEFAULT '',
+  status             INTEGER NOT NULL,          -- 200 ok, else the error's HTTP status
+  error_type         TEXT NOT NULL DEFAULT '',
+  error_code         TEXT NOT NULL DEFAULT '',
+  input_tokens       INTEGER NOT NULL DEFAULT 0, -- every prompt token, cached included
+  cached_tokens      INTEGER NOT NULL DEFAULT 0, -- cache-read part of input_tokens
+  cache_write_tokens INTEGER NOT NULL DEFAULT 0, -- cache-creation part of input_tokens
+  output_tokens      INTEGER NOT NULL DEFAULT 0, -- reasoning included
+  reasoning_tokens   INTEGER NOT NULL DEFAULT 0,
+  usage_estimated    INTEGER NOT NULL DEFAULT 0,
+  cost_usd           REAL,                       -- NULL: no known price (never a silent 0)
+  price_version      TEXT NOT NULL DEFAULT '',
+  latency_ms         REAL NOT NULL DEFAULT 0,
+  ttft_ms            REAL,
+  attempts           INTEGER NOT NULL DEFAULT 0,
+  stream             INTEGER NOT NULL DEFAULT 0,
+  cancelled          INTEGER NOT NULL DEFAULT 0,
+  client             TEXT NOT NULL DEFAULT '',   -- chat | compare | serve
+  pii                TEXT NOT NULL DEFAULT ''    -- JSON {type: count}; empty until the guard fills it
+);
+CREATE INDEX ledger_ts ON ledger(ts_ms);
+CREATE INDEX ledger_user_ts ON ledger(user, ts_ms);
+CREATE INDEX ledger_tenant_ts ON ledger(tenant, ts_ms);
+CREATE INDEX ledger_key_ts ON ledger(key_id, ts_ms);
+CREATE TABLE bodies (
+  request_id TEXT PRIMARY KEY,
+  ts_ms      INTEGER NOT NULL,
+  request    TEXT,
+  response   TEXT
+);
+)sql"},
+};
+
+}  // namespace
+
+int schema_version_latest() {
+  return kMigrations.back().version;
+}
+
+Result<void> migrate(Db& db) {
+  auto read_version = [&]() -> int {
+    auto st = db.prepare("PRAGMA user_version");
+    if (!st || st->step() != SQLITE_ROW) return -1;
+    return static_cast<int>(st->int64(0));
+  };
+  int have = read_version();
+  if (have < 0)
+    return fail(store_error("cannot read the ledger database " + db.path() + ": " + db.errmsg() +
+                            " (is it an SQLite file?)"));
+  if (have > schema_version_latest())
+    return fail(store_error("the ledger database " + db.path() + " has schema version " +
+                            std::to_string(have) + ", newer than this gw knows (" +
+                            std::to_string(schema_version_latest()) + "); upgrade gw"));
+  for (const auto& m : kMigrations) {
+    if (m.version <= have) continue;
+    // IMMEDIATE takes the write lock first, so two processes never run the same migration.
+    if (auto r = db.exec("BEGIN IMMEDIATE"); !r) return r;
+    int now = read_version();
+    if (now >= m.version) {
+      (void)db.exec("COMMIT");
+      have = now;
+      continue;
+    }
+    auto r = db.exec(m.sql);
+    if (r) r = db.exec("PRAGMA user_version = " + std::to_string(m.version));
+    if (!r) {
+      (void)db.exec("ROLLBACK");
+      return r;
+    }
+    if (auto c = db.exec("COMMIT"); !c) return c;
+    have = m.version;
+  }
+  return {};
+}
+
+}  // namespace gw::store

@@ -1,0 +1,59 @@
+// `gw report`'s engine: group the ledger by any set of keys over a time window, and render
+// the result as an aligned table, the JSON of DESIGN 4, or CSV. Never reads bodies.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/error.hpp"
+#include "store/sqlite_handle.hpp"
+
+namespace gw::store {
+
+// user, tenant, key, model, provider, route, day, month.
+std::span<const std::string_view> report_keys();
+
+// "user,model" → {"user","model"}; unknown or repeated keys are usage errors.
+Result<std::vector<std::string>> parse_group_by(std::string_view csv);
+
+// "7d", "24h", "90m", "2w" (before `now_ms`), "now", an ISO date "2026-11-01" (UTC midnight;
+// as an --until bound, the end of that day) or datetime "2026-11-01T12:00[:00][Z]" (UTC).
+Result<int64_t> parse_time(std::string_view s, int64_t now_ms, bool end_of_day);
+
+std::string iso_utc(int64_t unix_ms);  // "2026-11-01T00:00:00Z"
+
+struct ReportQuery {
+  std::vector<std::string> by{"user"};
+  int64_t since_ms = 0, until_ms = 0;  // [since, until)
+  std::optional<std::string> user, tenant, model;
+};
+
+struct ReportTotals {
+  int64_t requests = 0, errors = 0;
+  int64_t input_tokens = 0, output_tokens = 0, cached_tokens = 0;
+  std::optional<double> cost_usd = 0.0;  // nullopt: some request has no known price
+  void add(const ReportTotals& o);
+};
+
+struct ReportRow {
+  std::vector<std::string> keys;  // one per ReportQuery::by
+  ReportTotals t;
+};
+
+struct Report {
+  ReportQuery query;
+  std::vector<ReportRow> rows;
+  ReportTotals total;
+};
+
+Result<Report> run_report(Db& db, const ReportQuery& q);
+
+std::string render_json(const Report& r);  // one line, DESIGN 4's exact shape
+std::string render_csv(const Report& r);
+std::string render_table(const Report& r);
+
+}  // namespace gw::store

@@ -1,0 +1,197 @@
+// gw report: key and period parsing, grouping over a real ledger, NULL cost propagation, and
+// the exact JSON / CSV / table renderings.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/ledger.hpp"
+#include "store/report.hpp"
+
+namespace {
+
+using gw::store::parse_time;
+
+constexpr int64_t kDay = 86'400'000;
+constexpr int64_t kNov1 = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
+
+struct Fixture {
+  std::string dir, path;
+  gw::store::Db db;
+  Fixture() {
+    char tmpl[] = "/tmp/gw_report_test_XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    path = dir + "/gw.db";
+    auto l = gw::store::Ledger::open(path);
+    REQUIRE(l);
+    auto add = [&](int64_t ts, std::string user, std::string tenant, std::string provider,
+                   std::string model, int status, int64_t in, int64_t out, int64_t cached,
+                   std::optional<double> cost) {
+      gw::store::LedgerRow r;
+      r.ts_ms = ts;
+      r.request_id = "req_" + std::to_string(ts);
+      r.user = std::move(user);
+      r.tenant = std::move(tenant);
+      r.requested_model = provider + "/" + model;
+      r.provider = std::move(provider);
+      r.model = std::move(model);
+      r.status = status;
+      r.input_tokens = in;
+      r.output_tokens = out;
+      r.cached_tokens = cached;
+      r.cost_usd = cost;
+      (*l)->enqueue(std::move(r));
+    };
+    add(kNov1 + 1000, "alice", "acme", "openai", "gpt-4o", 200, 100, 20, 10, 0.25);
+    add(kNov1 + 2000, "alice", "acme", "openai", "gpt-4o", 200, 50, 10, 0, 0.125);
+    add(kNov1 + kDay + 5, "alice", "acme", "mock", "echo", 200, 7, 3, 0, 0.0);
+    add(kNov1 + kDay + 9, "bob", "beta", "openai", "gpt-4o", 502, 0, 0, 0, 0.0);
+    add(kNov1 + 2 * kDay, "bob", "beta", "local", "llama3", 200, 40, 40, 0, std::nullopt);
+    add(kNov1 - 1, "alice", "acme", "openai", "gpt-4o", 200, 1000, 1000, 0, 9.0);  // before
+    (*l)->close();
+    auto d = gw::store::open_store(path, false);
+    REQUIRE(d);
+    db = std::move(*d);
+  }
+  ~Fixture() {
+    db = gw::store::Db();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  gw::store::Report run(std::vector<std::string> by, int64_t until = kNov1 + 30 * kDay) {
+    gw::store::ReportQuery q;
+    q.by = std::move(by);
+    q.since_ms = kNov1;
+    q.until_ms = until;
+    return run(q);
+  }
+  gw::store::Report run(const gw::store::ReportQuery& q) {
+    auto r = gw::store::run_report(db, q);
+    REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
+    return *r;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("--by: comma lists of known keys") {
+  auto b = gw::store::parse_group_by("user,model, day");
+  REQUIRE(b);
+  CHECK(*b == std::vector<std::string>{"user", "model", "day"});
+  CHECK_FALSE(gw::store::parse_group_by("user,color"));
+  CHECK_FALSE(gw::store::parse_group_by("user,user"));
+  CHECK_FALSE(gw::store::parse_group_by(""));
+  CHECK(gw::store::parse_group_by("user,color").error().type == "usage_error");
+}
+
+TEST_CASE("periods: spans before now, ISO dates and datetimes") {
+  const int64_t now = kNov1 + 12 * 3'600'000;
+  CHECK(parse_time("7d", now, false) == now - 7 * kDay);
+  CHECK(parse_time("24h", now, false) == now - kDay);
+  CHECK(parse_time("30m", now, false) == now - 30 * 60'000);
+  CHECK(parse_time("2w", now, false) == now - 14 * kDay);
+  CHECK(parse_time("now", now, true) == now);
+  CHECK(parse_time("2026-11-01", now, false) == kNov1);
+  CHECK(parse_time("2026-11-01", now, true) == kNov1 + kDay);  // --until: the whole day
+  CHECK(parse_time("2026-11-01T12:30:00Z", now, false) == kNov1 + (12 * 60 + 30) * 60'000);
+  CHECK(parse_time("2026-11-01T12:30", now, true) == kNov1 + (12 * 60 + 30) * 60'000);
+  CHECK(parse_time("2026-11-01 00:00:01.5Z", now, false) == kNov1 + 1500);
+  CHECK(parse_time("2026-11-01T02:00:00+02:00", now, false) == kNov1);
+  for (const char* bad : {"", "7", "7x", "d", "-7d", "2026-13-01", "2026-02-30", "2026-11-01T25:00",
+                          "2026-11-01Tnoon", "yesterday", "2026-11-01T12:00:00+0200"})
+    CHECK_MESSAGE(!parse_time(bad, now, false), bad);
+  CHECK(gw::store::iso_utc(kNov1) == "2026-11-01T00:00:00Z");
+  CHECK(gw::store::iso_utc(kNov1 + kDay + 3'723'999) == "2026-11-02T01:02:03Z");
+}
+
+TEST_CASE("report: by user, with errors, window and NULL cost propagation") {
+  Fixture f;
+  auto r = f.run({"user"});
+  REQUIRE(r.rows.size() == 2);
+  CHECK(r.rows[0].keys == std::vector<std::string>{"alice"});
+  CHECK(r.rows[0].t.requests == 3);
+  CHECK(r.rows[0].t.errors == 0);
+  CHECK(r.rows[0].t.input_tokens == 157);
+  CHECK(r.rows[0].t.output_tokens == 33);
+  CHECK(r.rows[0].t.cached_tokens == 10);
+  CHECK(r.rows[0].t.cost_usd == 0.375);
+  CHECK(r.rows[1].keys == std::vector<std::string>{"bob"});
+  CHECK(r.rows[1].t.errors == 1);
+  CHECK_FALSE(r.rows[1].t.cost_usd);  // llama3 has no price
+  CHECK(r.total.requests == 5);
+  CHECK(r.total.input_tokens == 197);
+  CHECK_FALSE(r.total.cost_usd);
+}
+
+TEST_CASE("report: by user,model and by day; filters") {
+  Fixture f;
+  auto r = f.run({"user", "model"});
+  REQUIRE(r.rows.size() == 4);
+  CHECK(r.rows[0].keys == std::vector<std::string>{"alice", "mock/echo"});
+  CHECK(r.rows[1].keys == std::vector<std::string>{"alice", "openai/gpt-4o"});
+  CHECK(r.rows[1].t.requests == 2);
+  CHECK(r.rows[3].keys == std::vector<std::string>{"bob", "openai/gpt-4o"});
+
+  auto d = f.run({"day"});
+  REQUIRE(d.rows.size() == 3);
+  CHECK(d.rows[0].keys[0] == "2026-11-01");
+  CHECK(d.rows[2].keys[0] == "2026-11-03");
+  CHECK(f.run({"month"}).rows.at(0).keys[0] == "2026-11");
+  CHECK(f.run({"tenant", "provider"}).rows.size() == 4);
+
+  gw::store::ReportQuery q;
+  q.by = {"model"};
+  q.since_ms = kNov1;
+  q.until_ms = kNov1 + 30 * kDay;
+  q.user = "bob";
+  CHECK(f.run(q).total.requests == 2);
+  q.user.reset();
+  q.model = "gpt-4o";
+  CHECK(f.run(q).total.requests == 3);
+  q.model = "openai/gpt-4o";
+  CHECK(f.run(q).total.requests == 3);
+  q.model.reset();
+  q.tenant = "acme";
+  CHECK(f.run(q).total.cost_usd == 0.375);
+  q.until_ms = kNov1 + 1500;  // until is excluded
+  CHECK(f.run(q).total.requests == 1);
+}
+
+TEST_CASE("report json: the exact DESIGN 4 shape") {
+  Fixture f;
+  auto r = f.run({"user"}, kNov1 + kDay);
+  CHECK(gw::store::render_json(r) ==
+        R"({"by":["user"],"since":"2026-11-01T00:00:00Z","until":"2026-11-02T00:00:00Z",)"
+        R"("rows":[{"user":"alice","requests":2,"errors":0,"input_tokens":150,"output_tokens":30,)"
+        R"("cached_tokens":10,"cost_usd":0.375}],"total":{"requests":2,"errors":0,)"
+        R"("input_tokens":150,"output_tokens":30,"cached_tokens":10,"cost_usd":0.375}})"
+        "\n");
+  auto all = gw::store::render_json(f.run({"user", "model"}));
+  CHECK(all.find(R"({"user":"bob","model":"local/llama3","requests":1)") != std::string::npos);
+  CHECK(all.find(R"("cost_usd":null})") != std::string::npos);
+
+  gw::store::ReportQuery empty;
+  empty.by = {"user"};
+  empty.since_ms = 0;
+  empty.until_ms = 1000;
+  CHECK(gw::store::render_json(f.run(empty)) ==
+        R"({"by":["user"],"since":"1970-01-01T00:00:00Z","until":"1970-01-01T00:00:01Z",)"
+        R"("rows":[],"total":{"requests":0,"errors":0,"input_tokens":0,"output_tokens":0,)"
+        R"("cached_tokens":0,"cost_usd":0.0}})"
+        "\n");
+}
+
+TEST_CASE("report csv and table") {
+  Fixture f;
+  auto r = f.run({"user"});
+  CHECK(gw::store::render_csv(r) ==
+        "user,requests,errors,input_tokens,output_tokens,cached_tokens,cost_usd\n"
+        "alice,3,0,157,33,10,0.375\n"
+        "bob,2,1,40,40,0,\n");
+  std::string t = gw::store::render_table(r);
+  CHECK(t.find("USER   REQUESTS  ERRORS  INPUT  OUTPUT  CACHED   COST USD") == 0);
+  CHECK(t.find("alice         3       0    157      33      10   0.375000") != std::string::npos);
+  CHECK(t.find("unknown *") != std::string::npos);
+  CHECK(t.find("TOTAL         5       1    197      73      10  unknown *") != std::string::npos);
+  CHECK(t.find("* cost unknown") != std::string::npos);
+}
