@@ -4,6 +4,8 @@
 
 #include <pthread.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -53,14 +55,20 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
   if (host != "127.0.0.1" && host != "localhost" && host != "::1" && host != "[::1]")
     print_warning("listening on " + host + ": reachable from other machines");
 
+  std::atomic<bool> finished{false};
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    std::fprintf(stderr, "gw serve: %s received, finishing in-flight requests\n",
-                 sig == SIGINT ? "SIGINT" : "SIGTERM");
-    srv.stop();
+    if (!finished)
+      std::fprintf(stderr, "gw serve: %s received, finishing in-flight requests\n",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM");
+    while (!finished) {  // a signal during start-up: repeat until the server has stopped
+      srv.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   });
   srv.run();
+  finished = true;
   // run() returned without a signal (e.g. a listen failure): wake the waiter ourselves.
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();

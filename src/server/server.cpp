@@ -146,8 +146,11 @@ void Server::run() {
   stream_pool_->shutdown_within(std::chrono::seconds(10));
 }
 
+// The library ignores stop() until its accept loop runs, so a signal that arrives while
+// starting up must be repeated; callers loop until run() has returned.
 void Server::stop() {
-  if (!stopping_.exchange(true)) http_->stop();
+  stopping_ = true;
+  http_->stop();
 }
 
 }  // namespace gw::server

@@ -27,6 +27,18 @@ strategy = "fastest"
 targets = ["fake/slow+stall=300", "fake/quick"]
 retries = 0
 
+[routes.cheap]
+strategy = "cheapest"
+targets = ["fake/pricey", "fake/bargain", "fake/unpriced"]
+
+[prices."fake/pricey"]
+input = 10.0
+output = 30.0
+
+[prices."fake/bargain"]
+input = 0.1
+output = 0.4
+
 [routes.w]
 strategy = "weighted"
 targets = [{ model = "fake/w1", weight = 3 }, { model = "fake/w2", weight = 1 }]
@@ -172,6 +184,12 @@ test('fastest moves traffic to the faster target', async () => {
     picks[response.headers.get('x-gw-model').startsWith('quick') ? 'quick' : 'slow']++;
   }
   assert.ok(picks.quick >= 20, JSON.stringify(picks));
+});
+
+test('cheapest picks the lowest price for the request and says why', async () => {
+  const { response } = await client.chat.completions.create({ model: 'cheap', messages: user('price me') }).withResponse();
+  assert.equal(response.headers.get('x-gw-model'), 'bargain');
+  assert.match(response.headers.get('x-gw-route-reason'), /^cheapest: \$[0-9.]+ vs \$[0-9.]+/);
 });
 
 test('weighted split stays within tolerance', async () => {
