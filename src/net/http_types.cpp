@@ -8,13 +8,15 @@
 #include <ctime>
 
 namespace gw::net {
-namespace {
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
 }
+
+namespace {
 // A "wait for ages" hint must stay large, not wrap negative (which reads as "no hint").
 int clamp_ms(double ms) {
   return ms >= static_cast<double>(INT_MAX) ? INT_MAX : static_cast<int>(ms);

@@ -11,6 +11,8 @@ namespace gw::net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+bool iequals(std::string_view a, std::string_view b);  // ASCII, case-insensitive
+
 // Case-insensitive header lookup; empty view when absent.
 std::string_view header_value(const Headers& h, std::string_view name);
 

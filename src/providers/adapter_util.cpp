@@ -29,6 +29,13 @@ int64_t unix_now() {
       .count();
 }
 
+void apply_configured_headers(net::Headers& headers, const config::ProviderConfig& p) {
+  for (const auto& h : p.headers) {
+    std::erase_if(headers, [&](const auto& have) { return net::iequals(have.first, h.first); });
+    headers.push_back(h);
+  }
+}
+
 UpstreamFailure failure_for_status(int status) {
   switch (status) {
     case 400:

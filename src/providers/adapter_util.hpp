@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "api/error.hpp"
+#include "config/config.hpp"
+#include "net/http_types.hpp"
 
 namespace gw::providers {
 
@@ -14,6 +16,10 @@ std::string random_alnum(size_t n);
 std::string new_completion_id();  // "chatcmpl-" + 24 alphanumerics
 std::string new_tool_call_id();   // "call_" + 24 alphanumerics
 int64_t unix_now();
+
+// Appends the provider's configured headers; one with the same name as ours replaces it
+// (e.g. a newer anthropic-version, an OpenAI-Organization, a proxy's auth header).
+void apply_configured_headers(net::Headers& headers, const config::ProviderConfig& p);
 
 // What a client sees for an upstream failure. `kind` is the dialect-neutral class of the
 // failure; the message is prefixed with the provider name.

@@ -11,13 +11,6 @@
 namespace gw::providers {
 namespace {
 
-bool same_header(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 class AnthropicAdapter final : public Adapter {
  public:
   Result<UpstreamCall> build_request(const api::ChatRequest& req, const Target& t,
@@ -30,12 +23,7 @@ class AnthropicAdapter final : public Adapter {
     if (!t.provider->api_key.empty()) call.headers.emplace_back("x-api-key", t.provider->api_key);
     call.headers.emplace_back("anthropic-version", std::string(anthropic::kApiVersion));
     call.headers.emplace_back("content-type", "application/json");
-    // Configured headers win over ours (e.g. a newer anthropic-version, anthropic-beta).
-    for (const auto& h : t.provider->headers) {
-      std::erase_if(call.headers,
-                    [&](const auto& have) { return same_header(have.first, h.first); });
-      call.headers.push_back(h);
-    }
+    apply_configured_headers(call.headers, *t.provider);
     return call;
   }
 

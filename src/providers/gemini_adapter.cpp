@@ -1,6 +1,7 @@
 // Google Gemini (generativelanguage v1beta). The translation lives in gemini_request.cpp,
 // gemini_response.cpp and gemini_stream.cpp; this file is the Adapter seam: paths and headers.
 #include "api/json_codec.hpp"
+#include "providers/adapter_util.hpp"
 #include "providers/gemini_translate.hpp"
 
 namespace gw::providers {
@@ -21,7 +22,7 @@ class GeminiAdapter final : public Adapter {
     if (stream) call.headers.emplace_back("Accept", "text/event-stream");
     if (!t.provider->api_key.empty())
       call.headers.emplace_back("x-goog-api-key", t.provider->api_key);
-    for (const auto& h : t.provider->headers) call.headers.push_back(h);
+    apply_configured_headers(call.headers, *t.provider);
     return call;
   }
 

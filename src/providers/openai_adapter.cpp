@@ -104,7 +104,7 @@ class OpenAIAdapter final : public Adapter {
     if (stream) call.headers.emplace_back("Accept", "text/event-stream");
     if (!t.provider->api_key.empty())
       call.headers.emplace_back("Authorization", "Bearer " + t.provider->api_key);
-    for (const auto& h : t.provider->headers) call.headers.push_back(h);
+    apply_configured_headers(call.headers, *t.provider);
     return call;
   }
 
