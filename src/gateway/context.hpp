@@ -23,8 +23,9 @@ struct Caller {
 struct RequestContext {
   std::string request_id;
   Caller caller;
-  std::string client = "chat";              // chat | compare | serve
-  std::string task;                         // metadata.task or x-gw-task, for rule routing
+  std::string client = "chat";  // chat | compare | serve
+  std::string presented_key;    // the client's Authorization: Bearer / x-api-key (serve only)
+  std::string task;             // metadata.task or x-gw-task, for rule routing
   std::map<std::string, std::any> scratch;  // per-request state of filters (e.g. PII map)
 };
 

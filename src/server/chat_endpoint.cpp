@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "api/json_codec.hpp"
+#include "net/http_types.hpp"
 #include "server/stream_channel.hpp"
 
 namespace gw::server {
@@ -85,6 +86,11 @@ void ChatEndpoint::handle(const httplib::Request& http_req, httplib::Response& r
   }
   ctx.caller.user = req->user.empty() ? http_req.get_header_value("x-gw-user") : req->user;
   ctx.task = http_req.get_header_value("x-gw-task");
+  std::string auth = http_req.get_header_value("Authorization");
+  if (auth.size() > 7 && net::iequals(std::string_view(auth).substr(0, 7), "bearer "))
+    ctx.presented_key = auth.substr(7);
+  else
+    ctx.presented_key = http_req.get_header_value("x-api-key");
   if (req->stream) return handle_stream(std::move(*req), std::move(ctx), res);
 
   gateway::Outcome out;
