@@ -2,15 +2,15 @@
 _gw() {
   local cur prev words cword
   _init_completion || return
-  local cmds="chat serve report models config"
+  local cmds="chat serve report keys models config"
   local sub=""
   for w in "${words[@]:1}"; do
-    case "$w" in chat|serve|report|models|config) sub=$w; break ;; esac
+    case "$w" in chat|serve|report|keys|models|config) sub=$w; break ;; esac
   done
   case "$prev" in
     -c|--config) _filedir toml; return ;;
     -m|--model) COMPREPLY=($(compgen -W "mock/echo mock/lorem openai/gpt-4o-mini openai/gpt-4o anthropic/claude-sonnet-4-5 gemini/gemini-2.5-flash gemini/gemini-2.5-pro" -- "$cur")); return ;;
-    --format) COMPREPLY=($(compgen -W "table json csv" -- "$cur")); return ;;
+    --format) if [[ $sub == keys ]]; then COMPREPLY=($(compgen -W "table json" -- "$cur")); else COMPREPLY=($(compgen -W "table json csv" -- "$cur")); fi; return ;;
     --by) COMPREPLY=($(compgen -W "user tenant key model provider route day month" -- "$cur")); return ;;
   esac
   case "$sub" in
@@ -18,6 +18,15 @@ _gw() {
     chat) COMPREPLY=($(compgen -W "-m --model -s --system -o --option --no-stream --json --stats --user -h --help" -- "$cur")) ;;
     serve) COMPREPLY=($(compgen -W "-l --listen -h --help" -- "$cur")) ;;
     report) COMPREPLY=($(compgen -W "--by --since --until --user --tenant --model --format -h --help" -- "$cur")) ;;
+    keys)
+      local act=""
+      for w in "${words[@]:2}"; do case "$w" in create|list|revoke) act=$w; break ;; esac; done
+      case "$act" in
+        "") COMPREPLY=($(compgen -W "create list revoke -h --help" -- "$cur")) ;;
+        create) COMPREPLY=($(compgen -W "--name --user --tenant -h --help" -- "$cur")) ;;
+        list) COMPREPLY=($(compgen -W "--format -h --help" -- "$cur")) ;;
+        *) COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;
+      esac ;;
     config) COMPREPLY=($(compgen -W "check show" -- "$cur")) ;;
     *) COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;
   esac

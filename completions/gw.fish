@@ -1,9 +1,10 @@
 # fish completion for gw
-set -l cmds chat serve report models config
+set -l cmds chat serve report keys models config
 complete -c gw -f
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a chat -d 'Send a prompt and stream the answer'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a serve -d 'Run the OpenAI-compatible gateway'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a report -d 'Usage and cost from the ledger'
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a keys -d 'Virtual API keys for gw serve'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a models -d 'Providers, models, routes, prices'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a config -d 'Validate or print the configuration'
 complete -c gw -s c -l config -r -F -d 'Config file'
@@ -22,4 +23,9 @@ complete -c gw -n "__fish_seen_subcommand_from report" -l until -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l user -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l tenant -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l model -x
+complete -c gw -n "__fish_seen_subcommand_from keys; and not __fish_seen_subcommand_from create list revoke" -a 'create list revoke'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create" -l name -x -d 'Key name'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create" -l user -x -d 'User of its requests'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create" -l tenant -x -d 'Tenant of its requests'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from list" -l format -x -a 'table json'
 complete -c gw -n "__fish_seen_subcommand_from config" -a 'check show'

@@ -6,6 +6,7 @@
 #include "cli/common.hpp"
 #include "cli/compare.hpp"
 #include "cli/config_cmd.hpp"
+#include "cli/keys.hpp"
 #include "cli/models.hpp"
 #include "cli/report.hpp"
 #include "cli/serve.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   add_models_command(app, g, exit_code);
   add_config_command(app, g, exit_code);
   add_report_command(app, g, exit_code);
+  add_keys_command(app, g, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/runtime.hpp"
+#include "gateway/auth.hpp"
 #include "server/metrics.hpp"
 #include "server/server.hpp"
 
@@ -40,6 +41,7 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
       return static_cast<double>(ledger->write_failures() + ledger->rows_dropped());
     });
   rt->gateway().add_filter_front(std::move(metrics));
+  rt->gateway().add_filter(gateway::Auth::open(rt->config(), print_warning));  // after the meter
   server::Server srv(rt->config(), rt->gateway(), m);
   std::string listen = opt.listen.empty() ? rt->config().server.listen : opt.listen;
   auto port = srv.bind(listen);

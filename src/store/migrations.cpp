@@ -58,6 +58,19 @@ CREATE TABLE bodies (
   response   TEXT
 );
 )sql"},
+    // 2: virtual API keys (DESIGN 4, 5). Only a SHA-256 of the secret is kept, never the secret.
+    Migration{2, R"sql(
+CREATE TABLE keys (
+  id         TEXT PRIMARY KEY,          -- key_<12 alnum>
+  name       TEXT NOT NULL,
+  prefix     TEXT NOT NULL,             -- first 8 characters of the secret, for display
+  hash       TEXT NOT NULL UNIQUE,      -- SHA-256 hex of the secret
+  user       TEXT NOT NULL DEFAULT '',
+  tenant     TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  revoked_ms INTEGER                    -- NULL while the key is active
+);
+)sql"},
 };
 
 }  // namespace

@@ -1,0 +1,149 @@
+#include "store/keys.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <chrono>
+
+#include "store/ledger.hpp"
+
+namespace gw::store {
+namespace {
+
+constexpr std::string_view kAlnum =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+KeyRecord record_of(const Stmt& s) {
+  KeyRecord k;
+  k.id = s.text(0);
+  k.name = s.text(1);
+  k.prefix = s.text(2);
+  k.user = s.text(3);
+  k.tenant = s.text(4);
+  k.created_ms = s.int64(5);
+  if (!s.is_null(6)) k.revoked_ms = s.int64(6);
+  return k;
+}
+
+constexpr const char* kColumns = "id, name, prefix, user, tenant, created_ms, revoked_ms";
+
+}  // namespace
+
+std::string sha256_hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  if (EVP_Digest(text.data(), text.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(kHex[md[i] >> 4]);
+    out.push_back(kHex[md[i] & 0xf]);
+  }
+  return out;
+}
+
+Result<std::string> random_alnum(size_t n) {
+  std::string out;
+  out.reserve(n);
+  std::array<unsigned char, 64> buf{};
+  // 248 = 4 * 62: bytes at or above it are discarded so every character is equally likely.
+  while (out.size() < n) {
+    if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
+      return fail(Error::internal("the system random generator failed (OpenSSL RAND_bytes)"));
+    for (unsigned char b : buf) {
+      if (b >= 248) continue;
+      out.push_back(kAlnum[b % kAlnum.size()]);
+      if (out.size() == n) break;
+    }
+  }
+  return out;
+}
+
+Result<KeyStore> KeyStore::open(const std::string& path, bool create) {
+  auto db = open_store(path, create);
+  if (!db) return fail(db.error());
+  return KeyStore(std::move(*db));
+}
+
+Result<NewKey> KeyStore::create(const std::string& name, const std::string& user,
+                                const std::string& tenant) {
+  auto id = random_alnum(12);
+  if (!id) return fail(id.error());
+  auto body = random_alnum(40);
+  if (!body) return fail(body.error());
+  NewKey k{"key_" + *id, "gk-" + *body};
+  std::string hash = sha256_hex(k.secret);
+  if (hash.empty()) return fail(Error::internal("SHA-256 failed (OpenSSL EVP)"));
+  auto st = db_.prepare(
+      "INSERT INTO keys (id, name, prefix, hash, user, tenant, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!st) return fail(st.error());
+  st->bind(1, k.id);
+  st->bind(2, name);
+  st->bind(3, std::string_view(k.secret).substr(0, 8));
+  st->bind(4, hash);
+  st->bind(5, user);
+  st->bind(6, tenant);
+  st->bind(7, now_ms());
+  if (st->step() != SQLITE_DONE)
+    return fail(store_error("cannot store the key in " + db_.path() + ": " + db_.errmsg()));
+  return k;
+}
+
+Result<std::vector<KeyRecord>> KeyStore::list() {
+  auto st =
+      db_.prepare(std::string("SELECT ") + kColumns + " FROM keys ORDER BY created_ms, rowid");
+  if (!st) return fail(st.error());
+  std::vector<KeyRecord> out;
+  int rc;
+  while ((rc = st->step()) == SQLITE_ROW) out.push_back(record_of(*st));
+  if (rc != SQLITE_DONE)
+    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
+  return out;
+}
+
+Result<void> KeyStore::revoke(const std::string& id) {
+  auto st = db_.prepare("UPDATE keys SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, id);
+  st->bind(2, now_ms());
+  if (st->step() != SQLITE_DONE)
+    return fail(store_error("cannot revoke the key in " + db_.path() + ": " + db_.errmsg()));
+  if (sqlite3_changes(db_.get()) == 0)
+    return fail(Error{404,
+                      "invalid_request_error",
+                      "key_not_found",
+                      {},
+                      "no key with id " + id + " (see gw keys list)"});
+  return {};
+}
+
+Result<std::optional<KeyRecord>> KeyStore::find_by_secret(std::string_view secret) {
+  auto st = db_.prepare(std::string("SELECT ") + kColumns +
+                        " FROM keys WHERE hash = ?1 AND revoked_ms IS NULL");
+  if (!st) return fail(st.error());
+  st->bind(1, sha256_hex(secret));
+  int rc = st->step();
+  if (rc == SQLITE_ROW) return std::optional<KeyRecord>(record_of(*st));
+  if (rc != SQLITE_DONE)
+    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
+  return std::optional<KeyRecord>();
+}
+
+Result<int64_t> KeyStore::count_active() {
+  auto st = db_.prepare("SELECT count(*) FROM keys WHERE revoked_ms IS NULL");
+  if (!st) return fail(st.error());
+  if (st->step() != SQLITE_ROW)
+    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
+  return st->int64(0);
+}
+
+}  // namespace gw::store

@@ -1,0 +1,61 @@
+// Virtual API keys (DESIGN 4, 5): `gk-` secrets handed to clients of `gw serve`, stored only
+// as a SHA-256 hash with a short display prefix, each naming a user and a tenant.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/error.hpp"
+#include "store/sqlite_handle.hpp"
+
+namespace gw::store {
+
+struct KeyRecord {
+  std::string id;  // key_<12 alnum>
+  std::string name;
+  std::string prefix;  // first 8 characters of the secret
+  std::string user, tenant;
+  int64_t created_ms = 0;
+  std::optional<int64_t> revoked_ms;  // nullopt while active
+};
+
+struct NewKey {
+  std::string id;
+  std::string secret;  // gk-<40 alnum>; shown once, never stored
+};
+
+// SHA-256 of `text` as 64 lowercase hex digits (OpenSSL EVP).
+std::string sha256_hex(std::string_view text);
+// `n` characters of [A-Za-z0-9] from OpenSSL's CSPRNG, without modulo bias.
+Result<std::string> random_alnum(size_t n);
+
+// One connection to the store's keys table. Not thread-safe: callers serialise access.
+class KeyStore {
+ public:
+  // Opens (creating when `create`) and migrates the store at `path`. Not `create` in a
+  // process that already has the store open: that path closes a descriptor on the file, which
+  // releases the process's POSIX locks on it.
+  static Result<KeyStore> open(const std::string& path, bool create = true);
+  // Uses an already-open, migrated database.
+  explicit KeyStore(Db db) : db_(std::move(db)) {}
+
+  Result<NewKey> create(const std::string& name, const std::string& user,
+                        const std::string& tenant);
+  Result<std::vector<KeyRecord>> list();  // oldest first, revoked keys included
+  // Marks the key revoked. An unknown id is a 404 invalid_request_error; revoking a revoked
+  // key again succeeds and keeps the first revocation time.
+  Result<void> revoke(const std::string& id);
+  // The active key whose secret this is; nullopt for an unknown or revoked one.
+  Result<std::optional<KeyRecord>> find_by_secret(std::string_view secret);
+  Result<int64_t> count_active();
+
+  Db& db() { return db_; }
+
+ private:
+  Db db_;
+};
+
+}  // namespace gw::store

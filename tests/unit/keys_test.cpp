@@ -1,0 +1,190 @@
+// Virtual keys: created with a gk- secret stored only as a SHA-256 hash, listed, found by
+// secret while active, refused once revoked; the auth stage's modes and attribution.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "gateway/auth.hpp"
+#include "store/keys.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char tmpl[] = "/tmp/gw_keys_test_XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+bool is_alnum(const std::string& s) {
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("keys: create, list, find by secret, revoke") {
+  TempDir dir;
+  auto ks = gw::store::KeyStore::open(dir.path + "/gw.db");
+  REQUIRE(ks);
+  REQUIRE(ks->count_active() == 0);
+
+  auto a = ks->create("ci", "alice", "acme");
+  REQUIRE(a);
+  CHECK(a->id.rfind("key_", 0) == 0);
+  CHECK(a->id.size() == 16);
+  CHECK(is_alnum(a->id.substr(4)));
+  CHECK(a->secret.rfind("gk-", 0) == 0);
+  CHECK(a->secret.size() == 43);
+  CHECK(is_alnum(a->secret.substr(3)));
+  auto b = ks->create("batch", "bob", "globex");
+  REQUIRE(b);
+  CHECK(a->id != b->id);
+  CHECK(a->secret != b->secret);
+  CHECK(ks->count_active() == 2);
+
+  auto all = ks->list();
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].id == a->id);
+  CHECK((*all)[0].name == "ci");
+  CHECK((*all)[0].prefix == a->secret.substr(0, 8));
+  CHECK((*all)[0].user == "alice");
+  CHECK((*all)[0].tenant == "acme");
+  CHECK((*all)[0].created_ms > 0);
+  CHECK_FALSE((*all)[0].revoked_ms);
+
+  auto f = ks->find_by_secret(a->secret);
+  REQUIRE(f);
+  REQUIRE(*f);
+  CHECK((*f)->id == a->id);
+  CHECK((*f)->tenant == "acme");
+  auto none = ks->find_by_secret(a->secret + "x");
+  REQUIRE(none);
+  CHECK_FALSE(*none);
+
+  REQUIRE(ks->revoke(a->id));
+  CHECK(ks->count_active() == 1);
+  auto gone = ks->find_by_secret(a->secret);
+  REQUIRE(gone);
+  CHECK_FALSE(*gone);
+  auto still = ks->find_by_secret(b->secret);
+  REQUIRE(still);
+  CHECK(*still);
+  all = ks->list();
+  REQUIRE(all);
+  CHECK((*all)[0].revoked_ms);
+  CHECK(ks->revoke(a->id));  // again: still fine
+
+  auto unknown = ks->revoke("key_nope");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().status == 404);
+}
+
+TEST_CASE("keys: only the hash of the secret is stored") {
+  TempDir dir;
+  auto ks = gw::store::KeyStore::open(dir.path + "/gw.db");
+  REQUIRE(ks);
+  auto k = ks->create("ci", "", "");
+  REQUIRE(k);
+  auto st = ks->db().prepare("SELECT hash, prefix FROM keys");
+  REQUIRE(st);
+  REQUIRE(st->step() == SQLITE_ROW);
+  CHECK(st->text(0) == gw::store::sha256_hex(k->secret));
+  CHECK(st->text(0).size() == 64);
+  CHECK(st->text(0) != k->secret);
+  CHECK(st->text(1) == k->secret.substr(0, 8));
+  // Nowhere in the table does the full secret appear.
+  auto any = ks->db().prepare(
+      "SELECT count(*) FROM keys WHERE id = ?1 OR name = ?1 OR prefix = ?1 OR hash = ?1 OR "
+      "user = ?1 OR tenant = ?1");
+  REQUIRE(any);
+  any->bind(1, k->secret);
+  REQUIRE(any->step() == SQLITE_ROW);
+  CHECK(any->int64(0) == 0);
+  CHECK(gw::store::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("keys: auth stage modes, attribution and the revocation cache") {
+  using gw::gateway::Auth;
+  TempDir dir;
+  std::string path = dir.path + "/gw.db";
+  auto admin = gw::store::KeyStore::open(path);
+  REQUIRE(admin);
+  auto open_auth = [&](Auth::Mode m, std::chrono::milliseconds ttl) {
+    auto ks = gw::store::KeyStore::open(path);
+    REQUIRE(ks);
+    return Auth(m, std::make_unique<gw::store::KeyStore>(std::move(*ks)), ttl);
+  };
+  gw::api::ChatRequest req;
+  auto ctx_with = [](std::string key, std::string user = "") {
+    gw::gateway::RequestContext c;
+    c.presented_key = std::move(key);
+    c.caller.user = std::move(user);
+    return c;
+  };
+
+  auto ttl = std::chrono::milliseconds(0);  // no caching: every call sees the store
+  auto autoauth = open_auth(Auth::Mode::kAuto, ttl);
+  auto c0 = ctx_with("");
+  CHECK(autoauth.on_request(req, c0));  // no keys yet: open
+
+  auto k = admin->create("ci", "alice", "acme");
+  REQUIRE(k);
+  auto c1 = ctx_with("");
+  auto r1 = autoauth.on_request(req, c1);
+  REQUIRE_FALSE(r1);
+  CHECK(r1.error().status == 401);
+  CHECK(r1.error().code == "invalid_api_key");
+  CHECK(r1.error().rejected);
+  CHECK(r1.error().message.find("Missing API key") == 0);
+  auto c2 = ctx_with("gk-wrongwrongwrong");
+  auto r2 = autoauth.on_request(req, c2);
+  REQUIRE_FALSE(r2);
+  CHECK(r2.error().message == "Invalid API key");
+
+  auto c3 = ctx_with(k->secret);
+  REQUIRE(autoauth.on_request(req, c3));
+  CHECK(c3.caller.key_id == k->id);
+  CHECK(c3.caller.key_name == "ci");
+  CHECK(c3.caller.tenant == "acme");
+  CHECK(c3.caller.user == "alice");
+  auto c4 = ctx_with(k->secret, "carol");
+  REQUIRE(autoauth.on_request(req, c4));
+  CHECK(c4.caller.user == "carol");
+  CHECK(c4.caller.tenant == "acme");
+
+  Auth none(Auth::Mode::kNone, nullptr);
+  auto c5 = ctx_with("");
+  CHECK(none.on_request(req, c5));
+
+  // A cached answer lives at most the TTL: revoked, the key is refused after it.
+  auto cached = open_auth(Auth::Mode::kKeys, std::chrono::milliseconds(200));
+  auto c6 = ctx_with(k->secret);
+  REQUIRE(cached.on_request(req, c6));
+  REQUIRE(admin->revoke(k->id));
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  auto c7 = ctx_with(k->secret);
+  auto r7 = cached.on_request(req, c7);
+  REQUIRE_FALSE(r7);
+  CHECK(r7.error().status == 401);
+
+  // keys mode with no key at all: everything is refused.
+  TempDir empty;
+  auto ks = gw::store::KeyStore::open(empty.path + "/gw.db");
+  REQUIRE(ks);
+  Auth strict(Auth::Mode::kKeys, std::make_unique<gw::store::KeyStore>(std::move(*ks)));
+  auto c8 = ctx_with("");
+  CHECK_FALSE(strict.on_request(req, c8));
+}
