@@ -134,6 +134,9 @@ struct ChatChunk {
   std::vector<ChunkChoice> choices;
   std::optional<Usage> usage;  // only on the final usage chunk
   std::string system_fingerprint;
+  // The upstream's own JSON text when it already is this chunk in OpenAI form (an
+  // OpenAI-compatible upstream): the server forwards it as is instead of re-serialising.
+  std::string raw;
 };
 
 }  // namespace gw::api

@@ -16,7 +16,9 @@ class Filter {
   virtual std::string_view name() const = 0;
   // Before routing; an error rejects the request (auth 401, limits 429, PII block 400).
   virtual Result<void> on_request(api::ChatRequest&, RequestContext&) { return {}; }
-  // Each streamed chunk on its way to the client, and a whole answer (PII restore).
+  // Each streamed chunk on its way to the client, and a whole answer (PII restore). Only
+  // stages that say they want chunks get them: the others cost nothing per chunk.
+  virtual bool wants_chunks() const { return false; }
   virtual void on_chunk(api::ChatChunk&, RequestContext&) {}
   virtual void on_response(api::ChatResponse&, RequestContext&) {}
   // Always called once the request is over, success or not (meter, limiter release).

@@ -195,6 +195,8 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                              const providers::ChunkSink& sink, Outcome& out) {
   req.stream = true;
   const bool client_wants_usage = req.include_usage;
+  const bool chunk_filters = std::any_of(filters_.begin(), filters_.end(),
+                                         [](const auto& f) { return f->wants_chunks(); });
   auto& reg = registry_;
   return run(req, ctx, out,
              [&](const providers::Target& t, providers::CallStats& stats) -> Result<void> {
@@ -204,9 +206,11 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                    if (ch.content) streamed_bytes += static_cast<int64_t>(ch.content->size());
                  bool usage_only = c.usage && c.choices.empty();
                  if (usage_only && !client_wants_usage) return true;
-                 if (filters_.empty()) return sink(c);
+                 if (!chunk_filters) return sink(c);
                  api::ChatChunk copy = c;
-                 for (auto& f : filters_) f->on_chunk(copy, ctx);
+                 copy.raw.clear();  // a stage may rewrite it: the upstream's text no longer holds
+                 for (auto& f : filters_)
+                   if (f->wants_chunks()) f->on_chunk(copy, ctx);
                  return sink(copy);
                };
                auto r = reg.for_kind(t.provider->kind).stream(req, t, wrapped, stats);

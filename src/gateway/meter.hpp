@@ -39,6 +39,7 @@ class Meter : public Filter {
 
   std::string_view name() const override { return "meter"; }
   Result<void> on_request(api::ChatRequest& req, RequestContext& ctx) override;
+  bool wants_chunks() const override { return opt_.log_bodies; }
   void on_chunk(api::ChatChunk& c, RequestContext& ctx) override;
   void on_response(api::ChatResponse& r, RequestContext& ctx) override;
   void on_complete(const Outcome& out, RequestContext& ctx) override;

@@ -63,7 +63,10 @@ class OpenAIStreamDecoder final : public StreamDecoder {
           (c.content && !c.content->empty()))
         useful = true;
     }
-    if (useful) out.push_back(std::move(*chunk));  // empty deltas are not forwarded (5.11)
+    if (useful) {  // empty deltas are not forwarded (5.11)
+      chunk->raw = ev.data;
+      out.push_back(std::move(*chunk));
+    }
     return {};
   }
 

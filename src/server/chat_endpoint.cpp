@@ -115,7 +115,7 @@ void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext c
         state->head = head_of(state->out, true);
       }
       pushed = true;
-      return state->channel.push(sse_frame(api::dump(api::to_json(c))));
+      return state->channel.push(sse_frame(c.raw.empty() ? api::dump(api::to_json(c)) : c.raw));
     };
     auto r = gw->stream(std::move(req), state->ctx, sink, state->out);
     if (r) {
