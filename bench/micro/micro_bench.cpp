@@ -24,9 +24,10 @@ using gw::api::Json;
 
 // ~1 KB of prose, like the prompt bench/run sends.
 std::string prose(size_t bytes) {
-  static const char* words[] = {"lorem", "ipsum", "dolor",  "sit",    "amet",   "consectetur",
-                                "adipiscing", "elit", "sed", "do", "eiusmod", "tempor",
-                                "incididunt", "ut", "labore", "et", "dolore", "magna", "aliqua"};
+  static const char* words[] = {"lorem",       "ipsum",      "dolor",      "sit",   "amet",
+                                "consectetur", "adipiscing", "elit",       "sed",   "do",
+                                "eiusmod",     "tempor",     "incididunt", "ut",    "labore",
+                                "et",          "dolore",     "magna",      "aliqua"};
   std::string s;
   for (size_t i = 0; s.size() < bytes; ++i) {
     if (!s.empty()) s += ' ';
@@ -96,9 +97,9 @@ std::string openai_chunk_json(const std::string& text) {
                {"object", "chat.completion.chunk"},
                {"created", 1700000000},
                {"model", "bench"},
-               {"choices", Json::array({{{"index", 0},
-                                         {"delta", {{"content", text}}},
-                                         {"finish_reason", nullptr}}})}})
+               {"choices",
+                Json::array(
+                    {{{"index", 0}, {"delta", {{"content", text}}}, {"finish_reason", nullptr}}})}})
       .dump();
 }
 
@@ -159,14 +160,16 @@ void BM_OpenAI_BuildUpstreamRequest(benchmark::State& state) {
 BENCHMARK(BM_OpenAI_BuildUpstreamRequest);
 
 std::string openai_response_body() {
-  return Json({{"id", "chatcmpl-fake1"},
-               {"object", "chat.completion"},
-               {"created", 1700000000},
-               {"model", "gpt-4o-mini"},
-               {"choices", Json::array({{{"index", 0},
-                                         {"message", {{"role", "assistant"}, {"content", answer()}}},
-                                         {"finish_reason", "stop"}}})},
-               {"usage", {{"prompt_tokens", 190}, {"completion_tokens", 180}, {"total_tokens", 370}}}})
+  return Json(
+             {{"id", "chatcmpl-fake1"},
+              {"object", "chat.completion"},
+              {"created", 1700000000},
+              {"model", "gpt-4o-mini"},
+              {"choices", Json::array({{{"index", 0},
+                                        {"message", {{"role", "assistant"}, {"content", answer()}}},
+                                        {"finish_reason", "stop"}}})},
+              {"usage",
+               {{"prompt_tokens", 190}, {"completion_tokens", 180}, {"total_tokens", 370}}}})
       .dump();
 }
 
@@ -233,16 +236,15 @@ BENCHMARK(BM_Anthropic_Request);
 
 void BM_Anthropic_Response(benchmark::State& state) {
   gw::providers::Target t{&anthropic_p(), "claude-sonnet-4-5"};
-  const std::string body =
-      Json({{"id", "msg_fake1"},
-            {"type", "message"},
-            {"role", "assistant"},
-            {"model", "claude-sonnet-4-5"},
-            {"content", Json::array({{{"type", "text"}, {"text", answer()}}})},
-            {"stop_reason", "end_turn"},
-            {"stop_sequence", nullptr},
-            {"usage", {{"input_tokens", 190}, {"output_tokens", 180}}}})
-          .dump();
+  const std::string body = Json({{"id", "msg_fake1"},
+                                 {"type", "message"},
+                                 {"role", "assistant"},
+                                 {"model", "claude-sonnet-4-5"},
+                                 {"content", Json::array({{{"type", "text"}, {"text", answer()}}})},
+                                 {"stop_reason", "end_turn"},
+                                 {"stop_sequence", nullptr},
+                                 {"usage", {{"input_tokens", 190}, {"output_tokens", 180}}}})
+                               .dump();
   for (auto _ : state) {
     auto r = gw::providers::anthropic::response_from_body(body, t);
     std::string out = gw::api::dump(gw::api::to_json(*r));
@@ -296,9 +298,10 @@ void BM_Gemini_Response(benchmark::State& state) {
   gw::providers::Target t{&gemini_p(), "gemini-2.5-flash"};
   const std::string body =
       Json({{"candidates",
-             Json::array({{{"content", {{"role", "model"}, {"parts", Json::array({{{"text", answer()}}})}}},
-                           {"finishReason", "STOP"},
-                           {"index", 0}}})},
+             Json::array(
+                 {{{"content", {{"role", "model"}, {"parts", Json::array({{{"text", answer()}}})}}},
+                   {"finishReason", "STOP"},
+                   {"index", 0}}})},
             {"usageMetadata",
              {{"promptTokenCount", 190}, {"candidatesTokenCount", 180}, {"totalTokenCount", 370}}},
             {"modelVersion", "gemini-2.5-flash"},
@@ -358,8 +361,8 @@ gw::gateway::Outcome outcome(int i) {
 // The background writer drains concurrently (as in gw serve); every 20k rows the benchmark
 // waits for it, untimed, so the queue never reaches its drop limit.
 void BM_Ledger_MeterOnComplete(benchmark::State& state) {
-  std::string dir = std::filesystem::temp_directory_path() /
-                    ("gw_micro_ledger_" + std::to_string(::getpid()));
+  std::string dir =
+      std::filesystem::temp_directory_path() / ("gw_micro_ledger_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   {
     auto ledger = gw::store::Ledger::open(dir + "/ledger.db");
