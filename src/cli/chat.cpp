@@ -42,24 +42,6 @@ void install_interrupt_handler(std::function<void()> before_exit) {
   }).detach();
 }
 
-Error usage_error(std::string msg) {
-  Error e{2, "usage_error", {}, {}, std::move(msg)};
-  return e;
-}
-
-// -o KEY=VALUE: VALUE is JSON when it parses (numbers, booleans, arrays), else a string.
-Result<void> apply_options(api::Json& body, const std::vector<std::string>& opts) {
-  for (const auto& o : opts) {
-    auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return fail(usage_error("-o expects KEY=VALUE, got '" + o + "'"));
-    std::string key = o.substr(0, eq), val = o.substr(eq + 1);
-    api::Json v = api::Json::parse(val, nullptr, false);
-    body[key] = v.is_discarded() ? api::Json(val) : v;
-  }
-  return {};
-}
-
 std::string read_all_stdin() {
   std::ostringstream ss;
   ss << std::cin.rdbuf();

@@ -25,6 +25,22 @@ int exit_code_for(const Error& e) {
   return kUpstream;
 }
 
+Error usage_error(std::string msg) {
+  return Error{kUsage, "usage_error", {}, {}, std::move(msg)};
+}
+
+Result<void> apply_options(nlohmann::json& body, const std::vector<std::string>& opts) {
+  for (const auto& o : opts) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return fail(usage_error("-o expects KEY=VALUE, got '" + o + "'"));
+    std::string key = o.substr(0, eq), val = o.substr(eq + 1);
+    auto v = nlohmann::json::parse(val, nullptr, false);
+    body[key] = v.is_discarded() ? nlohmann::json(val) : v;
+  }
+  return {};
+}
+
 void print_error(const Error& e) {
   bool color = color_enabled(STDERR_FILENO);
   std::fprintf(stderr, "%sgw: error:%s %s\n", color ? "\033[1;31m" : "", color ? "\033[0m" : "",

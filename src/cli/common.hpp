@@ -4,6 +4,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "api/error.hpp"
 #include "config/config.hpp"
@@ -29,6 +32,10 @@ struct GlobalOptions {
 std::optional<config::Config> load_config_or_report(const GlobalOptions& g);
 
 int exit_code_for(const Error& e);
+Error usage_error(std::string msg);  // exit kUsage
+// -o KEY=VALUE into a request body: VALUE is JSON when it parses (numbers, booleans, arrays),
+// else a string.
+Result<void> apply_options(nlohmann::json& body, const std::vector<std::string>& opts);
 void print_error(const Error& e);  // "gw: error: ..." on stderr
 void print_warning(const std::string& msg);
 

@@ -169,11 +169,11 @@ void print_json(const std::vector<Result1>& results, const std::string& prompt) 
 
 int run_compare(const GlobalOptions& g, const CompareOptions& opt) {
   if (opt.models.size() < 2) {
-    print_error(Error{2, "usage_error", {}, {}, "compare needs at least two models: -m A -m B"});
+    print_error(usage_error("compare needs at least two models: -m A -m B"));
     return kUsage;
   }
   if (opt.runs < 1 || opt.runs > 100) {
-    print_error(Error{2, "usage_error", {}, {}, "--runs must be between 1 and 100"});
+    print_error(usage_error("--runs must be between 1 and 100"));
     return kUsage;
   }
   std::string prompt;
@@ -184,7 +184,7 @@ int run_compare(const GlobalOptions& g, const CompareOptions& opt) {
     prompt = ss.str();
   }
   if (prompt.empty()) {
-    print_error(Error{2, "usage_error", {}, {}, "no prompt: pass it as arguments or on stdin"});
+    print_error(usage_error("no prompt: pass it as arguments or on stdin"));
     return kUsage;
   }
   auto rt = Runtime::open(g);
@@ -194,14 +194,9 @@ int run_compare(const GlobalOptions& g, const CompareOptions& opt) {
   if (!opt.system.empty())
     base["messages"].push_back({{"role", "system"}, {"content", opt.system}});
   base["messages"].push_back({{"role", "user"}, {"content", prompt}});
-  for (const auto& o : opt.options) {
-    auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      print_error(Error{2, "usage_error", {}, {}, "-o expects KEY=VALUE, got '" + o + "'"});
-      return kUsage;
-    }
-    api::Json v = api::Json::parse(o.substr(eq + 1), nullptr, false);
-    base[o.substr(0, eq)] = v.is_discarded() ? api::Json(o.substr(eq + 1)) : v;
+  if (auto r = apply_options(base, opt.options); !r) {
+    print_error(r.error());
+    return kUsage;
   }
 
   std::string user = cli_user(opt.user);

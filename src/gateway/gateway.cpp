@@ -28,6 +28,15 @@ int backoff_ms(int attempt, int retry_after_ms) {
   return cap / 2 + static_cast<int>(rng() % static_cast<unsigned>(cap / 2 + 1));
 }
 
+// What gw charges when the upstream reports no usage (and marks as estimated).
+api::Usage estimated_usage(const api::ChatRequest& req, int64_t completion_tokens) {
+  api::Usage u;
+  u.prompt_tokens = estimate_prompt_tokens(req);
+  u.completion_tokens = completion_tokens;
+  u.total_tokens = u.prompt_tokens + completion_tokens;
+  return u;
+}
+
 std::string short_reason(const Error& e) {
   std::string s = std::to_string(e.status);
   if (!e.code.empty()) s += " " + e.code;
@@ -176,12 +185,10 @@ Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext
         if (answer.usage) {
           out.usage = answer.usage;
         } else {
-          api::Usage u;
-          u.prompt_tokens = estimate_prompt_tokens(req);
+          int64_t completion = 0;
           for (const auto& c : answer.choices)
-            u.completion_tokens += estimate_text_tokens(c.message.all_text());
-          u.total_tokens = u.prompt_tokens + u.completion_tokens;
-          out.usage = u;
+            completion += estimate_text_tokens(c.message.all_text());
+          out.usage = estimated_usage(req, completion);
           out.usage_estimated = true;
         }
         return {};
@@ -219,11 +226,7 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                    out.usage = u;
                    out.usage_estimated = false;
                  } else {
-                   api::Usage est;
-                   est.prompt_tokens = estimate_prompt_tokens(req);
-                   est.completion_tokens = (streamed_bytes + 3) / 4;
-                   est.total_tokens = est.prompt_tokens + est.completion_tokens;
-                   out.usage = est;
+                   out.usage = estimated_usage(req, (streamed_bytes + 3) / 4);
                    out.usage_estimated = true;
                  }
                };

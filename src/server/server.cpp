@@ -149,7 +149,6 @@ void Server::run() {
 // The library ignores stop() until its accept loop runs, so a signal that arrives while
 // starting up must be repeated; callers loop until run() has returned.
 void Server::stop() {
-  stopping_ = true;
   http_->stop();
 }
 

@@ -1,7 +1,6 @@
 // `gw serve`: the OpenAI-compatible HTTP front on the gateway pipeline (DESIGN 5).
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -38,7 +37,6 @@ class Server {
   Metrics& metrics_;
   std::unique_ptr<httplib::Server> http_;
   std::unique_ptr<ElasticPool> stream_pool_;  // the threads that read upstream streams
-  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace gw::server
