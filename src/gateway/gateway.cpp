@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <random>
-#include <thread>
 
 #include "gateway/tokens.hpp"
+#include "net/io.hpp"
 #include "providers/adapter_util.hpp"
 
 namespace gw::gateway {
@@ -151,8 +151,7 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
                         !(breaker && (e.status == 429 || health.is_open(label)));
       last = std::move(e);
       if (!retry_same) break;
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(backoff_ms(attempt, last->retry_after_ms)));
+      net::sleep_for(std::chrono::milliseconds(backoff_ms(attempt, last->retry_after_ms)));
     }
   }
   Error e = last ? std::move(*last)

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "gateway/tokens.hpp"
+#include "net/io.hpp"
 #include "providers/adapter_util.hpp"
 
 namespace gw::providers {
@@ -101,7 +102,7 @@ Result<api::ChatResponse> MockProvider::complete(const api::ChatRequest& req, co
                                                  CallStats& stats) {
   auto plan = plan_for(req, t);
   if (!plan) return fail(plan.error());
-  if (plan->delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(plan->delay_ms));
+  if (plan->delay_ms) net::sleep_for(std::chrono::milliseconds(plan->delay_ms));
   stats.ttft_ms = plan->delay_ms;
   api::ChatResponse r;
   r.id = new_completion_id();
@@ -119,7 +120,7 @@ Result<StreamResult> MockProvider::stream(const api::ChatRequest& req, const Tar
                                           const ChunkSink& sink, CallStats& stats) {
   auto plan = plan_for(req, t);
   if (!plan) return fail(plan.error());
-  if (plan->delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(plan->delay_ms));
+  if (plan->delay_ms) net::sleep_for(std::chrono::milliseconds(plan->delay_ms));
   stats.ttft_ms = plan->delay_ms;
   api::ChatChunk base;
   base.id = new_completion_id();

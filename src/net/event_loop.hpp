@@ -1,0 +1,92 @@
+// One event loop per thread: an epoll set, a timer heap and the fibers it runs. A fiber is a
+// small stackful coroutine: code on it reads like blocking code (the gateway, the providers,
+// the HTTP client) but parks instead of blocking, so a loop thread serves thousands of
+// connections and a stream costs a fiber stack, not two threads.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "net/io.hpp"
+
+namespace gw::net {
+
+class Fiber;
+
+class EventLoop {
+ public:
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Runs fn on a new fiber of this loop. From the loop's own thread it starts at the next
+  // turn; from any other thread it is handed over (thread-safe).
+  void spawn(std::function<void()> fn);
+
+  // Runs until stop() has been called and every fiber has finished, or `drain` has passed
+  // since stop() (fibers still parked then are abandoned). Call on the loop's thread.
+  void run(std::chrono::milliseconds drain = std::chrono::seconds(10));
+  // Thread-safe. Wakes interruptible waits (idle connections) with Ready::cancelled.
+  void stop();
+  bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
+
+  // The loop whose fiber is running on this thread; nullptr on plain threads.
+  static EventLoop* current();
+
+  // ---- used by Socket and sleep_for (on this loop's fibers only) ----
+  Ready wait_fd(int fd, Want w, Deadline d, bool interruptible);
+  void sleep_until(Deadline d);
+  void forget_fd(int fd);  // the socket is closing
+  // Runs `fn` once, just before the running fiber next parks: write coalescing (a batch of
+  // stream chunks read together leaves in one write).
+  void before_park(std::function<void()> fn);
+
+  size_t fibers() const { return live_; }
+
+ private:
+  struct FdWaiter {
+    Fiber* fiber = nullptr;
+    uint32_t events = 0;
+    bool interruptible = false;
+  };
+  struct Timer {
+    Deadline at;
+    uint64_t id;
+    bool operator>(const Timer& o) const { return at > o.at; }
+  };
+
+  Ready park(Deadline d, int fd);  // suspends the running fiber until woken or the deadline
+  void wake(Fiber* f, Ready r);
+  void run_ready();
+  void fire_timers();
+  int next_timeout_ms() const;
+  void drain_posted();
+  void start(std::function<void()> fn);
+  void reap(Fiber* f);
+
+  int epfd_ = -1;
+  int wakefd_ = -1;  // eventfd: spawn() from other threads and stop()
+  std::atomic<bool> stopping_{false};
+  std::vector<FdWaiter> waiters_;             // by fd
+  std::vector<Fiber*> ready_;                 // to resume this turn
+  std::vector<Timer> timers_;                 // min-heap on `at`
+  std::unordered_map<uint64_t, Fiber*> timed_;  // timer id → the fiber it would wake
+  uint64_t next_timer_id_ = 1;
+  Fiber* running_ = nullptr;
+  size_t live_ = 0;
+  std::vector<std::unique_ptr<Fiber>> fibers_;  // owned; finished ones are recycled
+  std::vector<std::unique_ptr<Fiber>> free_;    // finished fibers with their stacks, for reuse
+
+  std::mutex posted_mu_;
+  std::vector<std::function<void()>> posted_;
+};
+
+}  // namespace gw::net

@@ -1,0 +1,83 @@
+// Sockets that work the same on an event-loop fiber and on a plain thread. On a fiber of an
+// EventLoop a wait parks the fiber and the loop runs others (one thread serves thousands of
+// connections); anywhere else (the CLI) the calling thread poll()s. Sockets are always
+// non-blocking, so the code above (HTTP client and server, TLS) never knows the difference.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "api/error.hpp"
+
+namespace gw::net {
+
+class EventLoop;
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+inline constexpr Deadline kNoDeadline = Deadline::max();
+
+inline Deadline deadline_in(double seconds) {
+  return Clock::now() + std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6));
+}
+
+enum class Ready {
+  yes,        // the socket is ready (or has an error / hang-up the next call will report)
+  timeout,    // the deadline passed
+  cancelled,  // the loop is shutting down (only waits marked interruptible)
+};
+
+enum class Want { read, write };
+
+// An owned, non-blocking socket. Move-only; closed on destruction. The first wait on an
+// event-loop fiber registers it with that loop; it must then only be used on that loop.
+class Socket {
+ public:
+  Socket() = default;
+  explicit Socket(int fd);  // takes ownership and makes it non-blocking
+  ~Socket() { close(); }
+  Socket(Socket&& o) noexcept : fd_(o.fd_), loop_(o.loop_) { o.fd_ = -1, o.loop_ = nullptr; }
+  Socket& operator=(Socket&& o) noexcept;
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  int fd() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void close();
+
+  // Waits for readiness. Call only after a read/write reported EAGAIN (the loop is
+  // edge-triggered). `interruptible` waits (idle keep-alive) end early on shutdown.
+  Ready wait(Want w, Deadline d, bool interruptible = false);
+
+  // Reads what is there (waiting up to `d` for at least one byte). Returns bytes read,
+  // 0 at EOF, -1 on error with `err` set (ETIMEDOUT for the deadline, ECANCELED on shutdown).
+  ssize_t read_some(char* buf, size_t cap, Deadline d, int& err, bool interruptible = false);
+  // Writes everything (waiting as needed). False on error / deadline, with `err` set.
+  bool write_all(std::string_view data, Deadline d, int& err);
+  // True when the peer has closed or sent something unexpected (a pooled connection that
+  // went stale): a non-blocking peek.
+  bool peer_closed_or_readable() const;
+
+ private:
+  int fd_ = -1;
+  EventLoop* loop_ = nullptr;  // the loop it is registered with, if any
+};
+
+// Connects a TCP socket (host name or address; the first address that answers wins).
+// Errors are messages for the caller to wrap: "connection refused", "timed out", ...
+struct ConnectError {
+  bool timeout = false;
+  std::string message;
+};
+std::expected<Socket, ConnectError> connect_tcp(const std::string& host, int port, Deadline d);
+
+// Sleeps: parks the fiber on a loop, else the thread.
+void sleep_for(std::chrono::milliseconds ms);
+
+// True when called on an event-loop fiber.
+bool on_loop_fiber();
+
+}  // namespace gw::net
