@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -43,11 +44,13 @@ class EventLoop {
 
   // ---- used by Socket and sleep_for (on this loop's fibers only) ----
   Ready wait_fd(int fd, Want w, Deadline d, bool interruptible);
-  void sleep_until(Deadline d);
-  void forget_fd(int fd);  // the socket is closing
-  // Runs `fn` once, just before the running fiber next parks: write coalescing (a batch of
-  // stream chunks read together leaves in one write).
-  void before_park(std::function<void()> fn);
+  void sleep_until(Deadline d, bool interruptible = false);
+  // Registers a socket with this loop's epoll set (edge-triggered, both directions).
+  bool add_fd(int fd);
+  // Runs `fn` every time the running fiber is about to park, until cleared with nullptr:
+  // write coalescing (stream chunks read together leave in one write, sent before the
+  // fiber waits for more).
+  void set_park_hook(std::function<void()> fn);
 
   size_t fibers() const { return live_; }
 
@@ -57,6 +60,7 @@ class EventLoop {
     uint32_t events = 0;
     bool interruptible = false;
   };
+  static constexpr size_t kCachedFibers = 64;  // finished fibers kept with their stacks
   struct Timer {
     Deadline at;
     uint64_t id;
@@ -64,26 +68,30 @@ class EventLoop {
   };
 
   Ready park(Deadline d, int fd);  // suspends the running fiber until woken or the deadline
+  void run_park_hook();
   void wake(Fiber* f, Ready r);
   void run_ready();
   void fire_timers();
-  int next_timeout_ms() const;
+  int next_timeout_ms(Deadline cap) const;
   void drain_posted();
   void start(std::function<void()> fn);
   void reap(Fiber* f);
+  void cancel_waits(bool all);
 
   int epfd_ = -1;
   int wakefd_ = -1;  // eventfd: spawn() from other threads and stop()
   std::atomic<bool> stopping_{false};
-  std::vector<FdWaiter> waiters_;             // by fd
-  std::vector<Fiber*> ready_;                 // to resume this turn
-  std::vector<Timer> timers_;                 // min-heap on `at`
+  bool cancel_all_ = false;                     // the drain time is over: every wait ends at once
+  std::vector<FdWaiter> waiters_;               // by fd
+  std::vector<Fiber*> ready_;                   // to resume this turn
+  std::vector<Timer> timers_;                   // min-heap on `at`
   std::unordered_map<uint64_t, Fiber*> timed_;  // timer id → the fiber it would wake
   uint64_t next_timer_id_ = 1;
   Fiber* running_ = nullptr;
   size_t live_ = 0;
-  std::vector<std::unique_ptr<Fiber>> fibers_;  // owned; finished ones are recycled
+  std::vector<std::unique_ptr<Fiber>> fibers_;  // running or parked
   std::vector<std::unique_ptr<Fiber>> free_;    // finished fibers with their stacks, for reuse
+  std::thread::id owner_;                       // the thread in run()
 
   std::mutex posted_mu_;
   std::vector<std::function<void()>> posted_;

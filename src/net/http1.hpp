@@ -2,6 +2,7 @@
 // bodies, and the writers for both directions. The server and the upstream client share it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -74,8 +74,9 @@ struct ConnectError {
 };
 std::expected<Socket, ConnectError> connect_tcp(const std::string& host, int port, Deadline d);
 
-// Sleeps: parks the fiber on a loop, else the thread.
-void sleep_for(std::chrono::milliseconds ms);
+// Sleeps: parks the fiber on a loop, else the thread. An interruptible sleep on a loop ends
+// early when the loop shuts down.
+void sleep_for(std::chrono::milliseconds ms, bool interruptible = false);
 
 // True when called on an event-loop fiber.
 bool on_loop_fiber();

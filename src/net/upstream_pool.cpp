@@ -1,93 +1,208 @@
 #include "net/upstream_pool.hpp"
 
-#include <httplib.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
-#include <chrono>
-#include <cstdlib>
+#include "net/event_loop.hpp"
+#include "net/http1.hpp"
+#include "net/upstream_conn.hpp"
 
 namespace gw::net {
 namespace {
 
-constexpr size_t kMaxIdlePerHost = 256;
+constexpr size_t kMaxIdlePerOrigin = 256;
+constexpr size_t kReadBuffer = 16 * 1024;
+// Bodies up to this size leave in the same write as the head (one segment, one syscall);
+// larger ones are not worth copying.
+constexpr size_t kCoalesceBody = 64 * 1024;
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+Error total_timeout(std::string_view provider) {
+  return Error::upstream(504, std::string(provider) + ": upstream exceeded timeout_s", "timeout");
+}
+Error no_answer(const std::string& who) {
+  return Error::upstream(504, who + " did not answer in time (or closed the connection)",
+                         "timeout");
+}
+Error bad_response(const std::string& who, std::string_view why) {
+  return Error::upstream(502, who + " sent a malformed response: " + std::string(why),
+                         "bad_upstream_response");
 }
 
-// NO_PROXY: comma list of host suffixes, or "*". Loopback is never proxied.
-bool bypass_proxy(const std::string& host) {
-  if (host == "127.0.0.1" || host == "localhost" || host == "::1") return true;
-  std::string np = env("NO_PROXY");
-  if (np.empty()) np = env("no_proxy");
-  size_t start = 0;
-  while (start <= np.size()) {
-    size_t end = np.find(',', start);
-    if (end == std::string::npos) end = np.size();
-    std::string item = np.substr(start, end - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (item == "*") return true;
-    if (!item.empty() && item.front() == '.') item.erase(0, 1);
-    if (!item.empty() &&
-        (host == item || (host.size() > item.size() && host.ends_with("." + item))))
-      return true;
-    start = end + 1;
+// deadline_in for configured seconds, kept clear of overflow.
+Deadline after(double seconds) {
+  return deadline_in(std::clamp(seconds, 0.0, 1e8));
+}
+
+// The peer dropped a connection it had kept alive: the request never reached it.
+bool is_hangup(ssize_t n, int err) {
+  return n == 0 || err == ECONNRESET || err == EPIPE || err == ECONNABORTED;
+}
+
+bool bad_header_text(std::string_view s) {
+  return s.find_first_of("\r\n", 0) != std::string_view::npos || s.find('\0') != s.npos;
+}
+
+}  // namespace
+
+struct UpstreamPool::Exchange {
+  const Url& base;
+  std::string_view method;
+  const std::string& path;
+  const Headers& headers;
+  const std::string* body;  // null: no body (GET)
+  const Timeouts& t;
+  std::string_view provider;
+  std::string who;  // "<provider> (<host>:<port>)", for messages
+  Deadline total;
+};
+
+namespace {
+
+// The request head (and the body, when small): built once the connection says whether the
+// target must be absolute (an http:// upstream through a proxy).
+Result<std::string> build_request(const Url& base, std::string_view method, const std::string& path,
+                                  const Headers& headers, const std::string* body,
+                                  bool absolute_form) {
+  std::string target;
+  target.reserve(base.path.size() + path.size() + 64);
+  if (absolute_form) target.append("http://").append(host_header(base));
+  target.append(base.path).append(path);
+  if (target.empty() || (absolute_form && target.find('/', 7) == std::string::npos))
+    target.push_back('/');
+
+  Headers h;
+  h.reserve(headers.size() + 3);
+  bool has_type = false, has_agent = false;
+  for (const auto& [k, v] : headers) {
+    if (bad_header_text(k) || bad_header_text(v))
+      return fail(Error::internal("upstream header '" + k + "' contains a line break"));
+    // Framing is ours to write, and compressed answers are not decoded here.
+    if (iequals(k, "host") || iequals(k, "content-length") || iequals(k, "transfer-encoding") ||
+        iequals(k, "connection") || iequals(k, "accept-encoding"))
+      continue;
+    has_type |= iequals(k, "content-type");
+    has_agent |= iequals(k, "user-agent");
+    h.emplace_back(k, v);
   }
-  return false;
-}
-
-void configure_proxy(httplib::Client& c, const Url& base) {
-  if (bypass_proxy(base.host)) return;
-  std::string proxy = base.scheme == "https" ? env("HTTPS_PROXY") : env("HTTP_PROXY");
-  if (proxy.empty()) proxy = base.scheme == "https" ? env("https_proxy") : env("http_proxy");
-  if (proxy.empty()) return;
-  Url p;
-  if (!proxy.starts_with("http")) proxy = "http://" + proxy;
-  if (parse_url(proxy, p)) c.set_proxy(p.host, p.port);
-}
-
-Headers to_headers(const httplib::Headers& h) {
-  Headers out;
-  out.reserve(h.size());
-  for (const auto& [k, v] : h) out.emplace_back(k, v);
+  if (!has_agent) h.emplace_back("User-Agent", "gw/" GW_VERSION);
+  if (body) {
+    if (!has_type) h.emplace_back("Content-Type", "application/json");
+    h.emplace_back("Content-Length", std::to_string(body->size()));
+  }
+  std::string out;
+  bool coalesce = body && body->size() <= kCoalesceBody;
+  out.reserve(512 + (coalesce ? body->size() : 0));
+  http1::append_request_head(out, method, target, host_header(base), h);
+  if (coalesce) out.append(*body);
   return out;
 }
 
-Error transport_error(httplib::Error err, std::string_view provider, const Url& base) {
-  std::string who =
-      std::string(provider) + " (" + base.host + ":" + std::to_string(base.port) + ")";
-  switch (err) {
-    case httplib::Error::Connection:
-      return Error::upstream(502,
-                             "cannot connect to " + who + ": connection refused or unreachable",
-                             "upstream_connect_error");
-    case httplib::Error::ConnectionTimeout:
-      return Error::upstream(504, "timed out connecting to " + who, "timeout");
-    case httplib::Error::Read:
-      return Error::upstream(504, who + " did not answer in time (or closed the connection)",
-                             "timeout");
-    case httplib::Error::Write:
-      return Error::upstream(502, "failed sending the request to " + who, "upstream_connect_error");
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-    case httplib::Error::SSLLoadingCerts:
-      return Error::upstream(502,
-                             "TLS failure talking to " + who + " (" + httplib::to_string(err) + ")",
-                             "upstream_tls_error");
-    default:
-      return Error::upstream(502,
-                             "transport error talking to " + who + ": " + httplib::to_string(err),
-                             "upstream_connect_error");
-  }
-}
+// What reading one response came to.
+struct ReadOutcome {
+  enum Kind { done, cancelled, retry, failed } kind = failed;
+  bool reusable = false;  // done, and the connection is ready for the next request
+  Error error;
+};
 
-template <class D>
-void split_seconds(double s, D&& set) {
-  if (s <= 0) s = 0.001;
-  auto sec = static_cast<time_t>(s);
-  auto usec = static_cast<time_t>((s - static_cast<double>(sec)) * 1e6);
-  set(sec, usec);
+// Reads one response from `conn`, skipping 1xx, calling on_head once and on_body with body
+// bytes straight from a 16 KiB buffer as they arrive.
+ReadOutcome read_response(UpstreamConn& conn, bool reused, const std::string& who,
+                          std::string_view provider, Deadline total, double first_byte_s,
+                          const OnHead& on_head, const OnBody& on_body) {
+  auto read_failed = [&](ssize_t n, int err) {
+    if (n < 0 && err == ETIMEDOUT && Clock::now() >= total)
+      return ReadOutcome{ReadOutcome::failed, false, total_timeout(provider)};
+    if (n < 0 && err == EPROTO && conn.tls())
+      return ReadOutcome{
+          ReadOutcome::failed, false,
+          Error::upstream(502, "TLS failure talking to " + who + " (" + conn.tls_error() + ")",
+                          "upstream_tls_error")};
+    return ReadOutcome{ReadOutcome::failed, false, no_answer(who)};
+  };
+  auto read_deadline = [&] { return std::min(after(first_byte_s), total); };
+
+  size_t cap = kReadBuffer;
+  auto buf = std::make_unique_for_overwrite<char[]>(cap);
+  size_t len = 0;
+  bool got_any = false;
+  http1::ResponseHead head;
+  size_t pos = 0;  // where the body starts in buf
+  for (;;) {
+    if (len > 0) {
+      auto r = http1::parse_response_head(std::string_view(buf.get(), len), head);
+      if (r.status == http1::Parse::error)
+        return {ReadOutcome::failed, false, bad_response(who, r.error)};
+      if (r.status == http1::Parse::complete) {
+        if (head.status == 101)
+          return {ReadOutcome::failed, false, bad_response(who, "unexpected 101")};
+        if (head.status >= 200) {
+          pos = r.consumed;
+          break;
+        }
+        std::memmove(buf.get(), buf.get() + r.consumed, len - r.consumed);  // interim 1xx
+        len -= r.consumed;
+        continue;
+      }
+    }
+    if (len == cap) {  // a head larger than the buffer (parse_response_head caps it)
+      size_t bigger = std::min(cap * 2, http1::kMaxHead);
+      auto grown = std::make_unique_for_overwrite<char[]>(bigger);
+      std::memcpy(grown.get(), buf.get(), len);
+      buf = std::move(grown);
+      cap = bigger;
+    }
+    int err = 0;
+    ssize_t n = conn.read_some(buf.get() + len, cap - len, read_deadline(), err);
+    if (n <= 0) {
+      if (reused && !got_any && is_hangup(n, err)) return {ReadOutcome::retry, false, {}};
+      return read_failed(n, err);
+    }
+    got_any = true;
+    len += static_cast<size_t>(n);
+  }
+
+  on_head(UpstreamHead{head.status, std::move(head.headers)});
+
+  const auto& fr = head.framing;
+  bool no_body = head.status == 204 || head.status == 304;
+  bool until_close = !no_body && !fr.chunked && fr.content_length < 0;
+  bool reusable = fr.keep_alive && !until_close;
+  int64_t remaining = fr.content_length;
+  http1::ChunkedDecoder chunks;
+  for (;;) {
+    std::string_view avail(buf.get() + pos, len - pos);
+    bool finished = false;
+    size_t used = avail.size();
+    if (no_body) {
+      finished = true;
+      used = 0;
+    } else if (fr.chunked) {
+      bool stop = false;
+      int64_t fed = chunks.feed(avail, [&](std::string_view d) {
+        if (!stop && !on_body(d.data(), d.size())) stop = true;
+      });
+      if (stop) return {ReadOutcome::cancelled, false, {}};
+      if (fed < 0) return {ReadOutcome::failed, false, bad_response(who, "malformed chunked body")};
+      used = static_cast<size_t>(fed);
+      finished = chunks.done();
+    } else if (!until_close) {
+      used = static_cast<size_t>(std::min<int64_t>(remaining, static_cast<int64_t>(avail.size())));
+      remaining -= static_cast<int64_t>(used);
+      finished = remaining == 0;
+    }
+    if (used > 0 && !fr.chunked && !on_body(avail.data(), used))
+      return {ReadOutcome::cancelled, false, {}};
+    // Bytes past the end of the answer: the peer is out of step; do not reuse.
+    if (finished) return {ReadOutcome::done, reusable && used == avail.size(), {}};
+    if (Clock::now() >= total) return {ReadOutcome::failed, false, total_timeout(provider)};
+    int err = 0;
+    ssize_t n = conn.read_some(buf.get(), cap, read_deadline(), err);
+    if (n == 0 && until_close) return {ReadOutcome::done, false, {}};
+    if (n <= 0) return read_failed(n, err);
+    pos = 0;
+    len = static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
@@ -95,84 +210,101 @@ void split_seconds(double s, D&& set) {
 UpstreamPool::UpstreamPool() = default;
 UpstreamPool::~UpstreamPool() = default;
 
-std::unique_ptr<httplib::Client> UpstreamPool::acquire(const Url& base, Host*& host) {
-  std::string origin = base.origin();
-  {
-    std::lock_guard lock(mu_);
-    auto& slot = hosts_[origin];
-    if (!slot) slot = std::make_unique<Host>();
-    host = slot.get();
-  }
-  {
-    std::lock_guard lock(host->mu);
-    if (!host->idle.empty()) {
-      auto c = std::move(host->idle.back());
-      host->idle.pop_back();
-      return c;
+std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const EventLoop* loop,
+                                                      std::string_view origin) {
+  for (;;) {
+    std::unique_ptr<UpstreamConn> c;
+    {
+      std::lock_guard lock(mu_);
+      auto it = idle_.find(IdleKeyView{loop, origin});
+      if (it == idle_.end() || it->second.empty()) return nullptr;
+      c = std::move(it->second.back());
+      it->second.pop_back();
     }
+    if (!c->stale()) return c;  // else closed here, outside the lock
   }
-  auto c = std::make_unique<httplib::Client>(origin);
-  c->set_keep_alive(true);
-  c->set_tcp_nodelay(true);  // else small writes stall ~40 ms on Nagle + delayed ACK
-  c->enable_server_certificate_verification(true);
-  configure_proxy(*c, base);
-  return c;
 }
 
-void UpstreamPool::release(Host* host, std::unique_ptr<httplib::Client> client) {
-  std::lock_guard lock(host->mu);
-  if (host->idle.size() < kMaxIdlePerHost) host->idle.push_back(std::move(client));
+void UpstreamPool::put_idle(const EventLoop* loop, std::string_view origin,
+                            std::unique_ptr<UpstreamConn> c) {
+  std::lock_guard lock(mu_);
+  auto it = idle_.find(IdleKeyView{loop, origin});
+  if (it == idle_.end())
+    it = idle_
+             .emplace(IdleKey{loop, std::string(origin)},
+                      std::vector<std::unique_ptr<UpstreamConn>>{})
+             .first;
+  if (it->second.size() < kMaxIdlePerOrigin) it->second.push_back(std::move(c));
+}
+
+Result<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_head,
+                                           const OnBody& on_body) {
+  const EventLoop* loop = EventLoop::current();
+  std::string origin = x.base.origin();
+  std::string request;
+  bool request_absolute = false;
+  bool fresh_only = false;  // after a kept-alive connection turned out dead
+  for (;;) {
+    std::unique_ptr<UpstreamConn> conn = fresh_only ? nullptr : take_idle(loop, origin);
+    bool reused = conn != nullptr;
+    if (!conn) {
+      auto c = connect_upstream(x.base, std::min(after(x.t.connect_s), x.total), x.who);
+      if (!c) return fail(c.error());
+      conn = std::make_unique<UpstreamConn>(std::move(*c));
+    }
+    if (request.empty() || request_absolute != conn->absolute_form()) {
+      auto r = build_request(x.base, x.method, x.path, x.headers, x.body, conn->absolute_form());
+      if (!r) return fail(r.error());
+      request = std::move(*r);
+      request_absolute = conn->absolute_form();
+    }
+
+    int err = 0;
+    Deadline write_by = std::min(after(std::max(x.t.connect_s, 1.0) + 30), x.total);
+    bool wrote = conn->write_all(request, write_by, err);
+    if (wrote && x.body && x.body->size() > kCoalesceBody)
+      wrote = conn->write_all(*x.body, write_by, err);
+    if (!wrote) {
+      if (reused && is_hangup(-1, err)) {
+        fresh_only = true;
+        continue;
+      }
+      if (err == ETIMEDOUT && Clock::now() >= x.total) return fail(total_timeout(x.provider));
+      return fail(
+          Error::upstream(502, "failed sending the request to " + x.who, "upstream_connect_error"));
+    }
+
+    auto out = read_response(*conn, reused, x.who, x.provider, x.total, x.t.first_byte_s, on_head,
+                             on_body);
+    switch (out.kind) {
+      case ReadOutcome::retry:
+        fresh_only = true;
+        continue;
+      case ReadOutcome::cancelled:
+        return TransportStatus::cancelled;  // the connection closes mid-answer
+      case ReadOutcome::failed:
+        return fail(std::move(out.error));
+      case ReadOutcome::done:
+        if (out.reusable) put_idle(loop, origin, std::move(conn));
+        return TransportStatus::ok;
+    }
+  }
 }
 
 Result<TransportStatus> UpstreamPool::post(const Url& base, const std::string& path,
                                            const Headers& headers, const std::string& body,
                                            const Timeouts& t, std::string_view provider,
                                            const OnHead& on_head, const OnBody& on_body) {
-  Host* host = nullptr;
-  auto client = acquire(base, host);
-  split_seconds(t.connect_s, [&](time_t s, time_t u) { client->set_connection_timeout(s, u); });
-  split_seconds(t.first_byte_s, [&](time_t s, time_t u) { client->set_read_timeout(s, u); });
-  split_seconds(t.connect_s + 30, [&](time_t s, time_t u) { client->set_write_timeout(s, u); });
-
-  httplib::Request req;
-  req.method = "POST";
-  req.path = base.path + path;
-  for (const auto& [k, v] : headers) req.headers.emplace(k, v);
-  req.body = body;
-  if (!req.headers.count("Content-Type")) req.headers.emplace("Content-Type", "application/json");
-
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(static_cast<int64_t>(t.total_s * 1000));
-  bool timed_out = false, cancelled = false;
-  req.response_handler = [&](const httplib::Response& r) {
-    on_head(UpstreamHead{r.status, to_headers(r.headers)});
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      timed_out = true;
-      return false;
-    }
-    if (!on_body(data, len)) {
-      cancelled = true;
-      return false;
-    }
-    return true;
-  };
-
-  httplib::Response res;
-  httplib::Error err = httplib::Error::Success;
-  bool ok = client->send(req, res, err);
-  if (ok && !cancelled && !timed_out) {
-    release(host, std::move(client));
-    return TransportStatus::ok;
-  }
-  // The connection is in an unknown state: drop the client rather than reuse it.
-  if (timed_out)
-    return fail(
-        Error::upstream(504, std::string(provider) + ": upstream exceeded timeout_s", "timeout"));
-  if (cancelled) return TransportStatus::cancelled;
-  return fail(transport_error(err, provider, base));
+  Exchange x{base,
+             "POST",
+             path,
+             headers,
+             &body,
+             t,
+             provider,
+             std::string(provider) + " (" + base.host + ":" + std::to_string(base.port) + ")",
+             after(t.total_s)};
+  return send(x, on_head, on_body);
 }
 
 Result<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Url& base,
@@ -180,17 +312,23 @@ Result<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Url& base,
                                                                const Headers& headers,
                                                                const Timeouts& t,
                                                                std::string_view provider) {
-  Host* host = nullptr;
-  auto client = acquire(base, host);
-  split_seconds(t.connect_s, [&](time_t s, time_t u) { client->set_connection_timeout(s, u); });
-  split_seconds(t.first_byte_s, [&](time_t s, time_t u) { client->set_read_timeout(s, u); });
-  httplib::Headers h;
-  for (const auto& [k, v] : headers) h.emplace(k, v);
-  auto res = client->Get(base.path + path, h);
-  if (!res) return fail(transport_error(res.error(), provider, base));
-  std::pair<UpstreamHead, std::string> out{UpstreamHead{res->status, to_headers(res->headers)},
-                                           std::move(res->body)};
-  release(host, std::move(client));
+  Exchange x{base,
+             "GET",
+             path,
+             headers,
+             nullptr,
+             t,
+             provider,
+             std::string(provider) + " (" + base.host + ":" + std::to_string(base.port) + ")",
+             after(t.total_s)};
+  std::pair<UpstreamHead, std::string> out;
+  auto sent = send(
+      x, [&](const UpstreamHead& h) { out.first = h; },
+      [&](const char* data, size_t len) {
+        out.second.append(data, len);
+        return true;
+      });
+  if (!sent) return fail(sent.error());
   return out;
 }
 

@@ -1,6 +1,7 @@
-// Pooled keep-alive HTTP(S) connections to upstream providers. A cpp-httplib Client is not
-// safe for concurrent requests and holds one connection, so the pool keeps idle clients per
-// origin and lends each to one request at a time.
+// The HTTP/1.1 client to upstream providers, with pooled keep-alive connections. It runs on
+// event-loop fibers (waits park the fiber) and on plain threads (waits poll) alike. A socket
+// registered with a loop must stay on that loop, so idle connections are kept per (loop,
+// origin); plain threads share the entries of no loop.
 #pragma once
 
 #include <functional>
@@ -8,16 +9,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/error.hpp"
 #include "net/http_types.hpp"
 
-namespace httplib {
-class Client;
-}
-
 namespace gw::net {
+
+class EventLoop;
+class UpstreamConn;
 
 struct Timeouts {
   double connect_s = 10;
@@ -58,15 +59,31 @@ class UpstreamPool {
                                                    std::string_view provider);
 
  private:
-  struct Host {
-    std::mutex mu;
-    std::vector<std::unique_ptr<httplib::Client>> idle;
-  };
-  std::unique_ptr<httplib::Client> acquire(const Url& base, Host*& host);
-  void release(Host* host, std::unique_ptr<httplib::Client> client);
+  struct Exchange;  // one request: what to send, to whom, by when
+  Result<TransportStatus> send(const Exchange& x, const OnHead& on_head, const OnBody& on_body);
 
-  std::mutex mu_;  // guards hosts_ (the map only; each Host has its own lock)
-  std::map<std::string, std::unique_ptr<Host>> hosts_;
+  struct IdleKey {
+    const EventLoop* loop;
+    std::string origin;
+  };
+  struct IdleKeyView {
+    const EventLoop* loop;
+    std::string_view origin;
+  };
+  struct IdleKeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      if (a.loop != b.loop) return std::less<const EventLoop*>()(a.loop, b.loop);
+      return std::string_view(a.origin) < std::string_view(b.origin);
+    }
+  };
+  // A live idle connection of (loop, origin), or null; stale ones are dropped on the way.
+  std::unique_ptr<UpstreamConn> take_idle(const EventLoop* loop, std::string_view origin);
+  void put_idle(const EventLoop* loop, std::string_view origin, std::unique_ptr<UpstreamConn> c);
+
+  std::mutex mu_;  // held only to move a connection in or out of idle_
+  std::map<IdleKey, std::vector<std::unique_ptr<UpstreamConn>>, IdleKeyLess> idle_;
 };
 
 }  // namespace gw::net

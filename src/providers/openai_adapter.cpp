@@ -1,6 +1,7 @@
 // OpenAI Chat Completions and every OpenAI-compatible server (vLLM, Ollama, Groq, DeepSeek).
 // The canonical schema is this dialect, so translation is mostly a pass-through; the work is
 // forcing usage on for streams and mapping errors.
+#include "api/fast_parse.hpp"
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/provider.hpp"
@@ -45,16 +46,21 @@ class OpenAIStreamDecoder final : public StreamDecoder {
       done_ = true;
       return {};
     }
-    Json j = Json::parse(ev.data, nullptr, false);
-    if (j.is_discarded())
-      return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
-                                  "bad_upstream_response"));
-    if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
-      Error err = error_from_openai_body(500, j, provider_, -1);
-      return fail(std::move(err));
+    // The usual event is read without a DOM; errors and odd shapes take the nlohmann path.
+    std::optional<api::ChatChunk> chunk = api::fast_chat_chunk(ev.data);
+    if (!chunk) {
+      Json j = Json::parse(ev.data, nullptr, false);
+      if (j.is_discarded())
+        return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
+                                    "bad_upstream_response"));
+      if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
+        Error err = error_from_openai_body(500, j, provider_, -1);
+        return fail(std::move(err));
+      }
+      auto parsed = api::chat_chunk_from_json(j);
+      if (!parsed) return fail(parsed.error());
+      chunk = std::move(*parsed);
     }
-    auto chunk = api::chat_chunk_from_json(j);
-    if (!chunk) return fail(chunk.error());
     if (chunk->usage) usage_ = chunk->usage;
     bool useful = chunk->usage.has_value();
     for (auto& c : chunk->choices) {
@@ -89,20 +95,11 @@ class OpenAIAdapter final : public Adapter {
  public:
   Result<UpstreamCall> build_request(const api::ChatRequest& req, const Target& t,
                                      bool stream) const override {
-    Json body = api::to_json(req);
-    body["model"] = t.model;
-    if (stream) {
-      body["stream"] = true;
-      // Always ask for usage so the ledger is exact; the gateway hides the usage chunk
-      // from clients that did not ask for it.
-      body["stream_options"] = {{"include_usage", true}};
-    } else {
-      body.erase("stream");
-      body.erase("stream_options");
-    }
     UpstreamCall call;
     call.path = "/chat/completions";
-    call.body = api::dump(body);
+    // A stream always asks for usage so the ledger is exact; the gateway hides the usage
+    // chunk from clients that did not ask for it.
+    call.body = api::serialize_upstream(req, t.model, stream);
     call.headers.emplace_back("Content-Type", "application/json");
     if (stream) call.headers.emplace_back("Accept", "text/event-stream");
     if (!t.provider->api_key.empty())
@@ -112,6 +109,7 @@ class OpenAIAdapter final : public Adapter {
   }
 
   Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
+    if (auto fast = api::fast_chat_response(body)) return std::move(*fast);
     Json j = Json::parse(body, nullptr, false);
     if (j.is_discarded())
       return fail(Error::upstream(502, t.provider->name + ": upstream sent invalid JSON",

@@ -8,13 +8,9 @@
 #include "config/config.hpp"
 #include "gateway/gateway.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace gw::server {
 
-class ElasticPool;
+class HttpServer;
 class Metrics;
 
 class Server {
@@ -27,7 +23,7 @@ class Server {
   Result<int> bind(const std::string& listen);
   // Serves until stop(); then waits (bounded) for in-flight requests.
   void run();
-  void stop();
+  void stop();  // thread-safe; may come before run()
 
  private:
   void install_routes();
@@ -35,8 +31,7 @@ class Server {
   const config::Config& cfg_;
   gateway::Gateway& gateway_;
   Metrics& metrics_;
-  std::unique_ptr<httplib::Server> http_;
-  std::unique_ptr<ElasticPool> stream_pool_;  // the threads that read upstream streams
+  std::unique_ptr<HttpServer> http_;
 };
 
 }  // namespace gw::server

@@ -1,0 +1,265 @@
+#include "net/event_loop.hpp"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <stdexcept>
+
+#include "net/fiber.hpp"
+
+namespace gw::net {
+namespace {
+
+// Sanitizers make frames several times larger; the reservation costs address space only.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kStackBytes = 1024 * 1024;
+#else
+constexpr size_t kStackBytes = 256 * 1024;
+#endif
+
+thread_local EventLoop* tl_loop = nullptr;  // set while one of the loop's fibers runs
+
+}  // namespace
+
+EventLoop::EventLoop() {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("cannot create an event loop");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wakefd_;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+}
+
+EventLoop::~EventLoop() {
+  ::close(wakefd_);
+  ::close(epfd_);
+}
+
+EventLoop* EventLoop::current() {
+  return tl_loop;
+}
+
+void EventLoop::spawn(std::function<void()> fn) {
+  if (tl_loop == this || (owner_ == std::this_thread::get_id())) {
+    start(std::move(fn));
+    return;
+  }
+  {
+    std::lock_guard lock(posted_mu_);
+    posted_.push_back(std::move(fn));
+  }
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof(one));
+}
+
+void EventLoop::stop() {
+  stopping_.store(true, std::memory_order_relaxed);
+  uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof(one));
+}
+
+void EventLoop::start(std::function<void()> fn) {
+  std::unique_ptr<Fiber> f;
+  if (!free_.empty()) {
+    f = std::move(free_.back());
+    free_.pop_back();
+  } else {
+    f = std::make_unique<Fiber>(kStackBytes);
+  }
+  f->reset(std::move(fn));
+  f->index = fibers_.size();
+  ready_.push_back(f.get());
+  fibers_.push_back(std::move(f));
+  ++live_;
+}
+
+void EventLoop::reap(Fiber* f) {
+  size_t i = f->index;
+  std::unique_ptr<Fiber> owned = std::move(fibers_[i]);
+  if (i + 1 != fibers_.size()) {
+    fibers_[i] = std::move(fibers_.back());
+    fibers_[i]->index = i;
+  }
+  fibers_.pop_back();
+  --live_;
+  if (free_.size() < kCachedFibers) {
+    free_.push_back(std::move(owned));
+  }  // else the stack is unmapped here: memory goes back after a burst
+}
+
+void EventLoop::drain_posted() {
+  std::vector<std::function<void()>> fns;
+  {
+    std::lock_guard lock(posted_mu_);
+    fns.swap(posted_);
+  }
+  for (auto& fn : fns) start(std::move(fn));
+}
+
+void EventLoop::run_ready() {
+  // Fibers woken while this batch runs wait for the next turn, after epoll has been polled.
+  std::vector<Fiber*> batch;
+  batch.swap(ready_);
+  for (Fiber* f : batch) {
+    running_ = f;
+    tl_loop = this;
+    f->resume();
+    tl_loop = nullptr;
+    running_ = nullptr;
+    if (f->finished()) reap(f);
+  }
+  if (ready_.empty()) {  // keep the capacity for the next turn
+    batch.clear();
+    ready_.swap(batch);
+  }
+}
+
+void EventLoop::wake(Fiber* f, Ready r) {
+  if (f->timer_id) {
+    timed_.erase(f->timer_id);
+    f->timer_id = 0;
+  }
+  if (f->wait_fd >= 0) {
+    waiters_[static_cast<size_t>(f->wait_fd)].fiber = nullptr;
+    f->wait_fd = -1;
+  }
+  f->woke = r;
+  ready_.push_back(f);
+}
+
+void EventLoop::run_park_hook() {
+  Fiber* f = running_;
+  if (!f->park_hook || f->in_park_hook) return;
+  f->in_park_hook = true;  // the hook's own writes may park: no recursion
+  f->park_hook();
+  f->in_park_hook = false;
+}
+
+void EventLoop::set_park_hook(std::function<void()> fn) {
+  if (running_) running_->park_hook = std::move(fn);
+}
+
+Ready EventLoop::park(Deadline d, int fd) {
+  Fiber* f = running_;
+  if (d != kNoDeadline) {
+    f->timer_id = next_timer_id_++;
+    timers_.push_back({d, f->timer_id});
+    std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
+    timed_.emplace(f->timer_id, f);
+  }
+  f->wait_fd = fd;
+  f->suspend();
+  return f->woke;
+}
+
+bool EventLoop::add_fd(int fd) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0) return true;
+  return errno == EEXIST && ::epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
+  run_park_hook();
+  if (cancel_all_ || (interruptible && stopping())) return Ready::cancelled;
+  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
+  auto& slot = waiters_[static_cast<size_t>(fd)];
+  slot.fiber = running_;
+  slot.events = w == Want::read ? (EPOLLIN | EPOLLRDHUP) : EPOLLOUT;
+  slot.interruptible = interruptible;
+  running_->interruptible = interruptible;
+  return park(d, fd);
+}
+
+void EventLoop::sleep_until(Deadline d, bool interruptible) {
+  run_park_hook();
+  if (cancel_all_ || (interruptible && stopping())) return;
+  running_->interruptible = interruptible;
+  park(d, -1);
+}
+
+void EventLoop::fire_timers() {
+  auto now = Clock::now();
+  while (!timers_.empty() && timers_.front().at <= now) {
+    uint64_t id = timers_.front().id;
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
+    timers_.pop_back();
+    auto it = timed_.find(id);
+    if (it == timed_.end()) continue;  // that wait ended another way
+    wake(it->second, Ready::timeout);
+  }
+}
+
+int EventLoop::next_timeout_ms(Deadline cap) const {
+  if (!ready_.empty()) return 0;
+  Deadline next = cap;
+  if (!timers_.empty()) next = std::min(next, timers_.front().at);
+  if (next == kNoDeadline) return -1;
+  auto now = Clock::now();
+  if (next <= now) return 0;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(next - now).count();
+  return static_cast<int>(std::min<int64_t>(ms, 60'000));
+}
+
+// Wakes parked fibers with Ready::cancelled: the idle ones at shutdown, all of them once
+// the drain time is over (their I/O then fails and they unwind normally).
+void EventLoop::cancel_waits(bool all) {
+  for (auto& w : waiters_)
+    if (w.fiber && (all || w.interruptible)) wake(w.fiber, Ready::cancelled);
+  std::vector<Fiber*> sleepers;
+  for (auto& [id, f] : timed_)
+    if (f->wait_fd < 0 && (all || f->interruptible)) sleepers.push_back(f);
+  for (Fiber* f : sleepers) wake(f, Ready::cancelled);
+}
+
+void EventLoop::run(std::chrono::milliseconds drain) {
+  owner_ = std::this_thread::get_id();
+  drain_posted();
+  bool saw_stop = false;
+  Deadline drain_until = kNoDeadline;
+  epoll_event events[256];
+  for (;;) {
+    run_ready();
+    if (stopping() && !saw_stop) {
+      saw_stop = true;
+      drain_until = Clock::now() + drain;
+      cancel_waits(false);
+      continue;
+    }
+    if (saw_stop && live_ == 0) break;
+    if (saw_stop && !cancel_all_ && Clock::now() >= drain_until) {
+      cancel_all_ = true;
+      cancel_waits(true);
+      continue;
+    }
+    int n =
+        ::epoll_wait(epfd_, events, 256, next_timeout_ms(cancel_all_ ? kNoDeadline : drain_until));
+    if (n < 0 && errno != EINTR) {
+      std::perror("gw: epoll_wait");
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == wakefd_) {
+        uint64_t v;
+        [[maybe_unused]] auto r = ::read(wakefd_, &v, sizeof(v));
+        drain_posted();
+        continue;
+      }
+      if (static_cast<size_t>(fd) >= waiters_.size()) continue;
+      auto& w = waiters_[static_cast<size_t>(fd)];
+      if (w.fiber && (events[i].events & (w.events | EPOLLERR | EPOLLHUP)))
+        wake(w.fiber, Ready::yes);
+    }
+    fire_timers();
+  }
+  owner_ = {};
+  for (auto& f : free_) f->release_pages();
+}
+
+}  // namespace gw::net

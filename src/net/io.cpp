@@ -1,0 +1,194 @@
+#include "net/io.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "net/event_loop.hpp"
+
+namespace gw::net {
+namespace {
+
+int poll_timeout_ms(Deadline d) {
+  if (d == kNoDeadline) return -1;
+  auto now = Clock::now();
+  if (d <= now) return 0;
+  auto ms = std::chrono::ceil<std::chrono::milliseconds>(d - now).count();
+  return static_cast<int>(std::min<int64_t>(ms, 60'000));
+}
+
+// A plain thread waits with poll(); slices of at most a minute until the deadline.
+Ready poll_wait(int fd, Want w, Deadline d) {
+  pollfd p{fd, static_cast<short>(w == Want::read ? POLLIN : POLLOUT), 0};
+  for (;;) {
+    int n = ::poll(&p, 1, poll_timeout_ms(d));
+    if (n > 0) return Ready::yes;
+    if (n < 0 && errno != EINTR) return Ready::yes;  // the next call reports the error
+    if (n == 0 && Clock::now() >= d) return Ready::timeout;
+  }
+}
+
+}  // namespace
+
+Socket::Socket(int fd) : fd_(fd) {
+  int flags = ::fcntl(fd_, F_GETFL, 0);
+  if (flags >= 0 && !(flags & O_NONBLOCK)) ::fcntl(fd_, F_SETFL, flags | O_NONBLOCK);
+}
+
+Socket& Socket::operator=(Socket&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = o.fd_;
+    loop_ = o.loop_;
+    o.fd_ = -1;
+    o.loop_ = nullptr;
+  }
+  return *this;
+}
+
+// The kernel drops a closed socket from every epoll set, so the loop needs no word.
+void Socket::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  loop_ = nullptr;
+}
+
+Ready Socket::wait(Want w, Deadline d, bool interruptible) {
+  EventLoop* loop = EventLoop::current();
+  if (!loop) return poll_wait(fd_, w, d);
+  if (loop_ != loop) {
+    if (!loop->add_fd(fd_)) return poll_wait(fd_, w, d);
+    loop_ = loop;
+  }
+  return loop->wait_fd(fd_, w, d, interruptible);
+}
+
+ssize_t Socket::read_some(char* buf, size_t cap, Deadline d, int& err, bool interruptible) {
+  for (;;) {
+    ssize_t n = ::recv(fd_, buf, cap, 0);
+    if (n >= 0) return n;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      err = errno;
+      return -1;
+    }
+    Ready r = wait(Want::read, d, interruptible);
+    if (r == Ready::timeout) {
+      err = ETIMEDOUT;
+      return -1;
+    }
+    if (r == Ready::cancelled) {
+      err = ECANCELED;
+      return -1;
+    }
+  }
+}
+
+bool Socket::write_all(std::string_view data, Deadline d, int& err) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      err = errno;
+      return false;
+    }
+    Ready r = wait(Want::write, d);
+    if (r != Ready::yes) {
+      err = r == Ready::timeout ? ETIMEDOUT : ECANCELED;
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Socket::peer_closed_or_readable() const {
+  char c;
+  ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n >= 0) return true;  // EOF, or bytes nobody asked for
+  return errno != EAGAIN && errno != EWOULDBLOCK;
+}
+
+namespace {
+
+// One non-blocking connect attempt to one address.
+std::expected<Socket, ConnectError> connect_addr(const sockaddr* sa, socklen_t len, Deadline d) {
+  int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::unexpected(ConnectError{false, std::strerror(errno)});
+  Socket s(fd);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // no Nagle stalls
+  if (::connect(fd, sa, len) == 0) return s;
+  if (errno != EINPROGRESS) return std::unexpected(ConnectError{false, std::strerror(errno)});
+  Ready r = s.wait(Want::write, d);
+  if (r == Ready::timeout) return std::unexpected(ConnectError{true, "timed out"});
+  if (r == Ready::cancelled) return std::unexpected(ConnectError{false, "shutting down"});
+  int soerr = 0;
+  socklen_t sl = sizeof(soerr);
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+  if (soerr != 0) return std::unexpected(ConnectError{false, std::strerror(soerr)});
+  return s;
+}
+
+}  // namespace
+
+std::expected<Socket, ConnectError> connect_tcp(const std::string& host, int port, Deadline d) {
+  // Literal addresses (the usual local upstream) skip the resolver.
+  sockaddr_in v4{};
+  v4.sin_family = AF_INET;
+  v4.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1)
+    return connect_addr(reinterpret_cast<sockaddr*>(&v4), sizeof(v4), d);
+  sockaddr_in6 v6{};
+  v6.sin6_family = AF_INET6;
+  v6.sin6_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1)
+    return connect_addr(reinterpret_cast<sockaddr*>(&v6), sizeof(v6), d);
+
+  // getaddrinfo blocks the thread; it runs once per new upstream connection (they are pooled).
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::string port_s = std::to_string(port);
+  int rc = ::getaddrinfo(host.c_str(), port_s.c_str(), &hints, &res);
+  if (rc != 0)
+    return std::unexpected(
+        ConnectError{false, std::string("cannot resolve host: ") + ::gai_strerror(rc)});
+  ConnectError last{false, "no address"};
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    auto s = connect_addr(ai->ai_addr, ai->ai_addrlen, d);
+    if (s) {
+      ::freeaddrinfo(res);
+      return s;
+    }
+    last = s.error();
+    if (last.timeout) break;
+  }
+  ::freeaddrinfo(res);
+  return std::unexpected(last);
+}
+
+void sleep_for(std::chrono::milliseconds ms, bool interruptible) {
+  if (EventLoop* loop = EventLoop::current())
+    return loop->sleep_until(Clock::now() + ms, interruptible);
+  std::this_thread::sleep_for(ms);
+}
+
+bool on_loop_fiber() {
+  return EventLoop::current() != nullptr;
+}
+
+}  // namespace gw::net

@@ -1,0 +1,48 @@
+// One connection to an upstream origin, plain or TLS, direct or through an HTTP proxy
+// (HTTPS_PROXY / HTTP_PROXY / NO_PROXY; loopback is never proxied). The upstream pool lends
+// each to one request at a time.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "api/error.hpp"
+#include "net/http_types.hpp"
+#include "net/io.hpp"
+#include "net/tls.hpp"
+
+namespace gw::net {
+
+class UpstreamConn {
+ public:
+  UpstreamConn(Socket sock, bool absolute_form)
+      : io_(std::move(sock)), absolute_form_(absolute_form) {}
+  explicit UpstreamConn(TlsStream tls) : io_(std::move(tls)) {}
+
+  // Socket contract: bytes read, 0 at EOF, -1 with `err` (ETIMEDOUT, EPROTO for TLS, errno).
+  ssize_t read_some(char* buf, size_t cap, Deadline d, int& err);
+  bool write_all(std::string_view data, Deadline d, int& err);
+  // An idle connection the peer closed or wrote to unasked: not worth a request.
+  bool stale();
+
+  bool tls() const { return std::holds_alternative<TlsStream>(io_); }
+  std::string tls_error() const;  // the reason of the last EPROTO
+  // An http:// upstream reached through a proxy: request targets are absolute URLs.
+  bool absolute_form() const { return absolute_form_; }
+
+ private:
+  std::variant<Socket, TlsStream> io_;
+  bool absolute_form_ = false;
+};
+
+// Connects to `base` (through the proxy the environment names, with a CONNECT tunnel for
+// https) and handshakes TLS, all by `d`. Errors are OpenAI-shaped and name `who`:
+// 502 upstream_connect_error, 504 timeout, 502 upstream_tls_error.
+Result<UpstreamConn> connect_upstream(const Url& base, Deadline d, const std::string& who);
+
+// "host" or "host:port" as a Host header / CONNECT authority writes it (port omitted when it
+// is the scheme's default, IPv6 literals bracketed).
+std::string host_header(const Url& base, bool always_port = false);
+
+}  // namespace gw::net

@@ -1,0 +1,149 @@
+#include "server/http_exchange.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "net/event_loop.hpp"
+
+namespace gw::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr size_t kFlushAt = 64 * 1024;  // a stream buffer this full is sent without waiting
+constexpr auto kWriteTimeout = 60s;     // a client that reads nothing for this long is gone
+constexpr auto kPingAfter = 15s;
+
+}  // namespace
+
+Response::~Response() {
+  if (streaming_ && streams_) streams_->remove(this);
+  if (streaming_)
+    if (auto* loop = net::EventLoop::current()) loop->set_park_hook(nullptr);
+}
+
+void Response::append_head(int status, std::string_view content_type, std::string_view framing) {
+  out_ += "HTTP/1.1 ";
+  out_ += std::to_string(status);
+  out_ += ' ';
+  out_ += net::http1::reason_phrase(status);
+  out_ += "\r\nContent-Type: ";
+  out_ += content_type;
+  out_ += "\r\n";
+  out_ += framing;
+  for (const auto& [k, v] : headers_) {
+    out_ += k;
+    out_ += ": ";
+    out_ += v;
+    out_ += "\r\n";
+  }
+  if (!keep_alive_) out_ += "Connection: close\r\n";
+  out_ += "\r\n";
+}
+
+bool Response::send(int status, std::string_view body, std::string_view content_type) {
+  if (started_) return false;
+  started_ = true;
+  out_.reserve(256 + body.size());
+  std::string framing = "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  append_head(status, content_type, framing);
+  out_ += body;
+  return flush();
+}
+
+void Response::begin_stream(int status, std::string_view content_type) {
+  if (started_) return;
+  started_ = streaming_ = true;
+  append_head(status, content_type, "Transfer-Encoding: chunked\r\n");
+  last_write_ = net::Clock::now();
+  if (streams_) streams_->add(this);
+  if (auto* loop = net::EventLoop::current()) loop->set_park_hook([this] { flush(); });
+}
+
+bool Response::write(std::string_view data) {
+  if (broken_ || !streaming_ || ended_) return false;
+  net::http1::append_chunk(out_, data);
+  if (out_.size() >= kFlushAt) return flush();
+  return true;
+}
+
+bool Response::write(std::string_view a, std::string_view b, std::string_view c) {
+  if (broken_ || !streaming_ || ended_) return false;
+  size_t n = a.size() + b.size() + c.size();
+  if (n == 0) return true;
+  char hex[20];
+  int len = std::snprintf(hex, sizeof(hex), "%zx\r\n", n);
+  out_.append(hex, static_cast<size_t>(len));
+  out_ += a;
+  out_ += b;
+  out_ += c;
+  out_ += "\r\n";
+  if (out_.size() >= kFlushAt) return flush();
+  return true;
+}
+
+bool Response::end_stream() {
+  if (broken_ || !streaming_ || ended_) return !broken_;
+  ended_ = true;
+  out_ += net::http1::kLastChunk;
+  bool ok = flush();
+  if (streams_) streams_->remove(this);
+  if (auto* loop = net::EventLoop::current()) loop->set_park_hook(nullptr);
+  return ok;
+}
+
+bool Response::flush() {
+  if (flushing_ || out_.empty()) return !broken_;
+  if (broken_) {
+    out_.clear();
+    return false;
+  }
+  flushing_ = true;  // the write may park, and parking runs the flush hook again
+  int err = 0;
+  bool ok = sock_.write_all(out_, net::Clock::now() + kWriteTimeout, err);
+  flushing_ = false;
+  out_.clear();
+  if (!ok) broken_ = true;
+  last_write_ = net::Clock::now();
+  return ok;
+}
+
+void Response::ping_if_idle(net::Clock::time_point now) {
+  if (broken_ || ended_ || flushing_ || !out_.empty() || now - last_write_ < kPingAfter) return;
+  // The stream's fiber is parked elsewhere: one non-blocking send of a whole chunk, or
+  // nothing (a partial chunk would corrupt the framing, so that counts as broken).
+  static constexpr std::string_view kPing = "e\r\n: keep-alive\n\n\r\n";
+  ssize_t n = ::send(sock_.fd(), kPing.data(), kPing.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n == static_cast<ssize_t>(kPing.size())) {
+    last_write_ = now;
+  } else if (n > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+    broken_ = true;
+  }
+}
+
+void StreamRegistry::add(Response* r) {
+  r->prev_ = nullptr;
+  r->next_ = head_;
+  if (head_) head_->prev_ = r;
+  head_ = r;
+}
+
+void StreamRegistry::remove(Response* r) {
+  if (r->prev_) {
+    r->prev_->next_ = r->next_;
+  } else if (head_ == r) {
+    head_ = r->next_;
+  } else {
+    return;  // not in the list
+  }
+  if (r->next_) r->next_->prev_ = r->prev_;
+  r->prev_ = r->next_ = nullptr;
+}
+
+void StreamRegistry::ping_idle(net::Clock::time_point now) {
+  for (Response* r = head_; r; r = r->next_) r->ping_if_idle(now);
+}
+
+}  // namespace gw::server

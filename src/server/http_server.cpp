@@ -1,0 +1,246 @@
+#include "server/http_server.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "net/event_loop.hpp"
+
+namespace gw::server {
+namespace {
+
+using namespace std::chrono_literals;
+namespace http1 = net::http1;
+
+constexpr int kListenBacklog = 4096;
+constexpr size_t kReadChunk = 4096;
+constexpr auto kPingTick = 5s;
+
+// Reads more bytes onto the end of `buf`; the count, 0 at EOF, -1 on error or deadline.
+ssize_t read_more(net::Socket& s, std::string& buf, net::Deadline d, bool idle) {
+  size_t old = buf.size();
+  ssize_t got = 0;
+  int err = 0;
+  buf.resize_and_overwrite(old + kReadChunk, [&](char* p, size_t) {
+    got = s.read_some(p + old, kReadChunk, d, err, idle);
+    return old + static_cast<size_t>(got > 0 ? got : 0);
+  });
+  return got;
+}
+
+}  // namespace
+
+struct HttpServer::Worker {
+  net::EventLoop loop;
+  net::Socket listener;
+  StreamRegistry streams;
+  std::thread thread;
+};
+
+HttpServer::HttpServer(HttpServerOptions opt, ErrorPage error_page)
+    : opt_(opt), error_page_(std::move(error_page)) {
+  int n = opt_.threads > 0 ? opt_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  for (int i = 0; i < std::max(n, 1); ++i) workers_.push_back(std::make_unique<Worker>());
+}
+
+HttpServer::~HttpServer() = default;
+
+void HttpServer::route(std::string method, std::string path, Handler h) {
+  routes_.push_back({std::move(method), std::move(path), std::move(h)});
+}
+
+Result<int> HttpServer::bind(const std::string& host, int port) {
+  auto cannot = [&](std::string why) {
+    return fail(Error{3,
+                      "config_error",
+                      {},
+                      {},
+                      "cannot listen on " + host + ":" + std::to_string(port) + " (" + why + ")"});
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string port_s = std::to_string(port);
+  if (int rc = ::getaddrinfo(host.c_str(), port_s.c_str(), &hints, &res); rc != 0)
+    return cannot(::gai_strerror(rc));
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(res, ::freeaddrinfo);
+
+  int bound = port;
+  for (auto& w : workers_) {
+    int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return cannot(std::strerror(errno));
+    w->listener = net::Socket(fd);
+    int yes = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes));  // one listener per loop
+    // Every loop after the first binds the port the first one got.
+    sockaddr_storage addr{};
+    std::memcpy(&addr, res->ai_addr, res->ai_addrlen);
+    auto* sin = reinterpret_cast<sockaddr_in*>(&addr);
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    if (res->ai_family == AF_INET) sin->sin_port = htons(static_cast<uint16_t>(bound));
+    if (res->ai_family == AF_INET6) sin6->sin6_port = htons(static_cast<uint16_t>(bound));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), res->ai_addrlen) != 0)
+      return cannot(errno == EADDRINUSE ? "address in use" : std::strerror(errno));
+    if (::listen(fd, kListenBacklog) != 0) return cannot(std::strerror(errno));
+    if (bound == 0) {
+      socklen_t len = sizeof(addr);
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+      bound = ntohs(res->ai_family == AF_INET ? sin->sin_port : sin6->sin6_port);
+    }
+  }
+  return bound;
+}
+
+void HttpServer::run(std::chrono::milliseconds drain) {
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    wp->loop.spawn([this, wp] { accept_loop(*wp); });
+    wp->loop.spawn([wp] {  // keeps silent streams alive until the loop stops
+      while (!wp->loop.stopping()) {
+        net::sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(kPingTick), true);
+        wp->streams.ping_idle(net::Clock::now());
+      }
+    });
+  }
+  for (size_t i = 1; i < workers_.size(); ++i) {
+    Worker* wp = workers_[i].get();
+    wp->thread = std::thread([wp, drain] { wp->loop.run(drain); });
+  }
+  workers_[0]->loop.run(drain);
+  for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
+}
+
+void HttpServer::stop() {
+  for (auto& w : workers_) w->loop.stop();
+}
+
+void HttpServer::accept_loop(Worker& w) {
+  for (;;) {
+    int fd = ::accept4(w.listener.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // no Nagle stalls
+      w.loop.spawn([this, &w, fd] { serve_connection(w, fd); });
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      net::sleep_for(100ms);  // out of descriptors: let connections finish
+      if (w.loop.stopping()) break;
+      continue;
+    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) break;
+    if (w.listener.wait(net::Want::read, net::kNoDeadline, /*interruptible=*/true) !=
+        net::Ready::yes)
+      break;  // shutting down
+  }
+  w.listener.close();  // stop accepting; the kernel refuses new connections from here
+}
+
+void HttpServer::dispatch(const Request& req, Response& res) {
+  std::string_view path = req.path();
+  bool path_known = false;
+  for (const auto& r : routes_) {
+    if (r.path != path) continue;
+    path_known = true;
+    if (r.method != req.method()) continue;
+    try {
+      r.handler(req, res);
+    } catch (const std::exception&) {  // a bug, not the client's fault: say so, keep serving
+      if (!res.sent()) error_page_(500, &req, res);
+      res.close_after();
+    }
+    return;
+  }
+  error_page_(path_known ? 405 : 404, &req, res);
+}
+
+void HttpServer::serve_connection(Worker& w, int fd) {
+  net::Socket sock(fd);
+  std::string in;
+  for (;;) {
+    // ---- the head: wait (interruptibly) for a request, then for the rest of it ----
+    http1::RequestHead head;
+    http1::ParseResult pr;
+    net::Deadline idle_until = net::deadline_in(opt_.idle_timeout_s);
+    net::Deadline request_until = net::kNoDeadline;
+    for (;;) {
+      if (!in.empty()) {
+        pr = http1::parse_request_head(in, head);
+        if (pr.status != http1::Parse::incomplete) break;
+      }
+      bool idle = in.empty();
+      if (!idle && request_until == net::kNoDeadline)
+        request_until = net::deadline_in(opt_.request_timeout_s);
+      if (read_more(sock, in, idle ? idle_until : request_until, idle) <= 0) return;
+    }
+    if (pr.status == http1::Parse::error) {
+      Response res(sock, false, nullptr);
+      error_page_(pr.error_status, nullptr, res);
+      return;
+    }
+    in.erase(0, pr.consumed);
+    if (request_until == net::kNoDeadline) request_until = net::deadline_in(opt_.request_timeout_s);
+
+    // ---- the body ----
+    Request req{head, {}};
+    std::string body;
+    const auto& fr = head.framing;
+    if (fr.content_length > 0 && static_cast<size_t>(fr.content_length) > opt_.max_body_bytes) {
+      Response res(sock, false, nullptr);  // the body is not read: the connection must close
+      error_page_(413, &req, res);
+      return;
+    }
+    if (head.expect_continue && (fr.content_length > 0 || fr.chunked) && in.empty()) {
+      int err = 0;
+      if (!sock.write_all("HTTP/1.1 100 Continue\r\n\r\n", request_until, err)) return;
+    }
+    if (fr.chunked) {
+      http1::ChunkedDecoder dec;
+      bool too_big = false;
+      for (;;) {
+        int64_t used = dec.feed(in, [&](std::string_view piece) {
+          if (body.size() + piece.size() > opt_.max_body_bytes) too_big = true;
+          if (!too_big) body.append(piece);
+        });
+        if (used < 0 || too_big) {
+          Response res(sock, false, nullptr);
+          error_page_(too_big ? 413 : 400, &req, res);
+          return;
+        }
+        in.erase(0, static_cast<size_t>(used));
+        if (dec.done()) break;
+        if (read_more(sock, in, request_until, false) <= 0) return;
+      }
+    } else if (fr.content_length > 0) {
+      auto need = static_cast<size_t>(fr.content_length);
+      while (in.size() < need)
+        if (read_more(sock, in, request_until, false) <= 0) return;
+      if (in.size() == need) {
+        body.swap(in);
+      } else {
+        body.assign(in, 0, need);
+        in.erase(0, need);
+      }
+    }
+    req.body = body;
+    if (in.empty()) std::string().swap(in);  // a parked stream keeps no read buffer
+
+    // ---- the answer ----
+    Response res(sock, fr.keep_alive && !w.loop.stopping(), &w.streams);
+    dispatch(req, res);
+    if (!res.sent()) error_page_(500, &req, res);
+    if (!res.keep_alive()) return;
+  }
+}
+
+}  // namespace gw::server
