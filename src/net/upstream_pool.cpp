@@ -76,7 +76,7 @@ Result<std::string> build_request(const Url& base, std::string_view method, cons
   bool has_type = false, has_agent = false;
   for (const auto& [k, v] : headers) {
     if (bad_header_text(k) || bad_header_text(v))
-      return fail(Error::internal("upstream header '" + k + "' contains a line break"));
+      return fail(Error::internal("upstream header '" + k + "' contains a line break or NUL"));
     // Framing is ours to write, and compressed answers are not decoded here.
     if (iequals(k, "host") || iequals(k, "content-length") || iequals(k, "transfer-encoding") ||
         iequals(k, "connection") || iequals(k, "accept-encoding"))

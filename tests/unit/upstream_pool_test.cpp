@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/event_loop.hpp"
 #include "net/upstream_pool.hpp"
 
 namespace {
@@ -565,5 +566,29 @@ TEST_SUITE("upstream_pool") {
     auto r = post(pool, srv.url());
     REQUIRE(r.result.has_value());
     CHECK(r.body == "direct");
+  }
+
+  TEST_CASE("on an event-loop fiber: waits park; idle connections are kept per loop") {
+    TestServer srv({answer({ok_json("one"), ok_json("two")}), answer({ok_json("plain")})});
+    UpstreamPool pool;
+    gw::net::EventLoop loop;
+    std::string a, b;
+    bool on_fiber = false;
+    loop.spawn([&] {
+      on_fiber = gw::net::on_loop_fiber();
+      a = post(pool, srv.url()).body;
+      b = post(pool, srv.url()).body;
+      loop.stop();
+    });
+    loop.run(2s);
+    CHECK(on_fiber);
+    CHECK(a == "one");
+    CHECK(b == "two");
+    // A plain thread must not borrow the loop's socket: it opens its own connection.
+    auto c = post(pool, srv.url());
+    REQUIRE(c.result.has_value());
+    CHECK(c.body == "plain");
+    srv.finish();
+    CHECK(srv.accepted() == 2);
   }
 }
