@@ -59,7 +59,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:4000";
   int64_t max_body_bytes = 4 * 1024 * 1024;
   std::string auth = "auto";  // auto | keys | none
-  int threads = 0;            // 0 = sized for many long-lived streams
+  int threads = 0;            // event-loop threads of gw serve; 0 = one per CPU
 };
 
 struct StoreConfig {
