@@ -1,8 +1,9 @@
 // Hot-path micro-benchmarks (Google Benchmark): SSE parsing, OpenAI request/response/chunk
-// codec, OpenAI ⇄ Anthropic and OpenAI ⇄ Gemini translation per request and per chunk, and
-// the ledger write on the request path (Meter::on_complete: price + row + enqueue).
-// Built by bench/micro/CMakeLists.txt against build/bench-release/libgwcore.a; bench/run
-// runs it and puts the figures in bench/results/latest.md.
+// codec (the DOM-free fast paths, with the nlohmann path as `_Json` baselines), OpenAI ⇄ Anthropic
+// and OpenAI ⇄ Gemini translation per request and per chunk, and the ledger write on the request
+// path (Meter::on_complete: price + row + enqueue). Built by bench/micro/CMakeLists.txt against
+// build/bench-release/libgwcore.a; bench/run runs it and puts the figures in
+// bench/results/latest.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "api/fast_parse.hpp"
 #include "api/json_codec.hpp"
 #include "gateway/meter.hpp"
 #include "net/sse_parser.hpp"
@@ -148,6 +150,18 @@ void BM_OpenAI_ParseClientRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenAI_ParseClientRequest);
 
+// The same through the nlohmann DOM (what parse_chat_request did before the fast path, and
+// still does for requests the fast path declines).
+void BM_OpenAI_ParseClientRequest_Json(benchmark::State& state) {
+  const std::string body = request_body(false);
+  for (auto _ : state) {
+    auto r = gw::api::chat_request_from_json(Json::parse(body));
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_OpenAI_ParseClientRequest_Json);
+
 void BM_OpenAI_BuildUpstreamRequest(benchmark::State& state) {
   auto adapter = gw::providers::make_openai_adapter();
   auto req = parsed_request();
@@ -158,6 +172,20 @@ void BM_OpenAI_BuildUpstreamRequest(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_OpenAI_BuildUpstreamRequest);
+
+// The upstream body through to_json + dump (build_request before serialize_upstream).
+void BM_OpenAI_BuildUpstreamRequest_Json(benchmark::State& state) {
+  auto req = parsed_request();
+  for (auto _ : state) {
+    Json body = gw::api::to_json(req);
+    body["model"] = "gpt-4o-mini";
+    body.erase("stream");
+    body.erase("stream_options");
+    std::string s = gw::api::dump(body);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_OpenAI_BuildUpstreamRequest_Json);
 
 std::string openai_response_body() {
   return Json(
@@ -186,6 +214,39 @@ void BM_OpenAI_ResponseRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenAI_ResponseRoundTrip);
 
+// The same answer written with the direct serializer (identical bytes): the server's path
+// once it calls api::serialize(response).
+void BM_OpenAI_ResponseRoundTrip_Serialize(benchmark::State& state) {
+  auto adapter = gw::providers::make_openai_adapter();
+  gw::providers::Target t{&openai_p(), "gpt-4o-mini"};
+  const std::string body = openai_response_body();
+  for (auto _ : state) {
+    auto r = adapter->parse_response(body, t);
+    std::string out = gw::api::serialize(*r);
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_OpenAI_ResponseRoundTrip_Serialize);
+
+// Parsing alone: the nlohmann DOM path vs the fast reader.
+void BM_OpenAI_ResponseParse_Json(benchmark::State& state) {
+  const std::string body = openai_response_body();
+  for (auto _ : state) {
+    auto r = gw::api::chat_response_from_json(Json::parse(body));
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_OpenAI_ResponseParse_Json);
+
+void BM_OpenAI_ResponseParse_Fast(benchmark::State& state) {
+  const std::string body = openai_response_body();
+  for (auto _ : state) {
+    auto r = gw::api::fast_chat_response(body);
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_OpenAI_ResponseParse_Fast);
+
 // One upstream SSE event → ChatChunk → the SSE frame written to the client.
 void BM_OpenAI_ChunkRoundTrip(benchmark::State& state) {
   auto adapter = gw::providers::make_openai_adapter();
@@ -206,6 +267,45 @@ void BM_OpenAI_ChunkRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenAI_ChunkRoundTrip);
 
+// What gw serve does per OpenAI-compatible event: decode, then frame the upstream's own text.
+void BM_OpenAI_ChunkForward(benchmark::State& state) {
+  auto adapter = gw::providers::make_openai_adapter();
+  auto req = parsed_request(true);
+  gw::providers::Target t{&openai_p(), "gpt-4o-mini"};
+  auto dec = adapter->make_stream_decoder(req, t);
+  gw::net::SseEvent ev;
+  ev.data = openai_chunk_json("dolor sit ");
+  std::vector<gw::api::ChatChunk> out;
+  for (auto _ : state) {
+    out.clear();
+    auto r = dec->on_event(ev, out);
+    for (auto& c : out) {
+      std::string frame = "data: " + c.raw + "\n\n";
+      benchmark::DoNotOptimize(frame);
+    }
+  }
+}
+BENCHMARK(BM_OpenAI_ChunkForward);
+
+// One event's parse alone: the nlohmann DOM path vs the fast reader.
+void BM_OpenAI_ChunkParse_Json(benchmark::State& state) {
+  const std::string text = openai_chunk_json("dolor sit ");
+  for (auto _ : state) {
+    auto c = gw::api::chat_chunk_from_json(Json::parse(text));
+    benchmark::DoNotOptimize(c);
+  }
+}
+BENCHMARK(BM_OpenAI_ChunkParse_Json);
+
+void BM_OpenAI_ChunkParse_Fast(benchmark::State& state) {
+  const std::string text = openai_chunk_json("dolor sit ");
+  for (auto _ : state) {
+    auto c = gw::api::fast_chat_chunk(text);
+    benchmark::DoNotOptimize(c);
+  }
+}
+BENCHMARK(BM_OpenAI_ChunkParse_Fast);
+
 void BM_Chunk_SerializeOnly(benchmark::State& state) {
   gw::api::ChatChunk c;
   c.id = "chatcmpl-gw123";
@@ -220,6 +320,22 @@ void BM_Chunk_SerializeOnly(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Chunk_SerializeOnly);
+
+// The direct serializer on the same chunk (identical bytes).
+void BM_Chunk_Serialize(benchmark::State& state) {
+  gw::api::ChatChunk c;
+  c.id = "chatcmpl-gw123";
+  c.created = 1700000000;
+  c.model = "bench";
+  gw::api::ChunkChoice ch;
+  ch.content = "dolor sit ";
+  c.choices.push_back(ch);
+  for (auto _ : state) {
+    std::string s = gw::api::serialize(c);
+    benchmark::DoNotOptimize(s);
+  }
+}
+BENCHMARK(BM_Chunk_Serialize);
 
 // ---- OpenAI ⇄ Anthropic ---------------------------------------------------------------
 
@@ -282,6 +398,35 @@ void BM_Anthropic_Chunk(benchmark::State& state) {
 }
 BENCHMARK(BM_Anthropic_Chunk);
 
+void BM_Anthropic_Chunk_Serialize(benchmark::State& state) {
+  auto req = parsed_request(true);
+  gw::providers::Target t{&anthropic_p(), "claude-sonnet-4-5"};
+  auto dec = gw::providers::anthropic::make_decoder(req, t);
+  std::vector<gw::api::ChatChunk> out;
+  gw::net::SseEvent start{
+      "message_start",
+      R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":190,"output_tokens":1}}})",
+      ""};
+  (void)dec->on_event(start, out);
+  gw::net::SseEvent block{
+      "content_block_start",
+      R"({"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}})", ""};
+  (void)dec->on_event(block, out);
+  gw::net::SseEvent delta{
+      "content_block_delta",
+      R"({"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"dolor sit "}})",
+      ""};
+  for (auto _ : state) {
+    out.clear();
+    auto r = dec->on_event(delta, out);
+    for (auto& c : out) {
+      std::string frame = "data: " + gw::api::serialize(c) + "\n\n";
+      benchmark::DoNotOptimize(frame);
+    }
+  }
+}
+BENCHMARK(BM_Anthropic_Chunk_Serialize);
+
 // ---- OpenAI ⇄ Gemini ------------------------------------------------------------------
 
 void BM_Gemini_Request(benchmark::State& state) {
@@ -332,6 +477,24 @@ void BM_Gemini_Chunk(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Gemini_Chunk);
+
+void BM_Gemini_Chunk_Serialize(benchmark::State& state) {
+  gw::providers::Target t{&gemini_p(), "gemini-2.5-flash"};
+  auto dec = gw::providers::gemini::make_stream_decoder(t);
+  std::vector<gw::api::ChatChunk> out;
+  gw::net::SseEvent ev;
+  ev.data =
+      R"({"candidates":[{"content":{"parts":[{"text":"dolor sit "}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":190,"candidatesTokenCount":3,"totalTokenCount":193},"modelVersion":"gemini-2.5-flash","responseId":"fake1"})";
+  for (auto _ : state) {
+    out.clear();
+    auto r = dec->on_event(ev, out);
+    for (auto& c : out) {
+      std::string frame = "data: " + gw::api::serialize(c) + "\n\n";
+      benchmark::DoNotOptimize(frame);
+    }
+  }
+}
+BENCHMARK(BM_Gemini_Chunk_Serialize);
 
 // ---- ledger ---------------------------------------------------------------------------
 

@@ -251,13 +251,27 @@ void put_chunk_choice(std::string& out, const ChunkChoice& ch) {
 }
 
 // The request members of to_json(ChatRequest), in key order.
-constexpr std::array<std::string_view, 21> kRequestKeys = {
-    "frequency_penalty", "logprobs",       "max_completion_tokens", "max_tokens",
-    "messages",          "metadata",       "model",                 "n",
-    "parallel_tool_calls", "presence_penalty", "response_format",   "seed",
-    "stop",              "stream",         "stream_options",        "temperature",
-    "tool_choice",       "tools",          "top_logprobs",          "top_p",
-    "user"};
+constexpr std::array<std::string_view, 21> kRequestKeys = {"frequency_penalty",
+                                                           "logprobs",
+                                                           "max_completion_tokens",
+                                                           "max_tokens",
+                                                           "messages",
+                                                           "metadata",
+                                                           "model",
+                                                           "n",
+                                                           "parallel_tool_calls",
+                                                           "presence_penalty",
+                                                           "response_format",
+                                                           "seed",
+                                                           "stop",
+                                                           "stream",
+                                                           "stream_options",
+                                                           "temperature",
+                                                           "tool_choice",
+                                                           "tools",
+                                                           "top_logprobs",
+                                                           "top_p",
+                                                           "user"};
 static_assert(sorted(kRequestKeys));
 
 enum class StreamFields { as_request, on_with_usage, omitted };
@@ -268,8 +282,7 @@ std::string put_request(const ChatRequest& r, std::string_view model, StreamFiel
   for (const auto& m : r.messages) guess += m.text.size() + 48;
   out.reserve(guess);
   const bool stream = sf == StreamFields::as_request ? r.stream : sf == StreamFields::on_with_usage;
-  const bool stream_options =
-      sf == StreamFields::as_request ? r.stream && r.include_usage : stream;
+  const bool stream_options = sf == StreamFields::as_request ? r.stream && r.include_usage : stream;
   auto present = [&](size_t i) {
     switch (i) {
       case 0:

@@ -8,7 +8,7 @@
 namespace gw::api::json {
 namespace {
 
-constexpr int kMaxDepth = 512;        // deeper texts are left to nlohmann
+constexpr int kMaxDepth = 128;        // deeper texts are left to nlohmann (fiber stacks are small)
 constexpr size_t kMaxNumber = 300;    // digits enough that no number without exponent overflows
 constexpr size_t kMaxFloatText = 63;  // a number with an exponent is checked through strtod
 

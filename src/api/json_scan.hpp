@@ -6,6 +6,7 @@
 // gave, so a text this reader misjudges can cost time but never change an answer.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -47,7 +48,7 @@ class Scanner {
   bool integer(int64_t& out);
   bool number(double& out);  // the double nlohmann's get<double>() returns
   bool boolean(bool& out);
-  bool skip();  // any value, validated
+  bool skip();                        // any value, validated
   bool span(std::string_view& text);  // any value, validated, and its text
   // Any value as an nlohmann Json (parsed from its own span: the same value a DOM holds).
   bool capture(Json& out);
@@ -88,7 +89,8 @@ inline bool plain_string_byte(unsigned char c) {
 }
 
 // The end of the leading run of plain_string_byte bytes in [p, end): 8 bytes at a time
-// with the usual has-zero-byte tricks (exact for "any byte", which is all they decide).
+// with the usual has-zero-byte tricks, whose lowest flagged byte is exact (borrows only run
+// upwards), so on a little-endian machine it is the answer.
 inline const char* skip_plain(const char* p, const char* end) {
   constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   auto zero_in = [](uint64_t v) { return (v - ones) & ~v & highs; };
@@ -97,7 +99,11 @@ inline const char* skip_plain(const char* p, const char* end) {
     std::memcpy(&w, p, 8);
     uint64_t special = ((w - ones * 0x20) & ~w & highs) | zero_in(w ^ (ones * '"')) |
                        zero_in(w ^ (ones * '\\')) | (w & highs);
-    if (special) break;
+    if (special) {
+      if constexpr (std::endian::native == std::endian::little)
+        return p + (std::countr_zero(special) >> 3);
+      break;
+    }
     p += 8;
   }
   while (p < end && plain_string_byte(static_cast<unsigned char>(*p))) ++p;

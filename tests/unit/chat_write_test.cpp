@@ -46,8 +46,8 @@ TEST_CASE("put_string escapes as nlohmann's dump does") {
     CHECK(out == gw::api::dump(Json(s)));
   }
   std::mt19937 rng(7);
-  const char alphabet[] = {'a', '"', '\\', '\n', '\x01', '\x1f', '\x7f', '\xC3', '\xA9',
-                           '\xE2', '\x82', '\xAC', '\xF0', '\x9F', '\xff', ' '};
+  const char alphabet[] = {'a',    '"',    '\\',   '\n',   '\x01', '\x1f', '\x7f', '\xC3',
+                           '\xA9', '\xE2', '\x82', '\xAC', '\xF0', '\x9F', '\xff', ' '};
   for (int i = 0; i < 2000; ++i) {
     std::string s;
     size_t n = rng() % 24;

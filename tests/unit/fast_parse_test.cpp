@@ -181,24 +181,24 @@ TEST_CASE("fast chunk: errors, malformed text and odd types decline to the nlohm
       R"({"error":{"message":"overloaded","type":"server_error"}})",
       R"({"id":"c","choices":[],"error":{"message":"x"}})",
       R"({"id":"c","choices":[]})"
-      "x",                                 // trailing garbage
-      R"({"id":"c","choices":[],})",       // trailing comma
-      R"({"id":"c",,"choices":[]})",       // double comma
-      R"({'id':'c'})",                     // single quotes
-      "{\"id\":\"a\tb\"}",                 // raw control character in a string
-      R"({"id":"\x41"})",                  // unknown escape
-      R"({"id":"\u12"})",                  // short \u
-      R"({"id":"\ud800"})",                // lone high surrogate
-      R"({"id":"\ud800\u0041"})",          // high surrogate without its low half
-      R"({"id":"\udc00"})",                // lone low surrogate
-      "{\"id\":\"\xff\"}",                 // invalid UTF-8 byte
-      "{\"id\":\"\xC0\xAF\"}",             // overlong encoding
-      "{\"id\":\"\xED\xA0\x80\"}",         // an encoded surrogate
-      "{\"id\":\"\xF4\x90\x80\x80\"}",     // above U+10FFFF
-      "{\"id\":\"\xE2\x82\"}",             // truncated sequence
+      "x",                                  // trailing garbage
+      R"({"id":"c","choices":[],})",        // trailing comma
+      R"({"id":"c",,"choices":[]})",        // double comma
+      R"({'id':'c'})",                      // single quotes
+      "{\"id\":\"a\tb\"}",                  // raw control character in a string
+      R"({"id":"\x41"})",                   // unknown escape
+      R"({"id":"\u12"})",                   // short \u
+      R"({"id":"\ud800"})",                 // lone high surrogate
+      R"({"id":"\ud800\u0041"})",           // high surrogate without its low half
+      R"({"id":"\udc00"})",                 // lone low surrogate
+      "{\"id\":\"\xff\"}",                  // invalid UTF-8 byte
+      "{\"id\":\"\xC0\xAF\"}",              // overlong encoding
+      "{\"id\":\"\xED\xA0\x80\"}",          // an encoded surrogate
+      "{\"id\":\"\xF4\x90\x80\x80\"}",      // above U+10FFFF
+      "{\"id\":\"\xE2\x82\"}",              // truncated sequence
       R"({"created":1e999,"choices":[]})",  // number overflow
-      R"({"x":1e999,"choices":[]})",       // ... even where nothing reads it
-      R"({"x":01})",                       // leading zero
+      R"({"x":1e999,"choices":[]})",        // ... even where nothing reads it
+      R"({"x":01})",                        // leading zero
       R"({"x":-})",
       R"({"x":1.})",
       R"({"x":.5})",
@@ -295,10 +295,11 @@ TEST_CASE("fast response: agrees with chat_response_from_json, mutations include
     CHECK(agree_response(t));
     mutate_all(t, agree_response);
   }
-  for (const char* t : {R"({"id":"c"})", R"({"choices":null})", R"({"choices":[{"message":{"role":"robot"}}]})",
-                        R"({"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"x"}]}}]})",
-                        R"({"choices":[{"message":{"role":"assistant","tool_calls":{}}}]})",
-                        R"({"error":{"message":"x"}})"}) {
+  for (const char* t :
+       {R"({"id":"c"})", R"({"choices":null})", R"({"choices":[{"message":{"role":"robot"}}]})",
+        R"({"choices":[{"message":{"role":"assistant","tool_calls":[{"id":"x"}]}}]})",
+        R"({"choices":[{"message":{"role":"assistant","tool_calls":{}}}]})",
+        R"({"error":{"message":"x"}})"}) {
     CAPTURE(t);
     CHECK_FALSE(gw::api::fast_chat_response(t).has_value());
   }

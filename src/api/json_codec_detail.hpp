@@ -1,0 +1,19 @@
+// What json_codec.cpp (requests, messages) shares with json_codec_answer.cpp (responses,
+// chunks); not part of the codec's interface.
+#pragma once
+
+#include <string>
+
+#include "api/chat.hpp"
+#include "api/error.hpp"
+
+namespace gw::api::detail {
+
+// One message, validated the way OpenAI does; `path` names it in errors ("messages[2]").
+Result<Message> message_from_json(const Json& m, const std::string& path);
+
+inline Json null_or(const std::string& s) {
+  return s.empty() ? Json(nullptr) : Json(s);
+}
+
+}  // namespace gw::api::detail
