@@ -44,7 +44,7 @@ EventLoop* EventLoop::current() {
 }
 
 void EventLoop::spawn(std::function<void()> fn) {
-  if (tl_loop == this || (owner_ == std::this_thread::get_id())) {
+  if (tl_loop == this || owner_.load(std::memory_order_acquire) == std::this_thread::get_id()) {
     start(std::move(fn));
     return;
   }
@@ -131,12 +131,16 @@ void EventLoop::wake(Fiber* f, Ready r) {
   ready_.push_back(f);
 }
 
-void EventLoop::run_park_hook() {
+// True when the hook itself parked: readiness that arrived meanwhile may have been reported
+// to nobody (edge-triggered), so the caller's EAGAIN is stale and it must try again.
+bool EventLoop::run_park_hook() {
   Fiber* f = running_;
-  if (!f->park_hook || f->in_park_hook) return;
+  if (!f->park_hook || f->in_park_hook) return false;
   f->in_park_hook = true;  // the hook's own writes may park: no recursion
+  uint64_t parks = f->parks;
   f->park_hook();
   f->in_park_hook = false;
+  return f->parks != parks;
 }
 
 void EventLoop::set_park_hook(std::function<void()> fn) {
@@ -146,12 +150,19 @@ void EventLoop::set_park_hook(std::function<void()> fn) {
 Ready EventLoop::park(Deadline d, int fd) {
   Fiber* f = running_;
   if (d != kNoDeadline) {
+    // Ended waits leave their entries in the heap until due; drop them in bulk once they
+    // outnumber the live ones, or a busy server would hold one per request for minutes.
+    if (timers_.size() > 1024 && timers_.size() > 4 * timed_.size()) {
+      std::erase_if(timers_, [&](const Timer& t) { return !timed_.contains(t.id); });
+      std::make_heap(timers_.begin(), timers_.end(), std::greater<>());
+    }
     f->timer_id = next_timer_id_++;
     timers_.push_back({d, f->timer_id});
     std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
     timed_.emplace(f->timer_id, f);
   }
   f->wait_fd = fd;
+  ++f->parks;
   f->suspend();
   return f->woke;
 }
@@ -165,7 +176,7 @@ bool EventLoop::add_fd(int fd) {
 }
 
 Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
-  run_park_hook();
+  if (run_park_hook()) return Ready::yes;
   if (cancel_all_ || (interruptible && stopping())) return Ready::cancelled;
   if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
   auto& slot = waiters_[static_cast<size_t>(fd)];
@@ -218,7 +229,7 @@ void EventLoop::cancel_waits(bool all) {
 }
 
 void EventLoop::run(std::chrono::milliseconds drain) {
-  owner_ = std::this_thread::get_id();
+  owner_.store(std::this_thread::get_id(), std::memory_order_release);
   drain_posted();
   bool saw_stop = false;
   Deadline drain_until = kNoDeadline;
@@ -239,9 +250,12 @@ void EventLoop::run(std::chrono::milliseconds drain) {
     }
     int n =
         ::epoll_wait(epfd_, events, 256, next_timeout_ms(cancel_all_ ? kNoDeadline : drain_until));
-    if (n < 0 && errno != EINTR) {
+    if (n < 0 && errno != EINTR) {  // cannot happen with valid arguments; end every wait
       std::perror("gw: epoll_wait");
-      break;
+      cancel_all_ = true;
+      cancel_waits(true);
+      if (live_ == 0) break;
+      continue;
     }
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
@@ -258,7 +272,7 @@ void EventLoop::run(std::chrono::milliseconds drain) {
     }
     fire_timers();
   }
-  owner_ = {};
+  owner_.store({}, std::memory_order_release);
   for (auto& f : free_) f->release_pages();
 }
 

@@ -60,7 +60,7 @@ class EventLoop {
     uint32_t events = 0;
     bool interruptible = false;
   };
-  static constexpr size_t kCachedFibers = 64;  // finished fibers kept with their stacks
+  static constexpr size_t kCachedFibers = 256;  // finished fibers kept with their stacks
   struct Timer {
     Deadline at;
     uint64_t id;
@@ -68,7 +68,7 @@ class EventLoop {
   };
 
   Ready park(Deadline d, int fd);  // suspends the running fiber until woken or the deadline
-  void run_park_hook();
+  bool run_park_hook();
   void wake(Fiber* f, Ready r);
   void run_ready();
   void fire_timers();
@@ -91,7 +91,7 @@ class EventLoop {
   size_t live_ = 0;
   std::vector<std::unique_ptr<Fiber>> fibers_;  // running or parked
   std::vector<std::unique_ptr<Fiber>> free_;    // finished fibers with their stacks, for reuse
-  std::thread::id owner_;                       // the thread in run()
+  std::atomic<std::thread::id> owner_{};        // the thread in run()
 
   std::mutex posted_mu_;
   std::vector<std::function<void()>> posted_;

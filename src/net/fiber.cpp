@@ -65,6 +65,7 @@ Fiber::Fiber(size_t stack_bytes) {
 
 Fiber::~Fiber() {
   if (!base_) return;
+  self_ = {};  // a fiber still parked unwinds here, on its stack, before the stack goes
   unpoison(base_ + page_size(), mapped_ - page_size());
   ::munmap(base_, mapped_);
 }

@@ -39,6 +39,7 @@ class Fiber {
   size_t index = 0;  // position in the loop's active list
   std::function<void()> park_hook;
   bool in_park_hook = false;
+  uint64_t parks = 0;  // how often it parked (a hook that parked is told apart by this)
 
  private:
   boost::context::fiber self_;    // the fiber's continuation while it is suspended

@@ -35,7 +35,7 @@ struct RequestHead {
   std::string target;  // as sent: path and query
   Headers headers;
   Framing framing;
-  bool expect_continue = false;  // Expect: 100-continue
+  bool expect_continue = false;   // Expect: 100-continue
   std::string_view path() const;  // target without the query
 };
 

@@ -132,14 +132,20 @@ std::expected<Socket, ConnectError> connect_addr(const sockaddr* sa, socklen_t l
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // no Nagle stalls
   if (::connect(fd, sa, len) == 0) return s;
   if (errno != EINPROGRESS) return std::unexpected(ConnectError{false, std::strerror(errno)});
-  Ready r = s.wait(Want::write, d);
-  if (r == Ready::timeout) return std::unexpected(ConnectError{true, "timed out"});
-  if (r == Ready::cancelled) return std::unexpected(ConnectError{false, "shutting down"});
-  int soerr = 0;
-  socklen_t sl = sizeof(soerr);
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-  if (soerr != 0) return std::unexpected(ConnectError{false, std::strerror(soerr)});
-  return s;
+  for (;;) {
+    Ready r = s.wait(Want::write, d);
+    if (r == Ready::timeout) return std::unexpected(ConnectError{true, "timed out"});
+    if (r == Ready::cancelled) return std::unexpected(ConnectError{false, "shutting down"});
+    int soerr = 0;
+    socklen_t sl = sizeof(soerr);
+    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+    if (soerr != 0) return std::unexpected(ConnectError{false, std::strerror(soerr)});
+    sockaddr_storage peer{};
+    socklen_t pl = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) == 0) return s;
+    if (errno != ENOTCONN) return std::unexpected(ConnectError{false, std::strerror(errno)});
+    // A wake that was not the connection completing: wait again.
+  }
 }
 
 }  // namespace

@@ -36,8 +36,8 @@ class SseParser {
         continue;
       }
       // Copy runs of ordinary bytes at once rather than byte by byte.
-      size_t end = bytes.find_first_of("\r\n", i);
-      if (end == std::string_view::npos) end = bytes.size();
+      size_t end = i;  // (find_first_of calls memchr once per byte in libstdc++)
+      while (end < bytes.size() && bytes[end] != '\n' && bytes[end] != '\r') ++end;
       line_.append(bytes.data() + i, end - i);
       i = end - 1;
     }

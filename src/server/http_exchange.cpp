@@ -65,7 +65,16 @@ void Response::begin_stream(int status, std::string_view content_type) {
 bool Response::write(std::string_view data) {
   if (broken_ || !streaming_ || ended_) return false;
   net::http1::append_chunk(out_, data);
-  if (out_.size() >= kFlushAt) return flush();
+  return appended();
+}
+
+// The head and the first chunk leave at once (time to first token is what a user waits
+// for); later chunks wait for the park hook or a full buffer, so a burst is one write.
+bool Response::appended() {
+  if (!first_sent_ || out_.size() >= kFlushAt) {
+    first_sent_ = true;
+    return flush();
+  }
   return true;
 }
 
@@ -80,8 +89,7 @@ bool Response::write(std::string_view a, std::string_view b, std::string_view c)
   out_ += b;
   out_ += c;
   out_ += "\r\n";
-  if (out_.size() >= kFlushAt) return flush();
-  return true;
+  return appended();
 }
 
 bool Response::end_stream() {

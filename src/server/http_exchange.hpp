@@ -53,12 +53,14 @@ class Response {
   void ping_if_idle(net::Clock::time_point now);
 
   bool sent() const { return started_; }
+  bool ended() const { return !streaming_ || ended_; }  // whole answers end when sent
   bool broken() const { return broken_; }
   bool keep_alive() const { return keep_alive_ && !broken_; }
   void close_after() { keep_alive_ = false; }
 
  private:
   void append_head(int status, std::string_view content_type, std::string_view framing);
+  bool appended();  // after a chunk was added: send now or later
 
   net::Socket& sock_;
   bool keep_alive_;
@@ -66,6 +68,7 @@ class Response {
   net::Headers headers_;
   std::string out_;
   bool started_ = false, streaming_ = false, ended_ = false, broken_ = false, flushing_ = false;
+  bool first_sent_ = false;
   net::Clock::time_point last_write_{};
   Response* prev_ = nullptr;  // the registry's intrusive list
   Response* next_ = nullptr;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -129,21 +130,45 @@ void HttpServer::accept_loop(Worker& w) {
     if (fd >= 0) {
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));  // no Nagle stalls
-      w.loop.spawn([this, &w, fd] { serve_connection(w, fd); });
+      try {
+        w.loop.spawn([this, &w, fd] { serve_connection(w, fd); });
+      } catch (const std::exception& e) {  // no memory for a fiber: shed this one, go on
+        ::close(fd);
+        std::fprintf(stderr, "gw serve: dropping a connection: %s\n", e.what());
+        net::sleep_for(100ms, true);
+      }
       continue;
     }
-    if (errno == EINTR || errno == ECONNABORTED) continue;
-    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-      net::sleep_for(100ms);  // out of descriptors: let connections finish
-      if (w.loop.stopping()) break;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (w.listener.wait(net::Want::read, net::kNoDeadline, /*interruptible=*/true) ==
+          net::Ready::cancelled)
+        break;  // shutting down
       continue;
     }
-    if (errno != EAGAIN && errno != EWOULDBLOCK) break;
-    if (w.listener.wait(net::Want::read, net::kNoDeadline, /*interruptible=*/true) !=
-        net::Ready::yes)
-      break;  // shutting down
+    if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK) break;
+    // Out of descriptors or memory, or an error of the connection being accepted (accept(2)
+    // says to retry those): keep accepting, pausing when resources ran out.
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+      net::sleep_for(100ms, true);
+    if (w.loop.stopping()) break;
   }
   w.listener.close();  // stop accepting; the kernel refuses new connections from here
+}
+
+// An error answer followed by close() while request bytes are still unread makes the kernel
+// send a reset, and the client may never see the answer: half-close, read what is left
+// (bounded), then close.
+static void linger_close(net::Socket& sock) {
+  ::shutdown(sock.fd(), SHUT_WR);
+  char buf[4096];
+  size_t drained = 0;
+  int err = 0;
+  auto until = net::deadline_in(1);
+  while (drained < (1u << 20)) {
+    ssize_t n = sock.read_some(buf, sizeof(buf), until, err, true);
+    if (n <= 0) break;
+    drained += static_cast<size_t>(n);
+  }
 }
 
 void HttpServer::dispatch(const Request& req, Response& res) {
@@ -167,9 +192,9 @@ void HttpServer::dispatch(const Request& req, Response& res) {
 void HttpServer::serve_connection(Worker& w, int fd) {
   net::Socket sock(fd);
   std::string in;
+  http1::RequestHead head;  // reused: its header strings keep their capacity
   for (;;) {
     // ---- the head: wait (interruptibly) for a request, then for the rest of it ----
-    http1::RequestHead head;
     http1::ParseResult pr;
     net::Deadline idle_until = net::deadline_in(opt_.idle_timeout_s);
     net::Deadline request_until = net::kNoDeadline;
@@ -178,6 +203,10 @@ void HttpServer::serve_connection(Worker& w, int fd) {
         pr = http1::parse_request_head(in, head);
         if (pr.status != http1::Parse::incomplete) break;
       }
+      // CRLF between requests (allowed, and sent by some clients after a body) is not a
+      // request begun: the connection is still idle.
+      size_t lead = in.find_first_not_of("\r\n");
+      if (lead == std::string::npos) in.clear();
       bool idle = in.empty();
       if (!idle && request_until == net::kNoDeadline)
         request_until = net::deadline_in(opt_.request_timeout_s);
@@ -186,7 +215,7 @@ void HttpServer::serve_connection(Worker& w, int fd) {
     if (pr.status == http1::Parse::error) {
       Response res(sock, false, nullptr);
       error_page_(pr.error_status, nullptr, res);
-      return;
+      return linger_close(sock);
     }
     in.erase(0, pr.consumed);
     if (request_until == net::kNoDeadline) request_until = net::deadline_in(opt_.request_timeout_s);
@@ -198,7 +227,7 @@ void HttpServer::serve_connection(Worker& w, int fd) {
     if (fr.content_length > 0 && static_cast<size_t>(fr.content_length) > opt_.max_body_bytes) {
       Response res(sock, false, nullptr);  // the body is not read: the connection must close
       error_page_(413, &req, res);
-      return;
+      return linger_close(sock);
     }
     if (head.expect_continue && (fr.content_length > 0 || fr.chunked) && in.empty()) {
       int err = 0;
@@ -215,7 +244,7 @@ void HttpServer::serve_connection(Worker& w, int fd) {
         if (used < 0 || too_big) {
           Response res(sock, false, nullptr);
           error_page_(too_big ? 413 : 400, &req, res);
-          return;
+          return linger_close(sock);
         }
         in.erase(0, static_cast<size_t>(used));
         if (dec.done()) break;
@@ -239,6 +268,7 @@ void HttpServer::serve_connection(Worker& w, int fd) {
     Response res(sock, fr.keep_alive && !w.loop.stopping(), &w.streams);
     dispatch(req, res);
     if (!res.sent()) error_page_(500, &req, res);
+    if (!res.ended()) res.close_after();  // a stream left open: its framing is unfinished
     if (!res.keep_alive()) return;
   }
 }

@@ -154,3 +154,28 @@ TEST_CASE("io: sockets work on a plain thread (poll) and connect_tcp reports ref
   a.close();
   CHECK(b.peer_closed_or_readable());
 }
+
+TEST_CASE("event_loop: readiness that arrives while the park hook itself parks is not lost") {
+  EventLoop loop;
+  auto [a, b] = socket_pair();
+  ssize_t n = -1;
+  int err = 0;
+  auto t0 = Clock::now();
+  loop.spawn([&, &a = a] {
+    // Like a stream flushing to a slow client before it waits for the upstream: the hook
+    // parks (here: sleeps) and the data the fiber will wait for arrives meanwhile.
+    loop.set_park_hook([] { sleep_for(30ms); });
+    char buf[16];
+    n = a.read_some(buf, sizeof(buf), Clock::now() + 3s, err);
+    loop.set_park_hook(nullptr);
+    loop.stop();
+  });
+  loop.spawn([&, &b = b] {
+    sleep_for(10ms);
+    int e = 0;
+    b.write_all("late", deadline_in(1), e);
+  });
+  loop.run();
+  CHECK(n == 4);
+  CHECK(Clock::now() - t0 < 1s);
+}
