@@ -1,6 +1,7 @@
 #include "api/json_codec.hpp"
 
 #include <array>
+#include <cstring>
 
 #include "api/fast_parse.hpp"
 #include "api/json_codec_detail.hpp"
@@ -245,10 +246,47 @@ std::string Message::all_text() const {
   return out;
 }
 
+namespace {
+
+constexpr int kMaxJsonDepth = 128;  // the fast reader declines deeper texts too
+
+// Nesting depth of a JSON text (strings skipped); stops counting past `limit`. Strings are
+// most of a chat body (the prompt), so they are skipped with memchr, not byte by byte.
+// Deeper requests are refused before the DOM parser: serialising recurses per level and
+// requests run on fibers with bounded stacks.
+int json_depth(std::string_view s, int limit) {
+  int depth = 0, max = 0;
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    char c = *p++;
+    if (c == '"') {
+      for (;;) {  // to the closing quote: one not preceded by an odd run of backslashes
+        auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
+        if (!q) return max;
+        const char* b = q;
+        while (b > p && b[-1] == '\\') --b;
+        p = q + 1;
+        if ((q - b) % 2 == 0) break;
+      }
+    } else if (c == '{' || c == '[') {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max;
+}
+
+}  // namespace
+
 Result<ChatRequest> parse_chat_request(std::string_view body) {
   // Valid requests in the usual shape take the DOM-free path; the rest come here for the
   // same value or the worded error.
   if (auto fast = fast_chat_request(body)) return std::move(*fast);
+  if (json_depth(body, kMaxJsonDepth) > kMaxJsonDepth)
+    return fail(Error::bad_request("The request body nests JSON deeper than " +
+                                   std::to_string(kMaxJsonDepth) + " levels."));
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return fail(Error::bad_request(

@@ -182,7 +182,6 @@ Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
   auto& slot = waiters_[static_cast<size_t>(fd)];
   slot.fiber = running_;
   slot.events = w == Want::read ? (EPOLLIN | EPOLLRDHUP) : EPOLLOUT;
-  slot.interruptible = interruptible;
   running_->interruptible = interruptible;
   return park(d, fd);
 }
@@ -221,7 +220,7 @@ int EventLoop::next_timeout_ms(Deadline cap) const {
 // the drain time is over (their I/O then fails and they unwind normally).
 void EventLoop::cancel_waits(bool all) {
   for (auto& w : waiters_)
-    if (w.fiber && (all || w.interruptible)) wake(w.fiber, Ready::cancelled);
+    if (w.fiber && (all || w.fiber->interruptible)) wake(w.fiber, Ready::cancelled);
   std::vector<Fiber*> sleepers;
   for (auto& [id, f] : timed_)
     if (f->wait_fd < 0 && (all || f->interruptible)) sleepers.push_back(f);

@@ -58,7 +58,6 @@ class EventLoop {
   struct FdWaiter {
     Fiber* fiber = nullptr;
     uint32_t events = 0;
-    bool interruptible = false;
   };
   static constexpr size_t kCachedFibers = 256;  // finished fibers kept with their stacks
   struct Timer {

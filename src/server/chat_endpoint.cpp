@@ -1,18 +1,12 @@
 #include "server/chat_endpoint.hpp"
 
 #include <cmath>
-#include <cstring>
 
-#include "api/fast_parse.hpp"
 #include "api/json_codec.hpp"
 #include "net/http_types.hpp"
 
 namespace gw::server {
 namespace {
-
-// Deeper JSON than this is refused before parsing: nothing legitimate nests so far, and the
-// request runs on a fiber with a bounded stack (serialising recurses per level).
-constexpr int kMaxJsonDepth = 128;
 
 // The x-gw-* facts a response carries; for streams they are taken at the first chunk.
 struct Head {
@@ -47,32 +41,6 @@ void set_gw_headers(Response& res, const Head& h) {
   if (!h.route_reason.empty()) res.set_header("x-gw-route-reason", one_line(h.route_reason));
 }
 
-// Nesting depth of a JSON text (strings skipped); stops counting past `limit`. Strings are
-// most of a chat body (the prompt), so they are skipped with memchr, not byte by byte.
-int json_depth(std::string_view s, int limit) {
-  int depth = 0, max = 0;
-  const char* p = s.data();
-  const char* end = p + s.size();
-  while (p < end) {
-    char c = *p++;
-    if (c == '"') {
-      for (;;) {  // to the closing quote: one not preceded by an odd run of backslashes
-        auto* q = static_cast<const char*>(std::memchr(p, '"', static_cast<size_t>(end - p)));
-        if (!q) return max;
-        const char* b = q;
-        while (b > p && b[-1] == '\\') --b;
-        p = q + 1;
-        if ((q - b) % 2 == 0) break;
-      }
-    } else if (c == '{' || c == '[') {
-      if (++depth > max && (max = depth) > limit) return max;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return max;
-}
-
 std::string header_string(const Request& r, std::string_view name) {
   return std::string(r.header(name));
 }
@@ -92,19 +60,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   ctx.request_id = gateway::new_request_id();
   ctx.client = "serve";
   res.set_header("x-gw-request-id", ctx.request_id);
-  // The fast reader takes the common shape (and declines deep nesting); only a body it
-  // declines needs the depth check before the general parser sees it.
-  Result<api::ChatRequest> req = fail(Error::internal("unparsed"));
-  if (auto fast = api::fast_chat_request(http_req.body)) {
-    req = std::move(*fast);
-  } else {
-    if (json_depth(http_req.body, kMaxJsonDepth) > kMaxJsonDepth) {
-      metrics.count_rejected(400);
-      return send_error(res, Error::bad_request("The request body nests JSON deeper than " +
-                                                std::to_string(kMaxJsonDepth) + " levels."));
-    }
-    req = api::parse_chat_request(http_req.body);
-  }
+  auto req = api::parse_chat_request(http_req.body);
   if (!req) {
     metrics.count_rejected(req.error().status);
     return send_error(res, req.error());
