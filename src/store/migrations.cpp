@@ -71,6 +71,14 @@ CREATE TABLE keys (
   revoked_ms INTEGER                    -- NULL while the key is active
 );
 )sql"},
+    // 3: only the time index stays. Every index costs the ledger writer a B-tree insert per
+    // row, and the per-user/tenant/key ones land at random pages: they were most of its CPU.
+    // Reports select a time range and group in C++, so the time index is the one they use.
+    Migration{3, R"sql(
+DROP INDEX IF EXISTS ledger_user_ts;
+DROP INDEX IF EXISTS ledger_tenant_ts;
+DROP INDEX IF EXISTS ledger_key_ts;
+)sql"},
 };
 
 }  // namespace

@@ -50,6 +50,11 @@ class Stmt {
   }
   void bind(int i, const std::string& v) { bind(i, std::string_view(v)); }
   void bind(int i, const char* v) { bind(i, std::string_view(v)); }
+  // No copy: the caller keeps the text alive until the statement is reset. The ledger writer
+  // binds 14 strings a row, and SQLite's copies were a tenth of its time.
+  void bind_static(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
   void bind_null(int i) { sqlite3_bind_null(s_, i); }
   template <class T>
   void bind(int i, const std::optional<T>& v) {

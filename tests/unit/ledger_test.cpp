@@ -72,6 +72,10 @@ TEST_CASE("ledger: creates folders and a 0600 file, writes every enqueued row on
   CHECK(scalar(*db, "SELECT COUNT(*) FROM ledger") == 1000);
   CHECK(scalar(*db, "SELECT SUM(input_tokens) FROM ledger") == 999 * 1000 / 2);
   CHECK(scalar(*db, "SELECT COUNT(*) FROM ledger WHERE user = 'alice'") == 500);
+  // Text is bound without a copy: every row must carry its own strings, not a neighbour's.
+  CHECK(scalar(*db,
+               "SELECT COUNT(*) FROM ledger WHERE request_id = 'req_' || user || input_tokens "
+               "AND model = 'gpt-4o-mini' AND price_version = 'v1'") == 1000);
 }
 
 TEST_CASE("ledger: close (and the destructor) writes what is pending; NULL cost stays NULL") {
@@ -130,6 +134,23 @@ TEST_CASE("migrations: idempotent, recorded in user_version, WAL mode") {
     REQUIRE(st->step() == SQLITE_ROW);
     CHECK(st->text(0) == "wal");
   }
+}
+
+TEST_CASE("migration 3: only the time index is kept on the ledger, and a query plan uses it") {
+  TempDir tmp;
+  auto db = gw::store::open_store(tmp.path + "/gw.db", true);
+  REQUIRE(db);
+  auto st = db->prepare(
+      "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' "
+      "AND tbl_name = 'ledger' AND sql IS NOT NULL ORDER BY name)");
+  REQUIRE(st);
+  REQUIRE(st->step() == SQLITE_ROW);
+  CHECK(st->text(0) == "ledger_ts");
+  auto plan = db->prepare(
+      "EXPLAIN QUERY PLAN SELECT status FROM ledger WHERE ts_ms >= 1 AND ts_ms < 2 AND user = 'u'");
+  REQUIRE(plan);
+  REQUIRE(plan->step() == SQLITE_ROW);
+  CHECK(plan->text(3).find("ledger_ts") != std::string::npos);
 }
 
 TEST_CASE("open: a newer schema than this gw knows is refused") {
