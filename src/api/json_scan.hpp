@@ -12,6 +12,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "api/chat.hpp"
 
 namespace gw::api::json {
@@ -88,10 +92,26 @@ inline bool plain_string_byte(unsigned char c) {
   return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
 }
 
-// The end of the leading run of plain_string_byte bytes in [p, end): 8 bytes at a time
-// with the usual has-zero-byte tricks, whose lowest flagged byte is exact (borrows only run
-// upwards), so on a little-endian machine it is the answer.
+// The end of the leading run of plain_string_byte bytes in [p, end). Prompts and answers are
+// long plain runs, so this loop is most of the cost of reading and writing chat JSON: with
+// SSE2 (every x86-64) it takes 16 bytes per step; a signed byte compare against 0x20 flags
+// controls and bytes >= 0x80 at once. Then 8 bytes at a time with the usual has-zero-byte
+// tricks, whose lowest flagged byte is exact (borrows only run upwards), so on a little-endian
+// machine it is the answer.
 inline const char* skip_plain(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                     _mm_cmplt_epi8(v, space));
+    auto mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+    if (mask != 0) return p + std::countr_zero(mask);
+    p += 16;
+  }
+#endif
   constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   auto zero_in = [](uint64_t v) { return (v - ones) & ~v & highs; };
   while (end - p >= 8) {

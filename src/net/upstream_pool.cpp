@@ -323,7 +323,7 @@ Result<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Url& base,
              after(t.total_s)};
   std::pair<UpstreamHead, std::string> out;
   auto sent = send(
-      x, [&](const UpstreamHead& h) { out.first = h; },
+      x, [&](UpstreamHead&& h) { out.first = std::move(h); },
       [&](const char* data, size_t len) {
         out.second.append(data, len);
         return true;

@@ -31,8 +31,9 @@ struct UpstreamHead {
   Headers headers;
 };
 
-// Called once when the status line and headers have arrived.
-using OnHead = std::function<void(const UpstreamHead&)>;
+// Called once when the status line and headers have arrived; the head is the callee's to keep
+// (moved, not copied: a dozen header strings a request).
+using OnHead = std::function<void(UpstreamHead&&)>;
 // Called with each piece of body as it arrives; return false to cancel the request.
 using OnBody = std::function<bool(const char* data, size_t len)>;
 

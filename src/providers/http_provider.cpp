@@ -55,12 +55,12 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
   bool too_big = false;
   auto sent = pool_.post(
       *url, call->path, call->headers, call->body, timeouts_of(*t.provider), t.provider->name,
-      [&](const net::UpstreamHead& h) {
-        head = h;
+      [&](net::UpstreamHead&& h) {
+        head = std::move(h);
         stats.ttft_ms = ms_since(t0);
-        stats.upstream_request_id = std::string(net::header_value(h.headers, "x-request-id"));
+        stats.upstream_request_id = std::string(net::header_value(head.headers, "x-request-id"));
         if (stats.upstream_request_id.empty())
-          stats.upstream_request_id = std::string(net::header_value(h.headers, "request-id"));
+          stats.upstream_request_id = std::string(net::header_value(head.headers, "request-id"));
       },
       [&](const char* data, size_t len) {
         if (body.size() + len > kMaxUpstreamBody) return !(too_big = true);
@@ -112,7 +112,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
 
   auto sent = pool_.post(
       *url, call->path, call->headers, call->body, timeouts_of(*t.provider), t.provider->name,
-      [&](const net::UpstreamHead& h) { head = h; },
+      [&](net::UpstreamHead&& h) { head = std::move(h); },
       [&](const char* data, size_t len) {
         if (head.status < 200 || head.status >= 300) {
           if (error_body.size() + len > kMaxUpstreamBody) return false;

@@ -1,5 +1,7 @@
 #include "server/http_exchange.hpp"
 
+#include <charconv>
+
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -82,9 +84,11 @@ bool Response::write(std::string_view a, std::string_view b, std::string_view c)
   if (broken_ || !streaming_ || ended_) return false;
   size_t n = a.size() + b.size() + c.size();
   if (n == 0) return true;
-  char hex[20];
-  int len = std::snprintf(hex, sizeof(hex), "%zx\r\n", n);
-  out_.append(hex, static_cast<size_t>(len));
+  char hex[20];  // the chunk-size line; to_chars, as snprintf showed in per-chunk profiles
+  char* end = std::to_chars(hex, hex + sizeof(hex) - 2, n, 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out_.append(hex, static_cast<size_t>(end - hex));
   out_ += a;
   out_ += b;
   out_ += c;
