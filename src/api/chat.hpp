@@ -107,6 +107,10 @@ struct ChatResponse {
   std::optional<Usage> usage;
   std::string system_fingerprint;
   std::string service_tier;
+  // The upstream's own JSON text when it already is this answer in OpenAI form (an
+  // OpenAI-compatible upstream): the server sends it as is instead of re-serialising, as it
+  // does with stream chunks. Whoever changes the answer clears it.
+  std::string raw;
 };
 
 struct ToolCallDelta {

@@ -193,6 +193,11 @@ Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext
         return {};
       });
   if (!r) return fail(r.error());
+  // A stage that rewrites chunks (PII restore) rewrites answers too: the upstream's text no
+  // longer holds. The others leave the answer as it came.
+  if (std::any_of(filters_.begin(), filters_.end(),
+                  [](const auto& f) { return f->wants_chunks(); }))
+    answer.raw.clear();
   for (auto& f : filters_) f->on_response(answer, ctx);
   return answer;
 }

@@ -109,7 +109,10 @@ class OpenAIAdapter final : public Adapter {
   }
 
   Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
-    if (auto fast = api::fast_chat_response(body)) return std::move(*fast);
+    if (auto fast = api::fast_chat_response(body)) {
+      fast->raw.assign(body);  // already the client's wire format: forwarded as is
+      return std::move(*fast);
+    }
     Json j = Json::parse(body, nullptr, false);
     if (j.is_discarded())
       return fail(Error::upstream(502, t.provider->name + ": upstream sent invalid JSON",

@@ -78,7 +78,10 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   auto resp = gateway.complete(std::move(*req), ctx, out);
   set_gw_headers(res, head_of(out, false));
   if (!resp) return send_error(res, resp.error());
-  res.send(200, api::serialize(*resp));
+  if (!resp->raw.empty())
+    res.send(200, resp->raw);  // an OpenAI-compatible upstream's answer, as it came
+  else
+    res.send(200, api::serialize(*resp));
 }
 
 // The stream's head goes out with its first chunk, so an error before that (every attempt

@@ -80,6 +80,15 @@ test('non-streamed completion through each provider kind', async () => {
   }
 });
 
+test('an OpenAI-compatible upstream answer is forwarded as it came, fields gw does not model included', async () => {
+  const { data } = await client.chat.completions.create({ model: 'fake/gpt-x', messages: user('as is') }).withResponse();
+  // The fake's usage has audio_tokens details that gw's own types do not keep: a re-serialized
+  // answer would have dropped them.
+  assert.equal(data.usage.completion_tokens_details?.audio_tokens, 0, JSON.stringify(data.usage));
+  assert.equal(data.service_tier, 'default');
+  assert.equal(data.choices[0].message.content, 'Hello! You said: as is');
+});
+
 test('streamed completion through each provider kind, usage only when asked', async () => {
   for (const model of ['fake/gpt-x', 'fakeanthropic/claude-x', 'fakegemini/gemini-x']) {
     for (const includeUsage of [false, true]) {

@@ -115,6 +115,9 @@ TEST_CASE("openai adapter: answers parse the same on both paths") {
   REQUIRE(r.has_value());
   CHECK(r->model == "gpt-x-2025");
   CHECK(r->choices[0].message.text == "A cat.");
+  // Already the client's wire format: kept to be forwarded as it came (fields gw's types do
+  // not model included), like stream chunks.
+  CHECK(r->raw == body);
   CHECK(gw::api::serialize(*r) ==
         gw::api::dump(gw::api::to_json(*gw::api::chat_response_from_json(Json::parse(body)))));
   auto bad = adapter->parse_response(R"({"id":"x"})", t);
