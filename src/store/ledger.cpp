@@ -117,16 +117,22 @@ void Ledger::enqueue(LedgerRow row) {
     }
     rows_.push_back(std::move(row));
     ++enqueued_;
-    wake = rows_.size() + bodies_.size() == static_cast<size_t>(opt_.batch_rows);
+    size_t n = rows_.size() + bodies_.size();
+    wake = (n == 1 && writer_idle_) || n == static_cast<size_t>(opt_.batch_rows);
   }
-  if (wake) wake_.notify_one();  // only once per batch: notify is a syscall
+  if (wake) wake_.notify_one();  // at most twice per batch: notify is a syscall
 }
 
 void Ledger::enqueue(BodyRow row) {
-  std::lock_guard lk(mu_);
-  if (closed_ || rows_.size() + bodies_.size() >= opt_.max_pending) return;
-  bodies_.push_back(std::move(row));
-  ++enqueued_;
+  bool wake = false;
+  {
+    std::lock_guard lk(mu_);
+    if (closed_ || rows_.size() + bodies_.size() >= opt_.max_pending) return;
+    bodies_.push_back(std::move(row));
+    ++enqueued_;
+    wake = rows_.size() + bodies_.size() == 1 && writer_idle_;
+  }
+  if (wake) wake_.notify_one();
 }
 
 void Ledger::flush() {
@@ -168,6 +174,11 @@ void Ledger::run() {
   Batch b;  // kept across rounds: the cleared vectors go back to producers with their capacity
   std::unique_lock lk(mu_);
   while (true) {
+    // With nothing pending the writer sleeps without a timer (an idle gateway wakes no one);
+    // the first row wakes it, and it then gathers rows for up to interval_ms.
+    writer_idle_ = true;
+    wake_.wait(lk, [&] { return stop_ || flush_requested_ || !rows_.empty() || !bodies_.empty(); });
+    writer_idle_ = false;
     wake_.wait_for(lk, std::chrono::milliseconds(opt_.interval_ms), [&] {
       return stop_ || flush_requested_ ||
              rows_.size() + bodies_.size() >= static_cast<size_t>(opt_.batch_rows);

@@ -104,6 +104,7 @@ class Ledger {
   std::vector<BodyRow> bodies_;
   uint64_t enqueued_ = 0, processed_ = 0;  // items, guarded by mu_
   bool flush_requested_ = false, stop_ = false, closed_ = false;
+  bool writer_idle_ = false;  // the writer sleeps with nothing pending: the first row wakes it
   std::thread writer_;
 
   std::atomic<uint64_t> write_failures_{0}, rows_dropped_{0}, rows_written_{0};

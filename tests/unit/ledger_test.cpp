@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "store/ledger.hpp"
 
@@ -91,6 +93,21 @@ TEST_CASE("ledger: close (and the destructor) writes what is pending; NULL cost 
   REQUIRE(db);
   CHECK(scalar(*db, "SELECT COUNT(*) FROM ledger") == 2);
   CHECK(scalar(*db, "SELECT COUNT(cost_usd) FROM ledger") == 1);
+}
+
+TEST_CASE("ledger: an idle writer (no timer) is woken by the first row and writes it unasked") {
+  TempDir tmp;
+  auto l = gw::store::Ledger::open(tmp.path + "/gw.db");
+  REQUIRE(l);
+  for (int round = 0; round < 3; ++round) {  // idle → one row → idle again, three times
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    (*l)->enqueue(row("erin", round, 1, 0.1));
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((*l)->rows_written() < static_cast<uint64_t>(round + 1) &&
+           std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK((*l)->rows_written() == static_cast<uint64_t>(round + 1));
+  }
 }
 
 TEST_CASE("ledger: enqueue after close is dropped and counted, never blocks") {
