@@ -3,10 +3,32 @@
 // point. Lines end at LF, CRLF or a lone CR; a blank line dispatches the event.
 #pragma once
 
+#include <bit>
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace gw::net {
+
+// The first '\n' or '\r' in [p, end), or end. A stream is mostly long data lines, and a
+// byte-at-a-time scan was the largest single cost of forwarding one (16 bytes a step here).
+inline const char* find_line_end(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    auto mask = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, lf), _mm_cmpeq_epi8(v, cr))));
+    if (mask != 0) return p + std::countr_zero(mask);
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '\n' && *p != '\r') ++p;
+  return p;
+}
 
 struct SseEvent {
   std::string event;  // the `event:` field; empty when absent
@@ -36,8 +58,8 @@ class SseParser {
         continue;
       }
       // Copy runs of ordinary bytes at once rather than byte by byte.
-      size_t end = i;  // (find_first_of calls memchr once per byte in libstdc++)
-      while (end < bytes.size() && bytes[end] != '\n' && bytes[end] != '\r') ++end;
+      const char* run_end = find_line_end(bytes.data() + i, bytes.data() + bytes.size());
+      size_t end = static_cast<size_t>(run_end - bytes.data());
       line_.append(bytes.data() + i, end - i);
       i = end - 1;
     }

@@ -329,3 +329,21 @@ TEST_CASE("sse: three-way splits around every CR/LF of the mixed stream") {
   }
   CHECK(mismatches == 0);
 }
+
+TEST_CASE("sse: find_line_end finds the first CR or LF at every offset, 16-byte steps included") {
+  for (size_t len = 0; len <= 40; ++len) {
+    std::string plain(len, 'x');
+    CHECK(gw::net::find_line_end(plain.data(), plain.data() + len) == plain.data() + len);
+    for (size_t at = 0; at < len; ++at) {
+      for (char eol : {'\n', '\r'}) {
+        std::string s = plain;
+        s[at] = eol;
+        if (at + 1 < len) s[len - 1] = eol == '\n' ? '\r' : '\n';  // a later one must not win
+        CHECK(gw::net::find_line_end(s.data(), s.data() + len) == s.data() + at);
+      }
+    }
+  }
+  std::string high(20, '\x8a');  // bytes >= 0x80 are ordinary text
+  high[17] = '\r';
+  CHECK(gw::net::find_line_end(high.data(), high.data() + high.size()) == high.data() + 17);
+}
