@@ -341,12 +341,24 @@ bool tool_delta(Scanner& s, ToolCallDelta& td) {
 }
 
 // chat_chunk_from_json's choices
-bool chunk_choice(Scanner& s, ChunkChoice& cc) {
+bool chunk_choice(Scanner& s, ChunkChoice& cc, std::string_view* content_raw) {
   Seen seen;
+  auto content = [&] {
+    if (s.null()) return true;
+    std::string_view raw;
+    bool escaped = false;
+    if (!s.string_raw(raw, escaped)) return false;
+    if (escaped)
+      json::decode_string(raw, cc.content.emplace());
+    else
+      cc.content.emplace(raw);
+    if (content_raw) *content_raw = raw;
+    return true;
+  };
   auto delta = [&] {
     Seen inner;
     return s.null() || object(s, [&](std::string_view k) {
-             if (k == "content") return inner.once(0) && opt_str(s, cc.content);
+             if (k == "content") return inner.once(0) && content();
              if (k == "role") return inner.once(1) && opt_str(s, cc.role);
              if (k == "refusal") return inner.once(2) && opt_str(s, cc.refusal);
              if (k == "tool_calls")
@@ -418,23 +430,66 @@ std::optional<ChatResponse> fast_chat_response(std::string_view text) {
   return r;
 }
 
-std::optional<ChatChunk> fast_chat_chunk(std::string_view text) {
+std::optional<ChatChunk> fast_chat_chunk(std::string_view text, std::string_view* content_raw) {
   Scanner s(text);
   ChatChunk c;
   Seen seen;
+  std::string_view raw;  // the content of the last choice read, if a string
   bool ok = object(s, [&](std::string_view k) {
     if (k == "id") return seen.once(0) && str_or_null(s, c.id);
     if (k == "created") return seen.once(1) && int_or_null(s, c.created);
     if (k == "model") return seen.once(2) && str_or_null(s, c.model);
     if (k == "system_fingerprint") return seen.once(3) && str_or_null(s, c.system_fingerprint);
     if (k == "choices")
-      return seen.once(4) &&
-             (s.null() || array(s, [&] { return chunk_choice(s, c.choices.emplace_back()); }));
+      return seen.once(4) && (s.null() || array(s, [&] {
+                                raw = {};
+                                return chunk_choice(s, c.choices.emplace_back(), &raw);
+                              }));
     if (k == "usage") return seen.once(5) && (s.null() || usage(s, c.usage.emplace()));
     if (k == "error") return s.null();  // an error event is the nlohmann path's to word
     return s.skip();
   });
   if (!ok || !s.finish()) return std::nullopt;
+  if (content_raw)
+    *content_raw = c.choices.size() == 1 && c.choices[0].content ? raw : std::string_view();
+  return c;
+}
+
+void ChunkTemplate::learn(std::string_view text, const ChatChunk& chunk,
+                          std::string_view content_raw) {
+  ready_ = false;
+  if (content_raw.data() == nullptr || content_raw.data() < text.data() + 1 ||
+      content_raw.data() + content_raw.size() >= text.data() + text.size())
+    return;
+  prefix_ = static_cast<size_t>(content_raw.data() - text.data());
+  suffix_ = text.size() - prefix_ - content_raw.size();
+  text_.assign(text);
+  chunk_ = chunk;
+  chunk_.raw.clear();
+  ready_ = true;
+}
+
+std::optional<ChatChunk> ChunkTemplate::read(std::string_view text) const {
+  if (!ready_ || text.size() < prefix_ + suffix_) return std::nullopt;
+  std::string_view frame = text_;
+  if (text.substr(0, prefix_) != frame.substr(0, prefix_) ||
+      text.substr(text.size() - suffix_) != frame.substr(frame.size() - suffix_))
+    return std::nullopt;
+  // The prefix ends with the content's opening quote and the suffix starts with its closing
+  // one: the bytes between must be one string's text, ending exactly there.
+  Scanner s(text.substr(prefix_ - 1));
+  std::string_view raw;
+  bool escaped = false;
+  if (!s.string_raw(raw, escaped) || raw.size() != text.size() - prefix_ - suffix_)
+    return std::nullopt;
+  ChatChunk c = chunk_;
+  auto& content = *c.choices[0].content;
+  if (escaped) {
+    content.clear();
+    json::decode_string(raw, content);
+  } else {
+    content.assign(raw);
+  }
   return c;
 }
 

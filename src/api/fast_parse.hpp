@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "api/chat.hpp"
@@ -18,6 +19,28 @@ std::optional<ChatRequest> fast_chat_request(std::string_view text);
 // chat_response_from_json(parse(text)) when that succeeds.
 std::optional<ChatResponse> fast_chat_response(std::string_view text);
 // chat_chunk_from_json(parse(text)) for an event that is no error object (`raw` stays empty).
-std::optional<ChatChunk> fast_chat_chunk(std::string_view text);
+// With `content_raw`, and an event of one choice whose delta content is a string, it is set to
+// that string's text as written (between its quotes, a view into `text`); else to a null view.
+std::optional<ChatChunk> fast_chat_chunk(std::string_view text,
+                                         std::string_view* content_raw = nullptr);
+
+// The next event of a stream is usually the last one with other words: every byte the same
+// but the delta content's. ChunkTemplate keeps the last such event (the text around its
+// content and what it parsed to) and reads an event of the same frame by checking the frame's
+// bytes and scanning only the content. JSON is context-free, so swapping one string token
+// for another leaves the rest of the parse as it was; anything else declines.
+class ChunkTemplate {
+ public:
+  // Learns `text` (which parsed to `chunk`, content at `content_raw`) as the current frame.
+  void learn(std::string_view text, const ChatChunk& chunk, std::string_view content_raw);
+  // The chunk `text` parses to when it has the current frame, else nullopt.
+  std::optional<ChatChunk> read(std::string_view text) const;
+
+ private:
+  std::string text_;
+  size_t prefix_ = 0, suffix_ = 0;  // bytes before and after the content's text
+  ChatChunk chunk_;
+  bool ready_ = false;
+};
 
 }  // namespace gw::api

@@ -46,8 +46,14 @@ class OpenAIStreamDecoder final : public StreamDecoder {
       done_ = true;
       return {};
     }
-    // The usual event is read without a DOM; errors and odd shapes take the nlohmann path.
-    std::optional<api::ChatChunk> chunk = api::fast_chat_chunk(ev.data);
+    // The usual event is the last one with new words (read from the frame it shares with
+    // it), else read without a DOM; errors and odd shapes take the nlohmann path.
+    std::optional<api::ChatChunk> chunk = frame_.read(ev.data);
+    if (!chunk) {
+      std::string_view content_raw;
+      chunk = api::fast_chat_chunk(ev.data, &content_raw);
+      if (chunk) frame_.learn(ev.data, *chunk, content_raw);
+    }
     if (!chunk) {
       Json j = Json::parse(ev.data, nullptr, false);
       if (j.is_discarded())
@@ -89,6 +95,7 @@ class OpenAIStreamDecoder final : public StreamDecoder {
   bool done_ = false;
   std::optional<api::Usage> usage_;
   std::string finish_reason_;
+  api::ChunkTemplate frame_;
 };
 
 class OpenAIAdapter final : public Adapter {

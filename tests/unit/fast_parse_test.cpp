@@ -230,6 +230,57 @@ TEST_CASE("fast chunk: every truncation and byte mutation agrees with nlohmann")
   for (const auto& t : kChunks) mutate_all(t, agree_chunk);
 }
 
+// A stream's frame (the text around one delta content) read back with other content, or
+// broken anywhere: whenever the template answers, nlohmann agrees.
+bool agree_template(const gw::api::ChunkTemplate& frame, const std::string& t) {
+  CAPTURE(t);
+  auto fast = frame.read(t);
+  if (fast) {
+    auto slow = slow_chunk(t);
+    REQUIRE(slow.has_value());
+    check_same(*fast, *slow);
+  }
+  return fast.has_value();
+}
+
+TEST_CASE("fast chunk: a frame learned from one event reads the next, and agrees with nlohmann") {
+  const std::vector<std::string> contents = {
+      "",
+      "Hel",
+      R"(lo \"quoted\" \\ back)",
+      R"(caf\u00e9 \ud83d\ude00 \n\t)",
+      "caf\xC3\xA9 \xE2\x82\xAC",
+      R"(\"},\"x\":{\")",
+      R"(\"usage\":{\"prompt_tokens\":5})",
+      "a long run of ordinary words that spans several sixteen-byte steps of the scanner"};
+  int learned = 0;
+  for (const auto& t : kChunks) {
+    std::string_view raw;
+    auto first = gw::api::fast_chat_chunk(t, &raw);
+    if (!first || raw.data() == nullptr) continue;
+    gw::api::ChunkTemplate frame;
+    frame.learn(t, *first, raw);
+    ++learned;
+    CHECK(agree_template(frame, t));  // the event itself
+    size_t pre = static_cast<size_t>(raw.data() - t.data());
+    std::string head = t.substr(0, pre), tail = t.substr(pre + raw.size());
+    for (const auto& c : contents) {
+      std::string next = head + c + tail;
+      CHECK(agree_template(frame, next));  // other words in the same frame
+      mutate_all(next, [&](const std::string& m) { agree_template(frame, m); });
+    }
+    // Quotes, controls and broken escapes between the frame's halves are declined.
+    for (std::string bad : {"\"", "a\"b", "\\", "\\x", "\x01", "\\u12", "\xff"})
+      CHECK_FALSE(agree_template(frame, head + bad + tail));
+  }
+  CHECK(learned >= 4);
+  // A frame with more than one choice teaches nothing.
+  std::string_view raw = "x";
+  auto two = gw::api::fast_chat_chunk(kChunks[11], &raw);
+  REQUIRE(two.has_value());
+  CHECK(raw.data() == nullptr);
+}
+
 TEST_CASE("scanner: numbers as nlohmann reads them") {
   auto num = [](const char* t) {
     gw::api::json::Scanner s(t);
