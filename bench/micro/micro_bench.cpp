@@ -255,7 +255,7 @@ void BM_OpenAI_ChunkRoundTrip(benchmark::State& state) {
   auto dec = adapter->make_stream_decoder(req, t);
   gw::net::SseEvent ev;
   ev.data = openai_chunk_json("dolor sit ");
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   for (auto _ : state) {
     out.clear();
     auto r = dec->on_event(ev, out);
@@ -275,7 +275,7 @@ void BM_OpenAI_ChunkForward(benchmark::State& state) {
   auto dec = adapter->make_stream_decoder(req, t);
   gw::net::SseEvent ev;
   ev.data = openai_chunk_json("dolor sit ");
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   for (auto _ : state) {
     out.clear();
     auto r = dec->on_event(ev, out);
@@ -373,7 +373,7 @@ void BM_Anthropic_Chunk(benchmark::State& state) {
   auto req = parsed_request(true);
   gw::providers::Target t{&anthropic_p(), "claude-sonnet-4-5"};
   auto dec = gw::providers::anthropic::make_decoder(req, t);
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   gw::net::SseEvent start{
       "message_start",
       R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":190,"output_tokens":1}}})",
@@ -402,7 +402,7 @@ void BM_Anthropic_Chunk_Serialize(benchmark::State& state) {
   auto req = parsed_request(true);
   gw::providers::Target t{&anthropic_p(), "claude-sonnet-4-5"};
   auto dec = gw::providers::anthropic::make_decoder(req, t);
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   gw::net::SseEvent start{
       "message_start",
       R"({"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"usage":{"input_tokens":190,"output_tokens":1}}})",
@@ -463,7 +463,7 @@ BENCHMARK(BM_Gemini_Response);
 void BM_Gemini_Chunk(benchmark::State& state) {
   gw::providers::Target t{&gemini_p(), "gemini-2.5-flash"};
   auto dec = gw::providers::gemini::make_stream_decoder(t);
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   gw::net::SseEvent ev;
   ev.data =
       R"({"candidates":[{"content":{"parts":[{"text":"dolor sit "}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":190,"candidatesTokenCount":3,"totalTokenCount":193},"modelVersion":"gemini-2.5-flash","responseId":"fake1"})";
@@ -481,7 +481,7 @@ BENCHMARK(BM_Gemini_Chunk);
 void BM_Gemini_Chunk_Serialize(benchmark::State& state) {
   gw::providers::Target t{&gemini_p(), "gemini-2.5-flash"};
   auto dec = gw::providers::gemini::make_stream_decoder(t);
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   gw::net::SseEvent ev;
   ev.data =
       R"({"candidates":[{"content":{"parts":[{"text":"dolor sit "}],"role":"model"},"index":0}],"usageMetadata":{"promptTokenCount":190,"candidatesTokenCount":3,"totalTokenCount":193},"modelVersion":"gemini-2.5-flash","responseId":"fake1"})";

@@ -3,6 +3,7 @@
 // sends is kept in `extra` and passed on to OpenAI-compatible upstreams untouched.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -141,6 +142,38 @@ struct ChatChunk {
   // The upstream's own JSON text when it already is this chunk in OpenAI form (an
   // OpenAI-compatible upstream): the server forwards it as is instead of re-serialising.
   std::string raw;
+};
+
+// The chunks a stream decoder makes of one event. clear() keeps the ChatChunk objects, so a
+// decoder that fills next() by assignment reuses their strings' memory: a long stream then
+// costs no allocation per chunk. push_back replaces a slot whole.
+class ChunkList {
+ public:
+  // A recycled slot that still holds an earlier chunk's values: assign every field.
+  ChatChunk& next() {
+    if (n_ == v_.size()) v_.emplace_back();
+    return v_[n_++];
+  }
+  void pop_back() { --n_; }
+  void push_back(ChatChunk&& c) { next() = std::move(c); }
+  void push_back(const ChatChunk& c) { next() = c; }
+  void clear() { n_ = 0; }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  ChatChunk& operator[](size_t i) { return v_[i]; }
+  const ChatChunk& operator[](size_t i) const { return v_[i]; }
+  ChatChunk& front() { return v_[0]; }
+  const ChatChunk& front() const { return v_[0]; }
+  ChatChunk& back() { return v_[n_ - 1]; }
+  const ChatChunk& back() const { return v_[n_ - 1]; }
+  auto begin() { return v_.begin(); }
+  auto end() { return v_.begin() + static_cast<std::ptrdiff_t>(n_); }
+  auto begin() const { return v_.begin(); }
+  auto end() const { return v_.begin() + static_cast<std::ptrdiff_t>(n_); }
+
+ private:
+  std::vector<ChatChunk> v_;
+  size_t n_ = 0;
 };
 
 }  // namespace gw::api

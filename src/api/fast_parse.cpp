@@ -469,28 +469,25 @@ void ChunkTemplate::learn(std::string_view text, const ChatChunk& chunk,
   ready_ = true;
 }
 
-std::optional<ChatChunk> ChunkTemplate::read(std::string_view text) const {
-  if (!ready_ || text.size() < prefix_ + suffix_) return std::nullopt;
+bool ChunkTemplate::read_into(std::string_view text, ChatChunk& out) const {
+  if (!ready_ || text.size() < prefix_ + suffix_) return false;
   std::string_view frame = text_;
   if (text.substr(0, prefix_) != frame.substr(0, prefix_) ||
       text.substr(text.size() - suffix_) != frame.substr(frame.size() - suffix_))
-    return std::nullopt;
+    return false;
   // The prefix ends with the content's opening quote and the suffix starts with its closing
   // one: the bytes between must be one string's text, ending exactly there.
   Scanner s(text.substr(prefix_ - 1));
   std::string_view raw;
   bool escaped = false;
-  if (!s.string_raw(raw, escaped) || raw.size() != text.size() - prefix_ - suffix_)
-    return std::nullopt;
-  ChatChunk c = chunk_;
-  auto& content = *c.choices[0].content;
-  if (escaped) {
-    content.clear();
+  if (!s.string_raw(raw, escaped) || raw.size() != text.size() - prefix_ - suffix_) return false;
+  out = chunk_;  // copy-assignment: out's strings and choices keep their memory
+  auto& content = *out.choices[0].content;
+  if (escaped)
     json::decode_string(raw, content);
-  } else {
+  else
     content.assign(raw);
-  }
-  return c;
+  return true;
 }
 
 }  // namespace gw::api

@@ -33,8 +33,14 @@ class ChunkTemplate {
  public:
   // Learns `text` (which parsed to `chunk`, content at `content_raw`) as the current frame.
   void learn(std::string_view text, const ChatChunk& chunk, std::string_view content_raw);
-  // The chunk `text` parses to when it has the current frame, else nullopt.
-  std::optional<ChatChunk> read(std::string_view text) const;
+  // When `text` has the current frame: sets `out` to the chunk it parses to (by assignment,
+  // reusing out's memory; `raw` empty) and returns true. Else leaves `out` alone.
+  bool read_into(std::string_view text, ChatChunk& out) const;
+  std::optional<ChatChunk> read(std::string_view text) const {
+    ChatChunk c;
+    if (!read_into(text, c)) return std::nullopt;
+    return c;
+  }
 
  private:
   std::string text_;

@@ -20,7 +20,7 @@ class Decoder final : public StreamDecoder {
         created_(unix_now()),
         model_(t.model) {}
 
-  Result<void> on_event(const net::SseEvent& ev, std::vector<api::ChatChunk>& out) override {
+  Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) override {
     if (done_) return {};
     Json j = Json::parse(ev.data, nullptr, false);
     if (ev.event == "error" && (j.is_discarded() || !j.is_object()))  // a proxy's plain text
@@ -40,7 +40,7 @@ class Decoder final : public StreamDecoder {
     return {};  // ping, content_block_stop, and event types added later (5.12)
   }
 
-  Result<void> on_end(std::vector<api::ChatChunk>&) override {
+  Result<void> on_end(api::ChunkList&) override {
     if (!done_) return fail(truncated_stream_error(provider_));
     return {};
   }
@@ -65,18 +65,18 @@ class Decoder final : public StreamDecoder {
     c.model = model_;
     return c;
   }
-  void emit_choice(api::ChunkChoice choice, std::vector<api::ChatChunk>& out) {
+  void emit_choice(api::ChunkChoice choice, api::ChunkList& out) {
     api::ChatChunk c = chunk();
     c.choices.push_back(std::move(choice));
     out.push_back(std::move(c));
   }
-  void emit_content(std::string text, std::vector<api::ChatChunk>& out) {
+  void emit_content(std::string text, api::ChunkList& out) {
     if (text.empty()) return;  // empty deltas are not forwarded (5.11)
     api::ChunkChoice ch;
     ch.content = std::move(text);
     emit_choice(std::move(ch), out);
   }
-  void emit_role(std::vector<api::ChatChunk>& out) {
+  void emit_role(api::ChunkList& out) {
     if (role_sent_) return;
     role_sent_ = true;
     api::ChunkChoice ch;
@@ -84,7 +84,7 @@ class Decoder final : public StreamDecoder {
     ch.content = "";
     emit_choice(std::move(ch), out);
   }
-  void emit_finish(std::string reason, std::vector<api::ChatChunk>& out) {
+  void emit_finish(std::string reason, api::ChunkList& out) {
     finish_ = std::move(reason);
     finish_sent_ = true;
     api::ChunkChoice ch;
@@ -92,7 +92,7 @@ class Decoder final : public StreamDecoder {
     emit_choice(std::move(ch), out);
   }
 
-  Result<void> on_message_start(const Json& j, std::vector<api::ChatChunk>& out) {
+  Result<void> on_message_start(const Json& j, api::ChunkList& out) {
     if (auto m = j.find("message"); m != j.end() && m->is_object()) {
       if (auto model = m->find("model"); model != m->end() && model->is_string() && !role_sent_)
         model_ = *model;
@@ -102,7 +102,7 @@ class Decoder final : public StreamDecoder {
     return {};
   }
 
-  Result<void> on_block_start(const Json& j, std::vector<api::ChatChunk>& out) {
+  Result<void> on_block_start(const Json& j, api::ChunkList& out) {
     emit_role(out);  // tolerate a stream that skipped message_start
     auto cb = j.find("content_block");
     if (cb == j.end() || !cb->is_object()) return {};
@@ -133,7 +133,7 @@ class Decoder final : public StreamDecoder {
     return {};
   }
 
-  Result<void> on_block_delta(const Json& j, std::vector<api::ChatChunk>& out) {
+  Result<void> on_block_delta(const Json& j, api::ChunkList& out) {
     auto d = j.find("delta");
     if (d == j.end() || !d->is_object()) return {};
     std::string type = d->value("type", "");
@@ -159,7 +159,7 @@ class Decoder final : public StreamDecoder {
     return {};
   }
 
-  Result<void> on_message_delta(const Json& j, std::vector<api::ChatChunk>& out) {
+  Result<void> on_message_delta(const Json& j, api::ChunkList& out) {
     if (auto u = j.find("usage"); u != j.end()) usage_.update(*u);
     auto d = j.find("delta");
     if (finish_sent_ || d == j.end() || !d->is_object()) return {};
@@ -173,7 +173,7 @@ class Decoder final : public StreamDecoder {
     return {};
   }
 
-  Result<void> on_message_stop(std::vector<api::ChatChunk>& out) {
+  Result<void> on_message_stop(api::ChunkList& out) {
     emit_role(out);
     if (!finish_sent_) emit_finish("stop", out);
     if (usage_.known()) {

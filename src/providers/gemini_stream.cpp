@@ -18,7 +18,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
   explicit GeminiStreamDecoder(const Target& t)
       : provider_(t.provider), model_(t.model), id_(new_completion_id()), created_(unix_now()) {}
 
-  Result<void> on_event(const net::SseEvent& ev, std::vector<api::ChatChunk>& out) override {
+  Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) override {
     if (is_blank(ev.data)) return {};
     // A malformed event is an error once another event follows it; as the last event it is
     // the unterminated tail of a cut stream (5.7) and on_end reports truncation instead.
@@ -88,7 +88,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     return {};
   }
 
-  Result<void> on_end(std::vector<api::ChatChunk>& out) override {
+  Result<void> on_end(api::ChunkList& out) override {
     bool complete = !choices_.empty() && !malformed_;
     for (const auto& [index, st] : choices_) complete = complete && st.finished;
     if (!complete) return fail(truncated_stream_error(provider_->name));
@@ -123,7 +123,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     return c;
   }
 
-  api::ChatChunk& chunk(int index, std::vector<api::ChatChunk>& out) const {
+  api::ChatChunk& chunk(int index, api::ChunkList& out) const {
     api::ChatChunk c = base();
     c.choices.emplace_back().index = index;
     out.push_back(std::move(c));
@@ -131,7 +131,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
   }
 
   // The state of one choice; the first time a choice is seen it gets its role chunk.
-  ChoiceState& choice(int index, std::vector<api::ChatChunk>& out) {
+  ChoiceState& choice(int index, api::ChunkList& out) {
     auto [it, inserted] = choices_.try_emplace(index);
     if (inserted) {
       auto& c = chunk(index, out).choices[0];
@@ -141,7 +141,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     return it->second;
   }
 
-  void finish(int index, std::string reason, std::vector<api::ChatChunk>& out) {
+  void finish(int index, std::string reason, api::ChunkList& out) {
     ChoiceState& st = choice(index, out);
     if (st.next_tool > 0 && reason == "stop") reason = "tool_calls";  // 5.16
     st.finished = true;

@@ -89,7 +89,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
   net::UpstreamHead head;
   std::string error_body;
   std::optional<Error> stream_error;
-  std::vector<api::ChatChunk> chunks;
+  api::ChunkList chunks;
   bool sent_any = false, client_gone = false, decoder_saw_bytes = false;
 
   auto deliver = [&]() -> bool {

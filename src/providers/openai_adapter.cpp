@@ -41,48 +41,52 @@ class OpenAIStreamDecoder final : public StreamDecoder {
  public:
   explicit OpenAIStreamDecoder(std::string provider) : provider_(std::move(provider)) {}
 
-  Result<void> on_event(const net::SseEvent& ev, std::vector<api::ChatChunk>& out) override {
+  Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) override {
     if (ev.data == "[DONE]") {
       done_ = true;
       return {};
     }
-    // The usual event is the last one with new words (read from the frame it shares with
-    // it), else read without a DOM; errors and odd shapes take the nlohmann path.
-    std::optional<api::ChatChunk> chunk = frame_.read(ev.data);
-    if (!chunk) {
+    // The usual event is the last one with new words, read from the frame it shares with it
+    // into a recycled slot (no allocation); else read without a DOM; errors and odd shapes
+    // take the nlohmann path.
+    api::ChatChunk& chunk = out.next();
+    if (!frame_.read_into(ev.data, chunk)) {
       std::string_view content_raw;
-      chunk = api::fast_chat_chunk(ev.data, &content_raw);
-      if (chunk) frame_.learn(ev.data, *chunk, content_raw);
-    }
-    if (!chunk) {
-      Json j = Json::parse(ev.data, nullptr, false);
-      if (j.is_discarded())
-        return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
-                                    "bad_upstream_response"));
-      if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
-        Error err = error_from_openai_body(500, j, provider_, -1);
-        return fail(std::move(err));
+      if (auto fast = api::fast_chat_chunk(ev.data, &content_raw)) {
+        frame_.learn(ev.data, *fast, content_raw);
+        chunk = std::move(*fast);
+      } else {
+        out.pop_back();
+        Json j = Json::parse(ev.data, nullptr, false);
+        if (j.is_discarded())
+          return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
+                                      "bad_upstream_response"));
+        if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
+          Error err = error_from_openai_body(500, j, provider_, -1);
+          return fail(std::move(err));
+        }
+        auto parsed = api::chat_chunk_from_json(j);
+        if (!parsed) return fail(parsed.error());
+        out.push_back(std::move(*parsed));
       }
-      auto parsed = api::chat_chunk_from_json(j);
-      if (!parsed) return fail(parsed.error());
-      chunk = std::move(*parsed);
     }
-    if (chunk->usage) usage_ = chunk->usage;
-    bool useful = chunk->usage.has_value();
-    for (auto& c : chunk->choices) {
-      if (!c.finish_reason.empty()) finish_reason_ = c.finish_reason;
-      if (c.role || !c.finish_reason.empty() || !c.tool_calls.empty() || c.refusal ||
-          (c.content && !c.content->empty()))
+    api::ChatChunk& c = out.back();
+    if (c.usage) usage_ = c.usage;
+    bool useful = c.usage.has_value();
+    for (auto& ch : c.choices) {
+      if (!ch.finish_reason.empty()) finish_reason_ = ch.finish_reason;
+      if (ch.role || !ch.finish_reason.empty() || !ch.tool_calls.empty() || ch.refusal ||
+          (ch.content && !ch.content->empty()))
         useful = true;
     }
-    if (useful) {  // empty deltas are not forwarded (5.11)
-      chunk->raw = ev.data;
-      out.push_back(std::move(*chunk));
-    }
+    if (useful)  // empty deltas are not forwarded (5.11)
+      c.raw.assign(ev.data);
+    else
+      out.pop_back();
     return {};
   }
 
-  Result<void> on_end(std::vector<api::ChatChunk>&) override {
+  Result<void> on_end(api::ChunkList&) override {
     if (!done_) return fail(truncated_stream_error(provider_));
     return {};
   }

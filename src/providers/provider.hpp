@@ -67,9 +67,9 @@ class StreamDecoder {
  public:
   virtual ~StreamDecoder() = default;
   // An upstream error event (after HTTP 200) comes back as an Error.
-  virtual Result<void> on_event(const net::SseEvent& ev, std::vector<api::ChatChunk>& out) = 0;
+  virtual Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) = 0;
   // Upstream EOF. An error when the stream ended without its terminator (truncated).
-  virtual Result<void> on_end(std::vector<api::ChatChunk>& out) = 0;
+  virtual Result<void> on_end(api::ChunkList& out) = 0;
   virtual bool done() const = 0;  // terminator seen: stop reading
   virtual std::optional<api::Usage> usage() const = 0;
   virtual std::string finish_reason() const = 0;

@@ -141,7 +141,7 @@ Run decode(const std::string& stream, const std::vector<size_t>& cuts,
   auto dec = adapter->make_stream_decoder(req, t);
   gw::net::SseParser parser;
   Run run;
-  std::vector<gw::api::ChatChunk> out;
+  gw::api::ChunkList out;
   auto on_event = [&](const gw::net::SseEvent& ev) {
     if (run.error || dec->done()) return;
     auto r = dec->on_event(ev, out);

@@ -12,7 +12,7 @@ namespace {
 using gw::api::Json;
 
 struct Outcome {
-  std::vector<gw::api::ChatChunk> chunks;
+  gw::api::ChunkList chunks;
   std::optional<gw::Error> error;
   std::optional<gw::api::Usage> usage;
   std::string finish_reason;

@@ -27,7 +27,7 @@ gw::api::ChatRequest request(const std::string& body) {
 }
 
 struct Decoded {
-  std::vector<gw::api::ChatChunk> chunks;
+  gw::api::ChunkList chunks;
   std::optional<gw::Error> error;
 };
 
@@ -73,7 +73,7 @@ TEST_CASE("openai decoder: chunks keep the upstream text; empty deltas are dropp
   CHECK(dec->finish_reason() == "stop");
   REQUIRE(dec->usage().has_value());
   CHECK(dec->usage()->prompt_tokens == 9);
-  std::vector<gw::api::ChatChunk> none;
+  gw::api::ChunkList none;
   CHECK(dec->on_end(none).has_value());
 }
 
@@ -97,7 +97,7 @@ TEST_CASE("openai decoder: error and malformed events are errors, worded as befo
     CHECK(d.error->message == "oai: upstream sent a malformed stream event");
   }
   auto dec = adapter->make_stream_decoder(req, t);
-  std::vector<gw::api::ChatChunk> none;
+  gw::api::ChunkList none;
   auto end = dec->on_end(none);
   REQUIRE_FALSE(end.has_value());
   CHECK(end.error().code == "upstream_stream_truncated");
