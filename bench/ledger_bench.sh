@@ -9,6 +9,6 @@ out=${TMPDIR:-/tmp}/gw_ledger_bench
 g++ -std=c++2b -O2 -DNDEBUG -DGW_VERSION='"bench"' -I"$root/src" -o "$out" \
   "$root/bench/micro/ledger_bench.cpp" \
   "$root/src/store/ledger.cpp" "$root/src/store/migrations.cpp" "$root/src/store/report.cpp" \
-  "$root/src/gateway/pricing.cpp" "$root/src/gateway/meter.cpp" "$root/src/api/json_codec.cpp" \
+  "$root/src/gateway/pricing.cpp" "$root/src/gateway/meter.cpp" "$root"/src/api/*.cpp \
   -lsqlite3 -pthread
 exec "$out" "$@"
