@@ -36,11 +36,6 @@ class ChunkTemplate {
   // When `text` has the current frame: sets `out` to the chunk it parses to (by assignment,
   // reusing out's memory; `raw` empty) and returns true. Else leaves `out` alone.
   bool read_into(std::string_view text, ChatChunk& out) const;
-  std::optional<ChatChunk> read(std::string_view text) const {
-    ChatChunk c;
-    if (!read_into(text, c)) return std::nullopt;
-    return c;
-  }
 
  private:
   std::string text_;

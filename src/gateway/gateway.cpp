@@ -193,11 +193,7 @@ Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext
         return {};
       });
   if (!r) return fail(r.error());
-  // A stage that rewrites chunks (PII restore) rewrites answers too: the upstream's text no
-  // longer holds. The others leave the answer as it came.
-  if (std::any_of(filters_.begin(), filters_.end(),
-                  [](const auto& f) { return f->wants_chunks(); }))
-    answer.raw.clear();
+  if (rewriting_stage()) answer.raw.clear();  // else the answer goes out as it came
   for (auto& f : filters_) f->on_response(answer, ctx);
   return answer;
 }
@@ -206,8 +202,7 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                              const providers::ChunkSink& sink, Outcome& out) {
   req.stream = true;
   const bool client_wants_usage = req.include_usage;
-  const bool chunk_filters = std::any_of(filters_.begin(), filters_.end(),
-                                         [](const auto& f) { return f->wants_chunks(); });
+  const bool chunk_filters = rewriting_stage();
   auto& reg = registry_;
   return run(req, ctx, out,
              [&](const providers::Target& t, providers::CallStats& stats) -> Result<void> {

@@ -50,6 +50,13 @@ class Gateway {
   const config::Config& cfg_;
   providers::Registry registry_;
   Router router_;
+  // A stage that rewrites chunks (PII restore) rewrites whole answers too: the upstream's
+  // own text then no longer holds, and every chunk is handed to it.
+  bool rewriting_stage() const {
+    for (const auto& f : filters_)
+      if (f->wants_chunks()) return true;
+    return false;
+  }
   std::vector<std::unique_ptr<Filter>> filters_;
   std::shared_ptr<const PriceTable> prices_;
 };
