@@ -1,5 +1,7 @@
 #include "cli/common.hpp"
 
+#include "api/printable.hpp"
+
 #include <pwd.h>
 #include <unistd.h>
 
@@ -41,16 +43,19 @@ Result<void> apply_options(nlohmann::json& body, const std::vector<std::string>&
   return {};
 }
 
+constexpr size_t kMaxLogText = 4096;
+
 void print_error(const Error& e) {
   bool color = color_enabled(STDERR_FILENO);
+  // Messages may quote an upstream's words: one line, no terminal escapes.
   std::fprintf(stderr, "%sgw: error:%s %s\n", color ? "\033[1;31m" : "", color ? "\033[0m" : "",
-               e.message.c_str());
+               api::printable(e.message, kMaxLogText).c_str());
 }
 
 void print_warning(const std::string& msg) {
   bool color = color_enabled(STDERR_FILENO);
   std::fprintf(stderr, "%sgw: warning:%s %s\n", color ? "\033[1;33m" : "", color ? "\033[0m" : "",
-               msg.c_str());
+               api::printable(msg, kMaxLogText).c_str());
 }
 
 bool stdout_is_tty() {

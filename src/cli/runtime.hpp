@@ -22,6 +22,7 @@ class Runtime {
   const config::Config& config() const { return cfg_; }
   gateway::Gateway& gateway() { return *gateway_; }
   const gateway::PriceTable& prices() const { return *prices_; }
+  std::shared_ptr<const gateway::PriceTable> prices_shared() const { return prices_; }
   // Null when the store could not be opened. Its counters feed /metrics.
   store::Ledger* ledger() { return ledger_.get(); }
   // Flushes the ledger; safe from any thread, even after the Runtime is gone (Ctrl-C watchdog).

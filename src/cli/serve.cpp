@@ -34,15 +34,18 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
 
   auto rt = Runtime::open(g);
   if (!rt) return kConfig;
-  auto metrics = std::make_unique<server::Metrics>();
+  auto metrics =
+      std::make_unique<server::Metrics>(server::MetricLabels(rt->config(), rt->prices_shared()));
   server::Metrics& m = *metrics;
   if (store::Ledger* ledger = rt->ledger())
     m.set_ledger_failure_source([ledger] {
       return static_cast<double>(ledger->write_failures() + ledger->rows_dropped());
     });
   rt->gateway().add_filter_front(std::move(metrics));
-  rt->gateway().add_filter(gateway::Auth::open(rt->config(), print_warning));  // after the meter
-  server::Server srv(rt->config(), rt->gateway(), m);
+  auto auth = gateway::Auth::open(rt->config(), print_warning);
+  gateway::Auth& keys = *auth;
+  rt->gateway().add_filter(std::move(auth));  // after the meter
+  server::Server srv(rt->config(), rt->gateway(), m, keys);
   std::string listen = opt.listen.empty() ? rt->config().server.listen : opt.listen;
   auto port = srv.bind(listen);
   if (!port) {

@@ -60,6 +60,9 @@ struct ServerConfig {
   int64_t max_body_bytes = 4 * 1024 * 1024;
   std::string auth = "auto";  // auto | keys | none
   int threads = 0;            // event-loop threads of gw serve; 0 = one per CPU
+  // GET /metrics needs `Authorization: Bearer <token>` when set (read from this variable).
+  std::string metrics_token_env;
+  std::string metrics_token;  // resolved at load; never printed
 };
 
 struct StoreConfig {

@@ -230,6 +230,15 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
     }
     GW_GET(threads, int64_t, *s, "threads", "an integer");
     if (threads) c.server.threads = static_cast<int>(*threads);
+    GW_GET(mtok, std::string, *s, "metrics_token_env", "the name of an environment variable");
+    if (mtok) {
+      c.server.metrics_token_env = *mtok;
+      const char* v = std::getenv(mtok->c_str());
+      if (v == nullptr || *v == '\0')
+        return fail(config_error(file, line_of(*s->get("metrics_token_env")),
+                                 "metrics_token_env names " + *mtok + ", which is not set"));
+      c.server.metrics_token = v;
+    }
   }
   if (const toml::table* s = root["store"].as_table()) {
     GW_GET(path, std::string, *s, "path", "a string");

@@ -36,6 +36,8 @@ std::string render_config(const Config& c) {
   if (!c.default_model.empty()) o << "default_model = " << q(c.default_model) << "\n";
   o << "\n[server]\nlisten = " << q(c.server.listen)
     << "\nmax_body_bytes = " << c.server.max_body_bytes << "\nauth = " << q(c.server.auth) << "\n";
+  if (!c.server.metrics_token_env.empty())
+    o << "metrics_token_env = " << q(c.server.metrics_token_env) << "\n";
   o << "\n[store]\npath = " << q(c.store.path)
     << "\nlog_bodies = " << (c.store.log_bodies ? "true" : "false") << "\n";
   for (const auto& [name, p] : c.providers) {

@@ -90,7 +90,7 @@ Result<std::optional<store::KeyRecord>> Auth::lookup(const std::string& secret) 
   return found;
 }
 
-Result<void> Auth::on_request(api::ChatRequest&, RequestContext& ctx) {
+Result<void> Auth::on_admit(RequestContext& ctx) {
   if (mode_ == Mode::kNone) return {};
   auto need = required();
   if (!need) {

@@ -37,7 +37,7 @@ class Auth : public Filter {
   static Mode parse_mode(const std::string& text);
 
   std::string_view name() const override { return "auth"; }
-  Result<void> on_request(api::ChatRequest&, RequestContext& ctx) override;
+  Result<void> on_admit(RequestContext& ctx) override;  // before the body is read
 
  private:
   struct Entry {

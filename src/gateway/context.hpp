@@ -3,6 +3,7 @@
 #pragma once
 
 #include <any>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,6 +27,8 @@ struct RequestContext {
   std::string client = "chat";  // chat | compare | serve
   std::string presented_key;    // the client's Authorization: Bearer / x-api-key (serve only)
   std::string task;             // metadata.task or x-gw-task, for rule routing
+  size_t admitted = 0;          // stages whose on_admit ran (they see on_complete)
+  bool admission_done = false;  // Gateway::admit ran (the HTTP front calls it before parsing)
   std::map<std::string, std::any> scratch;  // per-request state of filters (e.g. PII map)
 };
 
@@ -39,8 +42,9 @@ struct AttemptRecord {
 struct Outcome {
   std::string request_id;
   int64_t started_unix_ms = 0;
-  std::string requested_model;  // as the client wrote it
-  std::string route;            // route name, empty for a direct model
+  std::chrono::steady_clock::time_point started{};  // for latency
+  std::string requested_model;                      // as the client wrote it
+  std::string route;                                // route name, empty for a direct model
   std::string route_reason;
   std::string provider, model;  // the target that answered (or the last tried)
   int status = 0;               // HTTP status of the answer (200 on success)

@@ -14,7 +14,13 @@ class Filter {
  public:
   virtual ~Filter() = default;
   virtual std::string_view name() const = 0;
-  // Before routing; an error rejects the request (auth 401, limits 429, PII block 400).
+  // When the request arrives, before its body is parsed: who is calling (auth 401), and the
+  // observers' start (in-flight). A stage sees on_complete exactly when it saw on_admit, so
+  // a stage that reserves something in on_request must cope with on_request never running
+  // for it (an earlier stage or the body rejected the request).
+  virtual Result<void> on_admit(RequestContext&) { return {}; }
+  // After the body is parsed, before routing; an error rejects the request (auth 401, limits 429,
+  // PII block 400).
   virtual Result<void> on_request(api::ChatRequest&, RequestContext&) { return {}; }
   // Each streamed chunk on its way to the client, and a whole answer (PII restore). Only
   // stages that say they want chunks get them: the others cost nothing per chunk.

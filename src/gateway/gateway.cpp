@@ -49,6 +49,17 @@ std::string new_request_id() {
   return "req_" + providers::random_alnum(20);
 }
 
+bool valid_model_name(std::string_view name) {
+  if (name.empty() || name.size() > 256) return false;
+  for (unsigned char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.' || c == '_' || c == ':' || c == '/' || c == '@' || c == '+' ||
+              c == '=';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 Gateway::Gateway(const config::Config& cfg) : cfg_(cfg), router_(cfg) {}
 Gateway::~Gateway() = default;
 
@@ -63,48 +74,84 @@ void Gateway::set_prices(std::shared_ptr<const PriceTable> prices) {
   });
 }
 
-// Only the stages the request entered see it complete (a stage that rejected it included).
-void Gateway::finish(RequestContext& ctx, Outcome& out, size_t entered) {
+void Gateway::start(RequestContext& ctx, Outcome& out, std::string_view requested_model) {
+  if (ctx.request_id.empty()) ctx.request_id = new_request_id();
+  if (out.request_id.empty()) {
+    out.request_id = ctx.request_id;
+    out.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    out.started = Clock::now();
+  }
+  out.requested_model = std::string(requested_model);
+  out.client = ctx.client;
+  out.caller = ctx.caller;
+}
+
+Result<void> Gateway::admit(RequestContext& ctx, Outcome& out) {
+  if (ctx.admission_done) return {};
+  ctx.admission_done = true;
+  start(ctx, out, {});
+  for (auto& f : filters_) {
+    ++ctx.admitted;
+    if (auto r = f->on_admit(ctx); !r) {
+      end(ctx, out, &r.error());
+      return r;
+    }
+  }
+  return {};
+}
+
+void Gateway::reject(RequestContext& ctx, Outcome& out, const Error& e,
+                     std::string_view requested_model) {
+  start(ctx, out, requested_model);
+  end(ctx, out, &e);
+}
+
+// The request is over: its status, then every admitted stage sees it complete.
+void Gateway::end(RequestContext& ctx, Outcome& out, const Error* e) {
+  out.latency_ms = ms_between(out.started, Clock::now());
+  if (!e) {
+    out.status = 200;
+  } else {
+    out.status = e->status;
+    out.error_type = e->type;
+    out.error_code = e->code;
+  }
+  out.caller = ctx.caller;
+  finish(ctx, out);
+}
+
+// Only the stages the request was admitted to see it complete (a stage that refused it too).
+void Gateway::finish(RequestContext& ctx, Outcome& out) {
   if (prices_) price_outcome(out, *prices_);
-  for (size_t i = 0; i < entered && i < filters_.size(); ++i) filters_[i]->on_complete(out, ctx);
+  for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
+    filters_[i]->on_complete(out, ctx);
 }
 
 // Runs the stages and the attempt loop. `call(target, stats)` performs one upstream attempt.
 template <class Call>
 Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call) {
-  auto t0 = Clock::now();
-  if (ctx.request_id.empty()) ctx.request_id = new_request_id();
-  out.request_id = ctx.request_id;
-  out.started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  out.requested_model = req.model;
+  if (auto a = admit(ctx, out); !a) return a;  // already recorded
+  start(ctx, out, req.model);
+  const auto t0 = out.started;
   out.stream = req.stream;
-  out.client = ctx.client;
-  out.caller = ctx.caller;
   if (ctx.task.empty() && req.metadata.is_object())
     if (auto t = req.metadata.find("task"); t != req.metadata.end() && t->is_string())
       ctx.task = *t;
 
-  size_t entered = 0;
   auto done = [&](Result<void> r) -> Result<void> {
-    out.latency_ms = ms_between(t0, Clock::now());
-    if (r) {
-      out.status = 200;
-    } else {
-      out.status = r.error().status;
-      out.error_type = r.error().type;
-      out.error_code = r.error().code;
-    }
-    out.caller = ctx.caller;
-    finish(ctx, out, entered);
+    end(ctx, out, r ? nullptr : &r.error());
     return r;
   };
 
-  for (auto& f : filters_) {
-    ++entered;
+  if (!valid_model_name(req.model))
+    return done(fail(Error::bad_request(
+        "Invalid model name: use letters, digits and -._:/@+= (at most 256 bytes), as in "
+        "provider/model or a route name.",
+        "model", "invalid_model")));
+  for (auto& f : filters_)
     if (auto r = f->on_request(req, ctx); !r) return done(fail(r.error()));
-  }
 
   auto plan = router_.plan(req, ctx);
   if (!plan) return done(fail(plan.error()));
@@ -139,6 +186,15 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
         return done({});
       }
       Error e = std::move(r.error());
+      if (net::client_hung_up()) {  // not the upstream's failure: nothing to retry for anyone
+        out.client_cancelled = true;
+        Error gone{499,
+                   "client_cancelled",
+                   "client_cancelled",
+                   {},
+                   "the client closed the connection before the answer"};
+        return done(fail(std::move(gone)));
+      }
       // After the first byte reached the client nothing can be retried (DESIGN 5).
       if (e.after_first_byte) return done(fail(std::move(e)));
       // A bad upstream key or missing key: this target is useless, another may work.

@@ -23,11 +23,20 @@ class Gateway {
   ~Gateway();
 
   // Stages run in the order added (metrics, meter, auth, limits, guard): a stage sees
-  // on_complete only if the request reached its on_request, so observers go first.
+  // on_complete only if the request reached its on_admit, so observers go first.
   void add_filter(std::unique_ptr<Filter> f) { filters_.push_back(std::move(f)); }
   void add_filter_front(std::unique_ptr<Filter> f) {
     filters_.insert(filters_.begin(), std::move(f));
   }
+
+  // The stages' on_admit, before the body is parsed (the HTTP front calls it first, so a
+  // request without a valid key is refused unread). On failure the request is over: it has
+  // been recorded like any other. complete() and stream() admit on their own when the
+  // caller did not.
+  Result<void> admit(RequestContext& ctx, Outcome& out);
+  // Ends an admitted request that never reached the pipeline (an unreadable body): recorded
+  // with `e` like any other, so every request leaves one ledger row.
+  void reject(RequestContext& ctx, Outcome& out, const Error& e, std::string_view requested_model);
 
   Result<api::ChatResponse> complete(api::ChatRequest req, RequestContext& ctx, Outcome& out);
   // Chunks reach `sink` as they arrive. The usage chunk is passed on only when the client
@@ -45,7 +54,9 @@ class Gateway {
  private:
   template <class Call>
   Result<void> run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call);
-  void finish(RequestContext& ctx, Outcome& out, size_t entered);
+  void start(RequestContext& ctx, Outcome& out, std::string_view requested_model);
+  void finish(RequestContext& ctx, Outcome& out);
+  void end(RequestContext& ctx, Outcome& out, const Error* e);
 
   const config::Config& cfg_;
   providers::Registry registry_;
@@ -62,5 +73,10 @@ class Gateway {
 };
 
 std::string new_request_id();
+
+// The one grammar of a model name: letters, digits and -._:/@+=, 1 to 256 bytes ('=' for
+// option suffixes such as the test upstream's "+words=50"). Anything else never reaches
+// routing, a header, a URL or a log: 400 invalid_model.
+bool valid_model_name(std::string_view name);
 
 }  // namespace gw::gateway

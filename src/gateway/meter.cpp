@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "api/json_codec.hpp"
+#include "api/printable.hpp"
 
 namespace gw::gateway {
 namespace {
@@ -122,10 +123,16 @@ void Meter::on_complete(const Outcome& out, RequestContext& ctx) {
 }
 
 void Meter::warn_unpriced(const std::string& provider, const std::string& model) {
-  std::string key = provider + "/" + model;
+  constexpr size_t kMaxWarned = 1000;  // client-chosen names must not grow this without end
+  std::string key = api::printable(provider + "/" + model);
   {
     std::lock_guard lk(warned_mu_);
-    if (!warned_.insert(key).second) return;
+    if (warned_.size() >= kMaxWarned || !warned_.insert(key).second) return;
+    if (warned_.size() == kMaxWarned) {
+      std::fprintf(stderr, "gw: warning: %zu models without a price; no more are named\n",
+                   kMaxWarned);
+      return;
+    }
   }
   std::fprintf(stderr,
                "gw: warning: no price known for %s; its cost is recorded as unknown (add "

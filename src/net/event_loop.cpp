@@ -1,12 +1,14 @@
 #include "net/event_loop.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <stdexcept>
+#include <utility>
 
 #include "net/fiber.hpp"
 
@@ -71,6 +73,7 @@ void EventLoop::start(std::function<void()> fn) {
     f = std::make_unique<Fiber>(kStackBytes);
   }
   f->reset(std::move(fn));
+  f->abandoned = false;
   f->index = fibers_.size();
   ready_.push_back(f.get());
   fibers_.push_back(std::move(f));
@@ -177,7 +180,7 @@ bool EventLoop::add_fd(int fd) {
 
 Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
   if (run_park_hook()) return Ready::yes;
-  if (cancel_all_ || (interruptible && stopping())) return Ready::cancelled;
+  if (cancel_all_ || (interruptible && stopping()) || running_->abandoned) return Ready::cancelled;
   if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
   auto& slot = waiters_[static_cast<size_t>(fd)];
   slot.fiber = running_;
@@ -186,9 +189,29 @@ Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
   return park(d, fd);
 }
 
+void EventLoop::guard_fd(int fd) {
+  if (!running_ || fd < 0) return;
+  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
+  waiters_[static_cast<size_t>(fd)].guard = running_;
+  // The edge of a hang-up before now has passed: ask the socket (0 bytes = the peer's FIN).
+  char c;
+  ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+    running_->abandoned = true;
+}
+
+bool EventLoop::abandoned() const {
+  return running_ && running_->abandoned;
+}
+
+void EventLoop::unguard_fd(int fd) {
+  if (fd >= 0 && static_cast<size_t>(fd) < waiters_.size())
+    waiters_[static_cast<size_t>(fd)].guard = nullptr;
+}
+
 void EventLoop::sleep_until(Deadline d, bool interruptible) {
   run_park_hook();
-  if (cancel_all_ || (interruptible && stopping())) return;
+  if (cancel_all_ || (interruptible && stopping()) || running_->abandoned) return;
   running_->interruptible = interruptible;
   park(d, -1);
 }
@@ -266,6 +289,12 @@ void EventLoop::run(std::chrono::milliseconds drain) {
       }
       if (static_cast<size_t>(fd) >= waiters_.size()) continue;
       auto& w = waiters_[static_cast<size_t>(fd)];
+      if (w.guard && (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
+        Fiber* g = std::exchange(w.guard, nullptr);
+        g->abandoned = true;
+        bool parked_elsewhere = g != w.fiber && (g->wait_fd >= 0 || g->timer_id != 0);
+        if (parked_elsewhere) wake(g, Ready::cancelled);
+      }
       if (w.fiber && (events[i].events & (w.events | EPOLLERR | EPOLLHUP)))
         wake(w.fiber, Ready::yes);
     }

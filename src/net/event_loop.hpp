@@ -52,12 +52,21 @@ class EventLoop {
   // fiber waits for more).
   void set_park_hook(std::function<void()> fn);
 
+  // While the running fiber waits on other things (an upstream), a hang-up of `fd` (its
+  // client) marks it abandoned and ends its wait with Ready::cancelled, as every later wait
+  // ends: the upstream call is cancelled at once (PROTOCOLS 5.10). A hang-up that came
+  // before the call counts too. unguard_fd when the answer is ready to be written.
+  void guard_fd(int fd);
+  void unguard_fd(int fd);
+  bool abandoned() const;
+
   size_t fibers() const { return live_; }
 
  private:
   struct FdWaiter {
     Fiber* fiber = nullptr;
     uint32_t events = 0;
+    Fiber* guard = nullptr;  // told when the peer hangs up (guard_fd)
   };
   static constexpr size_t kCachedFibers = 256;  // finished fibers kept with their stacks
   struct Timer {

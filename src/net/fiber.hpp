@@ -40,6 +40,8 @@ class Fiber {
   std::function<void()> park_hook;
   bool in_park_hook = false;
   uint64_t parks = 0;  // how often it parked (a hook that parked is told apart by this)
+  // The client this fiber serves has hung up (see EventLoop::guard_fd): its waits end at once.
+  bool abandoned = false;
 
  private:
   boost::context::fiber self_;    // the fiber's continuation while it is suspended

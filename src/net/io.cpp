@@ -62,14 +62,19 @@ void Socket::close() {
   loop_ = nullptr;
 }
 
-Ready Socket::wait(Want w, Deadline d, bool interruptible) {
+bool Socket::attach() {
   EventLoop* loop = EventLoop::current();
-  if (!loop) return poll_wait(fd_, w, d);
+  if (!loop) return false;
   if (loop_ != loop) {
-    if (!loop->add_fd(fd_)) return poll_wait(fd_, w, d);
+    if (!loop->add_fd(fd_)) return false;
     loop_ = loop;
   }
-  return loop->wait_fd(fd_, w, d, interruptible);
+  return true;
+}
+
+Ready Socket::wait(Want w, Deadline d, bool interruptible) {
+  if (!attach()) return poll_wait(fd_, w, d);
+  return loop_->wait_fd(fd_, w, d, interruptible);
 }
 
 ssize_t Socket::read_some(char* buf, size_t cap, Deadline d, int& err, bool interruptible) {
@@ -195,6 +200,22 @@ void sleep_for(std::chrono::milliseconds ms, bool interruptible) {
 
 bool on_loop_fiber() {
   return EventLoop::current() != nullptr;
+}
+
+HangupGuard::HangupGuard(Socket& client) : fd_(-1) {
+  if (!client.attach()) return;  // off a loop (the CLI): nothing to watch
+  fd_ = client.fd();
+  EventLoop::current()->guard_fd(fd_);
+}
+
+HangupGuard::~HangupGuard() {
+  if (fd_ < 0) return;
+  if (auto* loop = EventLoop::current()) loop->unguard_fd(fd_);
+}
+
+bool client_hung_up() {
+  auto* loop = EventLoop::current();
+  return loop && loop->abandoned();
 }
 
 }  // namespace gw::net

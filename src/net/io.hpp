@@ -60,6 +60,9 @@ class Socket {
   // True when the peer has closed or sent something unexpected (a pooled connection that
   // went stale): a non-blocking peek.
   bool peer_closed_or_readable() const;
+  // Registers with the running fiber's loop (done by the first wait otherwise). False off a
+  // loop or when epoll refuses the descriptor.
+  bool attach();
 
  private:
   int fd_ = -1;
@@ -80,5 +83,20 @@ void sleep_for(std::chrono::milliseconds ms, bool interruptible = false);
 
 // True when called on an event-loop fiber.
 bool on_loop_fiber();
+
+// While alive, a hang-up of the client socket `fd` cancels the running fiber's waits (an
+// upstream call in progress, a backoff sleep): see EventLoop::guard_fd. Off a loop, nothing.
+class HangupGuard {
+ public:
+  explicit HangupGuard(Socket& client);
+  ~HangupGuard();
+  HangupGuard(const HangupGuard&) = delete;
+  HangupGuard& operator=(const HangupGuard&) = delete;
+
+ private:
+  int fd_;
+};
+// True when the client of the running fiber has hung up (so its request is cancelled).
+bool client_hung_up();
 
 }  // namespace gw::net

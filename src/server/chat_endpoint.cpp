@@ -4,6 +4,7 @@
 
 #include "api/json_codec.hpp"
 #include "net/http_types.hpp"
+#include "net/io.hpp"
 
 namespace gw::server {
 namespace {
@@ -24,13 +25,6 @@ Head head_of(const gateway::Outcome& out, bool in_progress) {
   return h;
 }
 
-// Header values must stay on one line.
-std::string one_line(std::string s) {
-  for (auto& c : s)
-    if (c == '\r' || c == '\n') c = ' ';
-  return s;
-}
-
 // x-gw-request-id is set as soon as the request arrives; these follow routing.
 void set_gw_headers(Response& res, const Head& h) {
   if (!h.provider.empty()) {
@@ -38,7 +32,7 @@ void set_gw_headers(Response& res, const Head& h) {
     res.set_header("x-gw-model", h.model);
   }
   res.set_header("x-gw-attempts", std::to_string(h.attempts));
-  if (!h.route_reason.empty()) res.set_header("x-gw-route-reason", one_line(h.route_reason));
+  if (!h.route_reason.empty()) res.set_header("x-gw-route-reason", h.route_reason);
 }
 
 std::string header_string(const Request& r, std::string_view name) {
@@ -60,22 +54,24 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   ctx.request_id = gateway::new_request_id();
   ctx.client = "serve";
   res.set_header("x-gw-request-id", ctx.request_id);
+  ctx.caller.user = header_string(http_req, "x-gw-user");
+  ctx.task = header_string(http_req, "x-gw-task");
+  ctx.presented_key = http_req.presented_key();
+  // Who is calling is settled before a byte of the body is read as JSON.
+  gateway::Outcome out;
+  if (auto a = gateway.admit(ctx, out); !a) return send_error(res, a.error());
   auto req = api::parse_chat_request(http_req.body);
   if (!req) {
-    metrics.count_rejected(req.error().status);
+    gateway.reject(ctx, out, req.error(), {});
     return send_error(res, req.error());
   }
-  ctx.caller.user = req->user.empty() ? header_string(http_req, "x-gw-user") : req->user;
-  ctx.task = header_string(http_req, "x-gw-task");
-  std::string_view auth = http_req.header("Authorization");
-  if (auth.size() > 7 && net::iequals(auth.substr(0, 7), "bearer "))
-    ctx.presented_key = std::string(auth.substr(7));
-  else
-    ctx.presented_key = header_string(http_req, "x-api-key");
-  if (req->stream) return handle_stream(std::move(*req), std::move(ctx), res);
+  if (!req->user.empty()) ctx.caller.user = req->user;
+  if (req->stream) return handle_stream(std::move(*req), std::move(ctx), std::move(out), res);
 
-  gateway::Outcome out;
+  // A client that leaves while the upstream works cancels the call at once (PROTOCOLS 5.10).
+  std::optional<net::HangupGuard> watch(std::in_place, res.client());
   auto resp = gateway.complete(std::move(*req), ctx, out);
+  watch.reset();
   set_gw_headers(res, head_of(out, false));
   if (!resp) return send_error(res, resp.error());
   if (!resp->raw.empty())
@@ -87,8 +83,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
 // The stream's head goes out with its first chunk, so an error before that (every attempt
 // failed, failover included) is still an ordinary HTTP error answer.
 void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext ctx,
-                                 Response& res) const {
-  gateway::Outcome out;
+                                 gateway::Outcome out, Response& res) const {
   auto start = [&] {
     set_gw_headers(res, head_of(out, true));
     res.set_header("Cache-Control", "no-cache");

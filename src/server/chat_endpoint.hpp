@@ -16,7 +16,8 @@ struct ChatEndpoint {
   void handle(const Request& http_req, Response& res) const;
 
  private:
-  void handle_stream(api::ChatRequest req, gateway::RequestContext ctx, Response& res) const;
+  void handle_stream(api::ChatRequest req, gateway::RequestContext ctx, gateway::Outcome out,
+                     Response& res) const;
 };
 
 // Writes an OpenAI-shaped error with its status and retry hint.

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "api/printable.hpp"
 #include "net/event_loop.hpp"
 
 namespace gw::server {
@@ -17,8 +18,21 @@ using namespace std::chrono_literals;
 constexpr size_t kFlushAt = 64 * 1024;  // a stream buffer this full is sent without waiting
 constexpr auto kWriteTimeout = 60s;     // a client that reads nothing for this long is gone
 constexpr auto kPingAfter = 15s;
+constexpr size_t kMaxHeaderValue = 2048;  // x-gw-route-reason lists attempts; nothing needs more
 
 }  // namespace
+
+std::string Request::presented_key() const {
+  std::string_view auth = header("Authorization");
+  if (auth.size() > 7 && net::iequals(auth.substr(0, 7), "bearer "))
+    return std::string(auth.substr(7));
+  return std::string(header("x-api-key"));
+}
+
+void Response::set_header(std::string name, std::string value) {
+  api::make_printable(value, kMaxHeaderValue);
+  headers_.emplace_back(std::move(name), std::move(value));
+}
 
 Response::~Response() {
   if (streaming_ && streams_) streams_->remove(this);
@@ -51,14 +65,15 @@ bool Response::send(int status, std::string_view body, std::string_view content_
   out_.reserve(256 + body.size());
   std::string framing = "Content-Length: " + std::to_string(body.size()) + "\r\n";
   append_head(status, content_type, framing);
-  out_ += body;
+  if (!head_only_) out_ += body;
   return flush();
 }
 
 void Response::begin_stream(int status, std::string_view content_type) {
   if (started_) return;
   started_ = streaming_ = true;
-  append_head(status, content_type, "Transfer-Encoding: chunked\r\n");
+  if (http10_) keep_alive_ = false;
+  append_head(status, content_type, http10_ ? "" : "Transfer-Encoding: chunked\r\n");
   last_write_ = net::Clock::now();
   if (streams_) streams_->add(this);
   if (auto* loop = net::EventLoop::current()) loop->set_park_hook([this] { flush(); });
@@ -66,7 +81,10 @@ void Response::begin_stream(int status, std::string_view content_type) {
 
 bool Response::write(std::string_view data) {
   if (broken_ || !streaming_ || ended_) return false;
-  net::http1::append_chunk(out_, data);
+  if (http10_)
+    out_ += data;
+  else
+    net::http1::append_chunk(out_, data);
   return appended();
 }
 
@@ -84,6 +102,12 @@ bool Response::write(std::string_view a, std::string_view b, std::string_view c)
   if (broken_ || !streaming_ || ended_) return false;
   size_t n = a.size() + b.size() + c.size();
   if (n == 0) return true;
+  if (http10_) {
+    out_ += a;
+    out_ += b;
+    out_ += c;
+    return appended();
+  }
   char hex[20];  // the chunk-size line; to_chars, as snprintf showed in per-chunk profiles
   char* end = std::to_chars(hex, hex + sizeof(hex) - 2, n, 16).ptr;
   *end++ = '\r';
@@ -99,7 +123,7 @@ bool Response::write(std::string_view a, std::string_view b, std::string_view c)
 bool Response::end_stream() {
   if (broken_ || !streaming_ || ended_) return !broken_;
   ended_ = true;
-  out_ += net::http1::kLastChunk;
+  if (!http10_) out_ += net::http1::kLastChunk;  // else the close ends the body
   bool ok = flush();
   if (streams_) streams_->remove(this);
   if (auto* loop = net::EventLoop::current()) loop->set_park_hook(nullptr);
@@ -126,7 +150,8 @@ void Response::ping_if_idle(net::Clock::time_point now) {
   if (broken_ || ended_ || flushing_ || !out_.empty() || now - last_write_ < kPingAfter) return;
   // The stream's fiber is parked elsewhere: one non-blocking send of a whole chunk, or
   // nothing (a partial chunk would corrupt the framing, so that counts as broken).
-  static constexpr std::string_view kPing = "e\r\n: keep-alive\n\n\r\n";
+  static constexpr std::string_view kChunkedPing = "e\r\n: keep-alive\n\n\r\n";
+  const std::string_view kPing = http10_ ? kChunkedPing.substr(3, 14) : kChunkedPing;
   ssize_t n = ::send(sock_.fd(), kPing.data(), kPing.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   if (n == static_cast<ssize_t>(kPing.size())) {
     last_write_ = now;

@@ -22,6 +22,8 @@ struct Request {
   std::string_view header(std::string_view name) const {
     return net::header_value(head.headers, name);
   }
+  // The client's key: `Authorization: Bearer …`, else `x-api-key` (Anthropic clients).
+  std::string presented_key() const;
 };
 
 class StreamRegistry;
@@ -34,9 +36,12 @@ class Response {
   Response(const Response&) = delete;
   Response& operator=(const Response&) = delete;
 
-  void set_header(std::string name, std::string value) {
-    headers_.emplace_back(std::move(name), std::move(value));
-  }
+  // The value is made printable and bounded: no client or upstream string can split the head.
+  void set_header(std::string name, std::string value);
+  // HEAD: the head of the answer GET would give, without its body.
+  void omit_body() { head_only_ = true; }
+  // An HTTP/1.0 client knows no chunked encoding: a stream is then delimited by the close.
+  void use_http10() { http10_ = true; }
   // A whole answer. False when the client has gone.
   bool send(int status, std::string_view body, std::string_view content_type = "application/json");
 
@@ -52,6 +57,7 @@ class Response {
   // An SSE comment when the stream has been silent for a while (called by the registry).
   void ping_if_idle(net::Clock::time_point now);
 
+  net::Socket& client() { return sock_; }
   bool sent() const { return started_; }
   bool ended() const { return !streaming_ || ended_; }  // whole answers end when sent
   bool broken() const { return broken_; }
@@ -69,6 +75,7 @@ class Response {
   std::string out_;
   bool started_ = false, streaming_ = false, ended_ = false, broken_ = false, flushing_ = false;
   bool first_sent_ = false;
+  bool head_only_ = false, http10_ = false;
   net::Clock::time_point last_write_{};
   Response* prev_ = nullptr;  // the registry's intrusive list
   Response* next_ = nullptr;

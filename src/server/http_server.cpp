@@ -35,6 +35,19 @@ ssize_t read_more(net::Socket& s, std::string& buf, net::Deadline d, bool idle) 
   return got;
 }
 
+// RFC 9112 3.2: an HTTP/1.1 request has exactly one Host; none or several is a 400 (a
+// smuggling shape when proxies disagree on which one counts).
+bool host_ok(const http1::RequestHead& head) {
+  int hosts = 0;
+  for (const auto& [name, value] : head.headers) {
+    if (!net::iequals(name, "host")) continue;
+    ++hosts;
+    for (unsigned char c : value)
+      if (c <= 0x20 || c == 0x7F || c == '/' || c == '@') return false;
+  }
+  return hosts == 1 || (hosts == 0 && head.framing.version_minor == 0);
+}
+
 }  // namespace
 
 struct HttpServer::Worker {
@@ -74,6 +87,19 @@ Result<int> HttpServer::bind(const std::string& host, int port) {
     return cannot(::gai_strerror(rc));
   std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(res, ::freeaddrinfo);
 
+  // SO_REUSEPORT below would let a second gw share the port with a running one, and the
+  // kernel would split clients between two processes with possibly different configs. A
+  // plain bind first fails while anyone listens there.
+  if (port != 0) {
+    int pfd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (pfd < 0) return cannot(std::strerror(errno));
+    net::Socket probe(pfd);
+    int yes = 1;
+    ::setsockopt(probe.fd(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));  // TIME_WAIT is fine
+    if (::bind(probe.fd(), res->ai_addr, res->ai_addrlen) != 0)
+      return cannot(errno == EADDRINUSE ? "address in use: is another gw serve running?"
+                                        : std::strerror(errno));
+  }
   int bound = port;
   for (auto& w : workers_) {
     int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -177,7 +203,9 @@ void HttpServer::dispatch(const Request& req, Response& res) {
   for (const auto& r : routes_) {
     if (r.path != path) continue;
     path_known = true;
-    if (r.method != req.method()) continue;
+    bool head = req.method() == "HEAD" && r.method == "GET";
+    if (r.method != req.method() && !head) continue;
+    if (head) res.omit_body();
     try {
       r.handler(req, res);
     } catch (const std::exception&) {  // a bug, not the client's fault: say so, keep serving
@@ -218,6 +246,11 @@ void HttpServer::serve_connection(Worker& w, int fd) {
       return linger_close(sock);
     }
     in.erase(0, pr.consumed);
+    if (!host_ok(head)) {
+      Response res(sock, false, nullptr);
+      error_page_(400, nullptr, res);
+      return linger_close(sock);
+    }
     if (request_until == net::kNoDeadline) request_until = net::deadline_in(opt_.request_timeout_s);
 
     // ---- the body ----
@@ -266,6 +299,7 @@ void HttpServer::serve_connection(Worker& w, int fd) {
 
     // ---- the answer ----
     Response res(sock, fr.keep_alive && !w.loop.stopping(), &w.streams);
+    if (fr.version_minor == 0) res.use_http10();
     dispatch(req, res);
     if (!res.sent()) error_page_(500, &req, res);
     if (!res.ended()) res.close_after();  // a stream left open: its framing is unfinished

@@ -28,7 +28,8 @@ const Histogram::BucketBoundaries kLatencyBuckets = {0.005, 0.01, 0.025, 0.05, 0
                                                      1,     2.5,  5,     10,   30,  60,   120};
 }
 
-Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+Metrics::Metrics(MetricLabels labels)
+    : labels_(std::move(labels)), registry_(std::make_shared<prometheus::Registry>()) {
   requests_ = &prometheus::BuildCounter()
                    .Name("gw_requests_total")
                    .Help("Chat completion requests by provider, model and HTTP status")
@@ -92,15 +93,14 @@ Metrics::Series& Metrics::series(const std::string& provider, const std::string&
   return *slot;
 }
 
-Result<void> Metrics::on_request(api::ChatRequest&, gateway::RequestContext&) {
+Result<void> Metrics::on_admit(gateway::RequestContext&) {
   in_flight_->Increment();
   return {};
 }
 
 void Metrics::on_complete(const gateway::Outcome& out, gateway::RequestContext&) {
   in_flight_->Decrement();
-  std::string provider = out.provider.empty() ? "none" : out.provider;
-  std::string model = out.model.empty() ? "none" : out.model;
+  auto [provider, model] = labels_.of(out.provider, out.model);
   Series& s = series(provider, model, std::to_string(out.status));
   s.requests->Increment();
   s.latency->Observe(out.latency_ms / 1000.0);
@@ -114,15 +114,11 @@ void Metrics::on_complete(const gateway::Outcome& out, gateway::RequestContext&)
     cost_->Add({{"provider", provider}, {"model", model}}).Increment(*out.cost_usd);
   for (const auto& a : out.attempts) {
     if (a.status == 200 || a.status == 0) continue;
-    auto slash = a.target.find('/');
-    Series& es =
-        series(a.target.substr(0, slash), a.target.substr(slash + 1), std::to_string(a.status));
-    es.upstream_errors->Increment();
+    std::string_view target = a.target;
+    auto slash = target.find('/');
+    auto l = labels_.of(target.substr(0, slash), target.substr(slash + 1));
+    series(l.provider, l.model, std::to_string(a.status)).upstream_errors->Increment();
   }
-}
-
-void Metrics::count_rejected(int status) {
-  series("none", "none", std::to_string(status)).requests->Increment();
 }
 
 std::string Metrics::render() const {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gateway/filter.hpp"
+#include "server/metric_labels.hpp"
 
 namespace prometheus {
 class Registry;
@@ -25,14 +26,12 @@ namespace gw::server {
 
 class Metrics final : public gateway::Filter {
  public:
-  Metrics();
+  explicit Metrics(MetricLabels labels);
   ~Metrics() override;
   std::string_view name() const override { return "metrics"; }
-  Result<void> on_request(api::ChatRequest&, gateway::RequestContext&) override;
+  Result<void> on_admit(gateway::RequestContext&) override;
   void on_complete(const gateway::Outcome& out, gateway::RequestContext& ctx) override;
 
-  // Counts a request rejected before the pipeline (bad JSON, too large, auth).
-  void count_rejected(int status);
   // Read at each scrape: ledger rows that could not be written (disk full, locked).
   void set_ledger_failure_source(std::function<double()> f) {
     ledger_failures_source_ = std::move(f);
@@ -43,6 +42,7 @@ class Metrics final : public gateway::Filter {
   struct Series;  // the cached handles of one provider/model/status combination
   Series& series(const std::string& provider, const std::string& model, const std::string& status);
 
+  MetricLabels labels_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
   prometheus::Family<prometheus::Counter>* tokens_;

@@ -64,10 +64,20 @@ void error_page(int status, const Request* req, Response& res) {
   res.send(status, api::error_body(e));
 }
 
+// Constant time in the secret's bytes: the comparison must not tell how much of a guess was
+// right.
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < b.size(); ++i)
+    diff |= static_cast<unsigned char>(b[i] ^ (i < a.size() ? a[i] : 0));
+  return diff == 0;
+}
+
 }  // namespace
 
-Server::Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics)
-    : cfg_(cfg), gateway_(gateway), metrics_(metrics) {
+Server::Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics,
+               gateway::Auth& auth)
+    : cfg_(cfg), gateway_(gateway), metrics_(metrics), auth_(auth) {
   HttpServerOptions opt;
   opt.max_body_bytes = static_cast<size_t>(cfg.server.max_body_bytes);
   opt.threads = cfg.server.threads;
@@ -83,7 +93,11 @@ void Server::install_routes() {
   http_->route("POST", "/v1/chat/completions", chat_handler);
   http_->route("POST", "/chat/completions", chat_handler);  // clients whose base_url lacks /v1
 
-  auto models = [this](const Request&, Response& res) {
+  auto models = [this](const Request& req, Response& res) {
+    // The catalogue is only for callers who may use it (with keys required, a valid key).
+    gateway::RequestContext ctx;
+    ctx.presented_key = req.presented_key();
+    if (auto a = auth_.on_admit(ctx); !a) return send_error(res, a.error());
     api::Json data = api::Json::array();
     std::set<std::string> seen;
     auto add = [&](const std::string& id, const std::string& owner) {
@@ -101,7 +115,20 @@ void Server::install_routes() {
   http_->route("GET", "/models", models);
   http_->route("GET", "/healthz",
                [](const Request&, Response& res) { res.send(200, R"({"status":"ok"})"); });
-  http_->route("GET", "/metrics", [this](const Request&, Response& res) {
+  http_->route("GET", "/metrics", [this](const Request& req, Response& res) {
+    const std::string& token = cfg_.server.metrics_token;
+    if (!token.empty()) {
+      std::string_view auth = req.header("Authorization");
+      if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), token)) {
+        Error e{401,
+                "invalid_request_error",
+                "invalid_api_key",
+                {},
+                "GET /metrics needs Authorization: Bearer <the token in "
+                "[server] metrics_token_env>"};
+        return send_error(res, e);
+      }
+    }
     res.send(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
 }

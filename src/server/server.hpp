@@ -6,6 +6,7 @@
 
 #include "api/error.hpp"
 #include "config/config.hpp"
+#include "gateway/auth.hpp"
 #include "gateway/gateway.hpp"
 
 namespace gw::server {
@@ -16,7 +17,9 @@ class Metrics;
 class Server {
  public:
   // `metrics` must already be a filter of `gateway` (so it sees every request).
-  Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics);
+  // `auth` checks the key of endpoints outside the pipeline (/v1/models).
+  Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics,
+         gateway::Auth& auth);
   ~Server();
 
   // Binds the listen address ("host:port"; port 0 picks one). Returns the bound port.
@@ -31,6 +34,7 @@ class Server {
   const config::Config& cfg_;
   gateway::Gateway& gateway_;
   Metrics& metrics_;
+  gateway::Auth& auth_;
   std::unique_ptr<HttpServer> http_;
 };
 

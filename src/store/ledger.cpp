@@ -1,5 +1,7 @@
 #include "store/ledger.hpp"
 
+#include "api/printable.hpp"
+
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -107,7 +109,17 @@ Ledger::~Ledger() {
   close();
 }
 
+// Every string of a row may have come from a client or an upstream (a 1 MB model name with
+// no key used to be stored whole): bounded and printable before it is kept.
+static void bound_strings(LedgerRow& r) {
+  for (std::string* s :
+       {&r.request_id, &r.key_id, &r.key_name, &r.user, &r.tenant, &r.requested_model, &r.route,
+        &r.provider, &r.model, &r.error_type, &r.error_code, &r.price_version, &r.client})
+    api::make_printable(*s);
+}
+
 void Ledger::enqueue(LedgerRow row) {
+  bound_strings(row);  // before the lock: the writer's mutex is shared by every loop
   bool wake = false;
   {
     std::lock_guard lk(mu_);

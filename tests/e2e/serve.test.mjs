@@ -297,7 +297,9 @@ test('GET /v1/models lists routes in the OpenAI list shape', async () => {
 test('/metrics speaks Prometheus text', async () => {
   const m = await (await fetch(`${base}/metrics`)).text();
   assert.match(m, /# TYPE gw_requests_total counter/);
-  assert.match(m, /gw_requests_total\{model="gpt-x",provider="fake",status="200"\} \d+/);
+  // fake/gpt-x is neither priced nor named in the config: its label is "other" (bounded set).
+  assert.match(m, /gw_requests_total\{model="other",provider="fake",status="200"\} \d+/);
+  assert.doesNotMatch(m, /model="gpt-x"/);
   assert.match(m, /gw_time_to_first_token_seconds_bucket/);
   assert.match(m, /gw_upstream_errors_total\{model="first\+fail=429",provider="fake",status="429"\} \d+/);
 });

@@ -138,45 +138,45 @@ TEST_CASE("keys: auth stage modes, attribution and the revocation cache") {
   auto ttl = std::chrono::milliseconds(0);  // no caching: every call sees the store
   auto autoauth = open_auth(Auth::Mode::kAuto, ttl);
   auto c0 = ctx_with("");
-  CHECK(autoauth.on_request(req, c0));  // no keys yet: open
+  CHECK(autoauth.on_admit(c0));  // no keys yet: open
 
   auto k = admin->create("ci", "alice", "acme");
   REQUIRE(k);
   auto c1 = ctx_with("");
-  auto r1 = autoauth.on_request(req, c1);
+  auto r1 = autoauth.on_admit(c1);
   REQUIRE_FALSE(r1);
   CHECK(r1.error().status == 401);
   CHECK(r1.error().code == "invalid_api_key");
   CHECK(r1.error().rejected);
   CHECK(r1.error().message.find("Missing API key") == 0);
   auto c2 = ctx_with("gk-wrongwrongwrong");
-  auto r2 = autoauth.on_request(req, c2);
+  auto r2 = autoauth.on_admit(c2);
   REQUIRE_FALSE(r2);
   CHECK(r2.error().message == "Invalid API key");
 
   auto c3 = ctx_with(k->secret);
-  REQUIRE(autoauth.on_request(req, c3));
+  REQUIRE(autoauth.on_admit(c3));
   CHECK(c3.caller.key_id == k->id);
   CHECK(c3.caller.key_name == "ci");
   CHECK(c3.caller.tenant == "acme");
   CHECK(c3.caller.user == "alice");
   auto c4 = ctx_with(k->secret, "carol");
-  REQUIRE(autoauth.on_request(req, c4));
+  REQUIRE(autoauth.on_admit(c4));
   CHECK(c4.caller.user == "carol");
   CHECK(c4.caller.tenant == "acme");
 
   Auth none(Auth::Mode::kNone, nullptr);
   auto c5 = ctx_with("");
-  CHECK(none.on_request(req, c5));
+  CHECK(none.on_admit(c5));
 
   // A cached answer lives at most the TTL: revoked, the key is refused after it.
   auto cached = open_auth(Auth::Mode::kKeys, std::chrono::milliseconds(200));
   auto c6 = ctx_with(k->secret);
-  REQUIRE(cached.on_request(req, c6));
+  REQUIRE(cached.on_admit(c6));
   REQUIRE(admin->revoke(k->id));
   std::this_thread::sleep_for(std::chrono::milliseconds(250));
   auto c7 = ctx_with(k->secret);
-  auto r7 = cached.on_request(req, c7);
+  auto r7 = cached.on_admit(c7);
   REQUIRE_FALSE(r7);
   CHECK(r7.error().status == 401);
 
@@ -186,5 +186,5 @@ TEST_CASE("keys: auth stage modes, attribution and the revocation cache") {
   REQUIRE(ks);
   Auth strict(Auth::Mode::kKeys, std::make_unique<gw::store::KeyStore>(std::move(*ks)));
   auto c8 = ctx_with("");
-  CHECK_FALSE(strict.on_request(req, c8));
+  CHECK_FALSE(strict.on_admit(c8));
 }
