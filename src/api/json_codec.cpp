@@ -1,6 +1,8 @@
 #include "api/json_codec.hpp"
 
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "api/fast_parse.hpp"
@@ -49,6 +51,11 @@ struct Reader {
     return Error::bad_request("Invalid type for '" + p + "': expected " + std::string(want) + ".",
                               p, "invalid_type");
   }
+  Error out_of_range(std::string_view key) const {
+    std::string p = path.empty() ? std::string(key) : path + "." + std::string(key);
+    return Error::bad_request("Invalid '" + p + "': integer out of range.", p,
+                              "integer_out_of_range");
+  }
   Result<std::optional<double>> number(std::string_view key) const {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::optional<double>{};
@@ -58,11 +65,15 @@ struct Reader {
   Result<std::optional<int64_t>> integer(std::string_view key) const {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) return std::optional<int64_t>{};
+    // Past int64 a value must not wrap (2^64-1 became -1 on its way upstream): out of range.
+    constexpr double kTwo63 = 9223372036854775808.0;
+    if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX})
+      return fail(out_of_range(key));
     if (it->is_number_integer()) return std::optional<int64_t>(it->get<int64_t>());
     if (it->is_number_float()) {
       double d = it->get<double>();
-      if (d == static_cast<double>(static_cast<int64_t>(d)))
-        return std::optional<int64_t>(static_cast<int64_t>(d));
+      if (!(d > -kTwo63 && d < kTwo63)) return fail(out_of_range(key));  // NaN and inf too
+      if (d == std::trunc(d)) return std::optional<int64_t>(static_cast<int64_t>(d));
     }
     return fail(type_error(key, "an integer"));
   }
@@ -118,8 +129,25 @@ Result<ContentPart> part_from_json(const Json& p, const std::string& path) {
   return part;
 }
 
+// A member that is there (not null) with the wrong JSON type is a 400 naming it: dropping or
+// converting it would send the upstream a request that means something else.
+std::optional<Error> mistyped(const Json& obj, const char* key, bool (Json::*is)() const noexcept,
+                              const std::string& path, const char* want) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null() || ((*it).*is)()) return std::nullopt;
+  std::string p = path + "." + key;
+  return Error::bad_request("Invalid type for '" + p + "': expected " + want + ".", p,
+                            "invalid_type");
+}
+
 Result<ToolCall> tool_call_from_json(const Json& c, const std::string& path) {
   if (!c.is_object()) return fail(Error::bad_request("Invalid tool call at '" + path + "'.", path));
+  if (auto e = mistyped(c, "id", &Json::is_string, path, "a string")) return fail(std::move(*e));
+  if (auto fn = c.find("function"); fn != c.end() && fn->is_object()) {
+    // (arguments given as an object are taken as their JSON text: the meaning is kept)
+    if (auto e = mistyped(*fn, "name", &Json::is_string, path + ".function", "a string"))
+      return fail(std::move(*e));
+  }
   ToolCall tc;
   if (auto id = c.find("id"); id != c.end() && id->is_string()) tc.id = id->get<std::string>();
   if (auto ty = c.find("type"); ty != c.end() && ty->is_string()) tc.type = ty->get<std::string>();
@@ -219,6 +247,13 @@ Result<Tool> tool_from_json(const Json& t, const std::string& path) {
     return fail(Error::bad_request("Missing required parameter: '" + path + ".function.name'.",
                                    path + ".function.name", "missing_required_parameter"));
   tool.name = name->get<std::string>();
+  const std::string fpath = path + ".function";
+  if (auto e = mistyped(*fn, "description", &Json::is_string, fpath, "a string"))
+    return fail(std::move(*e));
+  if (auto e = mistyped(*fn, "parameters", &Json::is_object, fpath, "an object"))
+    return fail(std::move(*e));
+  if (auto e = mistyped(*fn, "strict", &Json::is_boolean, fpath, "a boolean"))
+    return fail(std::move(*e));
   if (auto d = fn->find("description"); d != fn->end() && d->is_string())
     tool.description = d->get<std::string>();
   if (auto p = fn->find("parameters"); p != fn->end() && p->is_object()) tool.parameters = *p;
@@ -247,13 +282,12 @@ std::string Message::all_text() const {
 }
 
 namespace {
+constexpr int kMaxJsonDepth = kMaxJsonNesting;  // the fast reader declines deeper texts too
+}  // namespace
 
-constexpr int kMaxJsonDepth = 128;  // the fast reader declines deeper texts too
-
-// Nesting depth of a JSON text (strings skipped); stops counting past `limit`. Strings are
-// most of a chat body (the prompt), so they are skipped with memchr, not byte by byte.
-// Deeper requests are refused before the DOM parser: serialising recurses per level and
-// requests run on fibers with bounded stacks.
+// Strings are most of a chat body (the prompt), so they are skipped with memchr, not byte by
+// byte. Deeper texts are refused before the DOM parser: copying and serialising a Json
+// recurse per level, and requests run on fibers with bounded stacks.
 int json_depth(std::string_view s, int limit) {
   int depth = 0, max = 0;
   const char* p = s.data();
@@ -278,15 +312,20 @@ int json_depth(std::string_view s, int limit) {
   return max;
 }
 
-}  // namespace
+Json parse_json_bounded(std::string_view text, int max_depth) {
+  if (json_depth(text, max_depth) > max_depth) return Json(Json::value_t::discarded);
+  return Json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
 
 Result<ChatRequest> parse_chat_request(std::string_view body) {
-  // Valid requests in the usual shape take the DOM-free path; the rest come here for the
-  // same value or the worded error.
-  if (auto fast = fast_chat_request(body)) return std::move(*fast);
+  // The whole document's depth first: the fast reader counts levels inside each value it
+  // captures (tool parameters), not from the top, and one rule must hold for both paths.
   if (json_depth(body, kMaxJsonDepth) > kMaxJsonDepth)
     return fail(Error::bad_request("The request body nests JSON deeper than " +
                                    std::to_string(kMaxJsonDepth) + " levels."));
+  // Valid requests in the usual shape take the DOM-free path; the rest come here for the
+  // same value or the worded error.
+  if (auto fast = fast_chat_request(body)) return std::move(*fast);
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return fail(Error::bad_request(
@@ -371,6 +410,8 @@ Result<ChatRequest> chat_request_from_json(const Json& j) {
       return fail(Error::bad_request(
           "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
           "stream_options", "invalid_value"));
+    if (auto e = mistyped(*so, "include_usage", &Json::is_boolean, "stream_options", "a boolean"))
+      return fail(std::move(*e));
     if (auto iu = so->find("include_usage"); iu != so->end() && iu->is_boolean())
       r.include_usage = iu->get<bool>();
   }

@@ -27,6 +27,14 @@ Json to_json(const Message& m);
 Json error_to_json(const Error& e);
 std::string error_body(const Error& e);  // the serialized {"error":{...}}
 
+// Nesting depth of a JSON text (strings skipped), counted only up to just past `limit`.
+int json_depth(std::string_view text, int limit);
+// Json::parse without exceptions that first refuses texts nested deeper than `max_depth`
+// (copying, comparing and serialising a Json recurse per level; fibers have small stacks):
+// discarded when invalid or too deep. 128 levels is far more than any chat payload needs.
+inline constexpr int kMaxJsonNesting = 128;
+Json parse_json_bounded(std::string_view text, int max_depth = kMaxJsonNesting);
+
 // Compact serialization that never throws on invalid UTF-8 (replaces bad bytes).
 std::string dump(const Json& j);
 

@@ -17,6 +17,8 @@ size_t utf8_length(std::string_view s, size_t i) {
   if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
   if (c == 0xF4 && b(1) >= 0x90) return 0;  // past U+10FFFF
   if (c == 0xC2 && b(1) < 0xA0) return 0;   // C1 controls (U+0080..U+009F)
+  // U+2028 and U+2029 end a line in JavaScript and in some log viewers.
+  if (c == 0xE2 && b(1) == 0x80 && (b(2) == 0xA8 || b(2) == 0xA9)) return 0;
   return n;
 }
 

@@ -11,7 +11,7 @@ namespace gw::api {
 
 inline constexpr size_t kMaxStoredText = 256;  // bytes of any stored or logged client string
 
-// Rewrites `s` in place: each control character (C0, DEL, C1) and each byte that is not part
+// Rewrites `s` in place: each control character (C0, DEL, C1, U+2028/9) and each byte not part
 // of a valid UTF-8 sequence becomes '?', and the text is cut at `max_bytes` on a character
 // boundary. Plain printable ASCII within the bound is left untouched without a copy.
 void make_printable(std::string& s, size_t max_bytes = kMaxStoredText);

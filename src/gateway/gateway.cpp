@@ -51,6 +51,7 @@ std::string new_request_id() {
 
 bool valid_model_name(std::string_view name) {
   if (name.empty() || name.size() > 256) return false;
+  if (name.find("..") != std::string_view::npos) return false;  // a path's way up, anywhere
   for (unsigned char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '.' || c == '_' || c == ':' || c == '/' || c == '@' || c == '+' ||

@@ -198,6 +198,7 @@ static void linger_close(net::Socket& sock) {
 }
 
 void HttpServer::dispatch(const Request& req, Response& res) {
+  if (req.method() == "HEAD") res.omit_body();  // error pages too (RFC 9110 9.3.2)
   std::string_view path = req.path();
   bool path_known = false;
   for (const auto& r : routes_) {
@@ -205,7 +206,6 @@ void HttpServer::dispatch(const Request& req, Response& res) {
     path_known = true;
     bool head = req.method() == "HEAD" && r.method == "GET";
     if (r.method != req.method() && !head) continue;
-    if (head) res.omit_body();
     try {
       r.handler(req, res);
     } catch (const std::exception&) {  // a bug, not the client's fault: say so, keep serving
