@@ -20,6 +20,7 @@ void SseParser::take_line() {
     if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   }
   if (field == "data") {
+    if (event_.data.size() + (has_data_ ? 1 : 0) + value.size() > max_bytes_) return overflow();
     if (has_data_) event_.data += '\n';
     event_.data.append(value);
     has_data_ = true;
@@ -28,8 +29,16 @@ void SseParser::take_line() {
   } else if (field == "id") {
     event_.id.assign(value);
   } else if (field != "retry" && stray_.size() < kMaxStray) {
-    stray_.append(line).push_back('\n');
+    // Bounded to kMaxStray exactly: one line may be up to max_bytes_ long.
+    stray_.append(line.substr(0, kMaxStray - stray_.size())).push_back('\n');
   }
+}
+
+void SseParser::overflow() {
+  overflowed_ = true;
+  has_data_ = false;
+  std::string().swap(line_);  // give the memory back now, not when the parser dies
+  std::string().swap(event_.data);
 }
 
 }  // namespace gw::net

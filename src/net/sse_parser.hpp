@@ -38,9 +38,17 @@ struct SseEvent {
 
 class SseParser {
  public:
-  // Feeds bytes; calls on_event(const SseEvent&) for every complete event.
+  static constexpr size_t kDefaultMaxBytes = size_t{8} << 20;
+
+  // `max_bytes` bounds one line and one event's joined data: an upstream that never ends a
+  // line or an event must not grow memory without end.
+  explicit SseParser(size_t max_bytes = kDefaultMaxBytes) : max_bytes_(max_bytes) {}
+
+  // Feeds bytes; calls on_event(const SseEvent&) for every complete event. Once overflowed()
+  // it ignores everything.
   template <class F>
   void feed(std::string_view bytes, F&& on_event) {
+    if (overflowed_) return;
     for (size_t i = 0; i < bytes.size(); ++i) {
       char c = bytes[i];
       if (after_cr_) {
@@ -53,14 +61,16 @@ class SseParser {
           if (has_data_ || !event_.event.empty()) dispatch(on_event);
         } else {
           take_line();
+          if (overflowed_) return;
         }
         line_.clear();
         continue;
       }
-      // Copy runs of ordinary bytes at once rather than byte by byte.
+      // Copy runs of ordinary bytes at once rather than byte by byte (checked once a run).
       const char* run_end = find_line_end(bytes.data() + i, bytes.data() + bytes.size());
       size_t end = static_cast<size_t>(run_end - bytes.data());
       line_.append(bytes.data() + i, end - i);
+      if (line_.size() > max_bytes_) return overflow();
       i = end - 1;
     }
   }
@@ -71,7 +81,7 @@ class SseParser {
   bool finish(F&& on_event) {
     if (!line_.empty()) take_line();
     line_.clear();
-    if (!has_data_) return false;
+    if (!has_data_ || overflowed_) return false;
     dispatch(on_event);
     return true;
   }
@@ -83,8 +93,13 @@ class SseParser {
   // True while bytes of an unfinished line or event are buffered.
   bool pending() const { return !line_.empty() || has_data_; }
 
+  // A line or an event outgrew max_bytes(): the stream is unusable, the buffers are freed.
+  bool overflowed() const { return overflowed_; }
+  size_t max_bytes() const { return max_bytes_; }
+
  private:
   void take_line();
+  void overflow();
   template <class F>
   void dispatch(F& on_event) {
     if (has_data_) on_event(static_cast<const SseEvent&>(event_));
@@ -96,6 +111,8 @@ class SseParser {
   std::string line_;
   std::string stray_;
   SseEvent event_;
+  size_t max_bytes_;
+  bool overflowed_ = false;
   bool has_data_ = false;
   bool after_cr_ = false;
   bool first_line_ = true;

@@ -18,11 +18,14 @@ constexpr size_t kReadBuffer = 16 * 1024;
 constexpr size_t kCoalesceBody = 64 * 1024;
 
 Error total_timeout(std::string_view provider) {
-  return Error::upstream(504, std::string(provider) + ": upstream exceeded timeout_s", "timeout");
+  return Error::upstream(504, std::string(provider) + std::string(kTotalTimeoutMessage), "timeout");
 }
 Error no_answer(const std::string& who) {
   return Error::upstream(504, who + " did not answer in time (or closed the connection)",
                          "timeout");
+}
+Error stalled(const std::string& who) {
+  return Error::upstream(504, who + std::string(kStalledMessage), "timeout");
 }
 Error bad_response(const std::string& who, std::string_view why) {
   return Error::upstream(502, who + " sent a malformed response: " + std::string(why),
@@ -113,6 +116,7 @@ ReadOutcome read_response(UpstreamConn& conn, bool reused, const std::string& wh
   auto read_failed = [&](ssize_t n, int err) {
     if (n < 0 && err == ETIMEDOUT && Clock::now() >= total)
       return ReadOutcome{ReadOutcome::failed, false, total_timeout(provider)};
+    if (n < 0 && err == ETIMEDOUT) return ReadOutcome{ReadOutcome::failed, false, stalled(who)};
     if (n < 0 && err == EPROTO && conn.tls())
       return ReadOutcome{
           ReadOutcome::failed, false,

@@ -1,8 +1,12 @@
 #include "providers/adapter_util.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
+#include <vector>
 
+#include "api/json_codec.hpp"
 #include "providers/provider.hpp"
 
 namespace gw::providers {
@@ -34,6 +38,92 @@ void apply_configured_headers(net::Headers& headers, const config::ProviderConfi
     std::erase_if(headers, [&](const auto& have) { return net::iequals(have.first, h.first); });
     headers.push_back(h);
   }
+}
+
+std::string percent_encode_segment(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved || c == '+' || c == '=') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string mask_secrets(std::string message, const config::ProviderConfig& p) {
+  // Shorter values are no secret worth the name, and masking them would garble the text.
+  constexpr size_t kMinSecret = 4;
+  std::vector<std::string_view> secrets;
+  auto add = [&](std::string_view v) {
+    if (v.size() >= kMinSecret) secrets.push_back(v);
+  };
+  add(p.api_key);
+  for (const auto& [name, value] : p.headers) {
+    std::string_view v = value;
+    add(v);
+    if (auto sp = v.rfind(' '); sp != std::string_view::npos) add(v.substr(sp + 1));  // "Bearer x"
+  }
+  // Longest first, so a secret holding another is masked whole.
+  std::ranges::sort(secrets, [](auto a, auto b) { return a.size() > b.size(); });
+  for (auto secret : secrets) {
+    for (size_t at = message.find(secret); at != std::string::npos;
+         at = message.find(secret, at + 3))
+      message.replace(at, secret.size(), "***");
+  }
+  return message;
+}
+
+api::Json parse_upstream_json(std::string_view text) {
+  return api::parse_json_bounded(text);
+}
+
+Result<api::Json> tool_arguments_object(std::string_view arguments, const std::string& param) {
+  api::Json args = api::parse_json_bounded(arguments);
+  if (args.is_discarded() &&
+      api::json_depth(arguments, api::kMaxJsonNesting) > api::kMaxJsonNesting)
+    return fail(Error::bad_request("Invalid '" + param + "': JSON nested deeper than " +
+                                       std::to_string(api::kMaxJsonNesting) + " levels.",
+                                   param, "invalid_value"));
+  if (!args.is_object()) return api::Json::object();
+  return args;
+}
+
+bool read_token_count(const api::Json& usage, std::string_view key, std::optional<int64_t>& out) {
+  if (!usage.is_object()) return true;
+  auto it = usage.find(key);
+  if (it == usage.end() || it->is_null()) return true;
+  int64_t v = -1;
+  if (it->is_number_unsigned()) {
+    auto u = it->get<uint64_t>();
+    if (u > static_cast<uint64_t>(kMaxTokenCount)) return false;
+    v = static_cast<int64_t>(u);
+  } else if (it->is_number_integer()) {
+    v = it->get<int64_t>();
+  } else if (it->is_number_float()) {
+    double d = it->get<double>();  // range first: casting a huge double is undefined
+    if (!(d >= 0 && d <= static_cast<double>(kMaxTokenCount)) || d != std::floor(d)) return false;
+    v = static_cast<int64_t>(d);
+  } else {
+    return false;
+  }
+  if (v < 0 || v > kMaxTokenCount) return false;
+  out = v;
+  return true;
+}
+
+std::optional<api::Usage> plausible_usage(const api::Usage& u) {
+  for (int64_t v : {u.prompt_tokens, u.completion_tokens, u.total_tokens, u.cached_tokens,
+                    u.cache_write_tokens, u.reasoning_tokens})
+    if (v < 0 || v > kMaxTokenCount) return std::nullopt;
+  return u;
 }
 
 UpstreamFailure failure_for_status(int status) {

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "api/chat.hpp"
 #include "api/error.hpp"
 #include "config/config.hpp"
 #include "net/http_types.hpp"
@@ -20,6 +22,33 @@ int64_t unix_now();
 // Appends the provider's configured headers; one with the same name as ours replaces it
 // (e.g. a newer anthropic-version, an OpenAI-Organization, a proxy's auth header).
 void apply_configured_headers(net::Headers& headers, const config::ProviderConfig& p);
+
+// `s` percent-encoded as one URL path segment: only unreserved bytes (RFC 3986) and the
+// sub-delims '+' and '=' (plain data in a path) stay as they are, so no client string can add
+// a segment, a query or a fragment to an upstream URL.
+std::string percent_encode_segment(std::string_view s);
+
+// `message` with every configured secret of the provider (its api_key, the values of its
+// configured headers and the token after an auth scheme in them) replaced by "***": upstream
+// error text reaches clients, and some upstreams echo the key they were sent.
+std::string mask_secrets(std::string message, const config::ProviderConfig& p);
+
+// Upstream JSON (answers, error bodies, stream events) parsed with its nesting bounded
+// (api::parse_json_bounded): discarded when invalid or too deep.
+api::Json parse_upstream_json(std::string_view text);
+
+// A client's tool-call `arguments` text as the object Anthropic and Gemini take: "" or bad
+// JSON → {} (PROTOCOLS 5.24); JSON nested past api::kMaxJsonNesting → a 400 naming `param`.
+Result<api::Json> tool_arguments_object(std::string_view arguments, const std::string& param);
+
+// Token counts an upstream reports go to the ledger: anything outside [0, kMaxTokenCount]
+// means the upstream is broken, and its usage counts as not reported (gw then estimates).
+inline constexpr int64_t kMaxTokenCount = 1'000'000'000'000;
+// Reads the count `key` of a usage object into `out`. Absent or null: true, `out` untouched.
+// A value that is no integer (integral floats pass) in [0, kMaxTokenCount]: false.
+bool read_token_count(const api::Json& usage, std::string_view key, std::optional<int64_t>& out);
+// Every field of `u` in [0, kMaxTokenCount]: `u` as reported when so, else nullopt.
+std::optional<api::Usage> plausible_usage(const api::Usage& u);
 
 // What a client sees for an upstream failure. `kind` is the dialect-neutral class of the
 // failure; the message is prefixed with the provider name.

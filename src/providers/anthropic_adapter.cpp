@@ -33,8 +33,10 @@ class AnthropicAdapter final : public Adapter {
 
   Error parse_error(int status, std::string_view body, const net::Headers& headers,
                     const Target& t) const override {
-    api::Json j = api::Json::parse(body, nullptr, false);
-    return anthropic::error_from_body(status, j, t.provider->name, net::retry_after_ms(headers));
+    api::Json j = parse_upstream_json(body);
+    Error e = anthropic::error_from_body(status, j, t.provider->name, net::retry_after_ms(headers));
+    e.message = mask_secrets(std::move(e.message), *t.provider);
+    return e;
   }
 
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest& req,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/json_codec.hpp"
+#include "providers/adapter_util.hpp"
 #include "providers/anthropic_translate.hpp"
 
 namespace gw::providers::anthropic {
@@ -285,9 +286,13 @@ class Builder {
     }
     if (m.role == "assistant") {
       if (auto r = content_blocks(m, i, blocks); !r) return r;
-      for (const auto& call : m.tool_calls) {
-        Json input = Json::parse(call.arguments, nullptr, false);
-        if (input.is_discarded() || !input.is_object()) input = Json::object();  // 5.24
+      for (size_t k = 0; k < m.tool_calls.size(); ++k) {
+        const auto& call = m.tool_calls[k];
+        auto args = tool_arguments_object(call.arguments, "messages[" + std::to_string(i) +
+                                                              "].tool_calls[" + std::to_string(k) +
+                                                              "].function.arguments");
+        if (!args) return fail(args.error());
+        Json input = std::move(*args);
         if (tool_blocks_) {
           blocks.push_back({{"type", "tool_use"},
                             {"id", ids_.get(call.id)},

@@ -9,12 +9,6 @@ namespace {
 
 using api::Json;
 
-std::optional<int64_t> count(const Json& o, const char* key) {
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_number()) return std::nullopt;
-  return it->get<int64_t>();
-}
-
 Error bad_response(std::string_view provider, std::string_view what) {
   return Error::upstream(502, std::string(provider) + ": " + std::string(what),
                          "bad_upstream_response");
@@ -32,10 +26,15 @@ std::string finish_reason_for(std::string_view stop_reason) {
 
 void RawUsage::update(const Json& usage) {
   if (!usage.is_object()) return;
-  if (auto v = count(usage, "input_tokens")) input = v;
-  if (auto v = count(usage, "output_tokens")) output = v;
-  if (auto v = count(usage, "cache_read_input_tokens")) cache_read = v;
-  if (auto v = count(usage, "cache_creation_input_tokens")) cache_creation = v;
+  absurd = absurd || !read_token_count(usage, "input_tokens", input) ||
+           !read_token_count(usage, "output_tokens", output) ||
+           !read_token_count(usage, "cache_read_input_tokens", cache_read) ||
+           !read_token_count(usage, "cache_creation_input_tokens", cache_creation);
+}
+
+std::optional<api::Usage> RawUsage::reported() const {
+  if (absurd) return std::nullopt;
+  return plausible_usage(to_openai());
 }
 
 api::Usage RawUsage::to_openai() const {
@@ -91,7 +90,7 @@ Error error_from_body(int status, const Json& body, std::string_view provider, i
 
 Result<api::ChatResponse> response_from_body(std::string_view body, const Target& t) {
   const std::string& provider = t.provider->name;
-  Json j = Json::parse(body, nullptr, false);
+  Json j = parse_upstream_json(body);
   if (j.is_discarded()) return fail(bad_response(provider, "upstream sent invalid JSON"));
   if (!j.is_object()) return fail(bad_response(provider, "upstream response is not a message"));
   if (j.value("type", "") == "error") return fail(error_from_body(0, j, provider, -1));
@@ -152,7 +151,7 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
   if (auto u = j.find("usage"); u != j.end() && u->is_object()) {
     RawUsage raw;
     raw.update(*u);
-    r.usage = raw.to_openai();
+    r.usage = raw.reported();
   }
   return r;
 }

@@ -22,7 +22,7 @@ class Decoder final : public StreamDecoder {
 
   Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) override {
     if (done_) return {};
-    Json j = Json::parse(ev.data, nullptr, false);
+    Json j = parse_upstream_json(ev.data);
     if (ev.event == "error" && (j.is_discarded() || !j.is_object()))  // a proxy's plain text
       return fail(upstream_error(UpstreamFailure::server, provider_, ev.data));
     if (j.is_discarded() || !j.is_object())
@@ -47,8 +47,10 @@ class Decoder final : public StreamDecoder {
   bool done() const override { return done_; }
   std::optional<api::Usage> usage() const override {
     if (!usage_.known()) return std::nullopt;
-    return usage_.to_openai();
+    return usage_.reported();
   }
+  // message_start carries a placeholder (output_tokens 1); message_delta the final count.
+  bool usage_final() const override { return final_usage_ && usage(); }
   std::string finish_reason() const override { return finish_; }
 
  private:
@@ -160,7 +162,10 @@ class Decoder final : public StreamDecoder {
   }
 
   Result<void> on_message_delta(const Json& j, api::ChunkList& out) {
-    if (auto u = j.find("usage"); u != j.end()) usage_.update(*u);
+    if (auto u = j.find("usage"); u != j.end() && u->is_object()) {
+      usage_.update(*u);
+      final_usage_ = true;
+    }
     auto d = j.find("delta");
     if (finish_sent_ || d == j.end() || !d->is_object()) return {};
     auto sr = d->find("stop_reason");
@@ -176,9 +181,9 @@ class Decoder final : public StreamDecoder {
   Result<void> on_message_stop(api::ChunkList& out) {
     emit_role(out);
     if (!finish_sent_) emit_finish("stop", out);
-    if (usage_.known()) {
+    if (auto u = usage()) {
       api::ChatChunk c = chunk();  // choices empty: the usage chunk
-      c.usage = usage_.to_openai();
+      c.usage = *u;
       out.push_back(std::move(c));
     }
     done_ = true;
@@ -193,6 +198,7 @@ class Decoder final : public StreamDecoder {
   std::map<int64_t, Block> blocks_;
   int next_tool_ = 0;
   bool role_sent_ = false, finish_sent_ = false, json_answered_ = false, done_ = false;
+  bool final_usage_ = false;
   RawUsage usage_;
   std::string finish_;
 };

@@ -37,9 +37,12 @@ std::string finish_reason_for(std::string_view stop_reason);
 // stream updates can replace only what they carry (last value wins).
 struct RawUsage {
   std::optional<int64_t> input, output, cache_read, cache_creation;
+  bool absurd = false;  // a count was no integer in range: nothing here is reported (sticky)
   void update(const api::Json& usage);  // from a `usage` object
   bool known() const { return input || output || cache_read || cache_creation; }
   api::Usage to_openai() const;
+  // to_openai() for the ledger, or nullopt when a count was not believable.
+  std::optional<api::Usage> reported() const;
 };
 
 // An Anthropic error body ({"type":"error","error":{type,message}}) → client Error (4.3).

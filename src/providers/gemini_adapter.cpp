@@ -11,12 +11,18 @@ class GeminiAdapter final : public Adapter {
  public:
   Result<UpstreamCall> build_request(const api::ChatRequest& req, const Target& t,
                                      bool stream) const override {
+    auto resource = gemini::model_resource(t.model);
+    if (!resource)
+      return fail(Error::bad_request(
+          t.provider->name + ": invalid model id (letters, digits and -_.+=, after an optional "
+                             "'models/' or 'tunedModels/')",
+          "model", "invalid_model"));
     auto body = gemini::build_body(req, *t.provider);
     if (!body) return fail(body.error());
     UpstreamCall call;
     // The base URL has no version (DESIGN 3); gw always streams with alt=sse (PROTOCOLS 3.1).
-    call.path = "/v1beta/models/" + gemini::model_resource(t.model) +
-                (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+    call.path =
+        "/v1beta/" + *resource + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
     call.body = api::dump(*body);
     call.headers.emplace_back("Content-Type", "application/json");
     if (stream) call.headers.emplace_back("Accept", "text/event-stream");
@@ -32,8 +38,10 @@ class GeminiAdapter final : public Adapter {
 
   Error parse_error(int status, std::string_view body, const net::Headers& headers,
                     const Target& t) const override {
-    api::Json j = api::Json::parse(body, nullptr, false);
-    return gemini::error_from_body(status, j, headers, *t.provider);
+    api::Json j = parse_upstream_json(body);
+    Error e = gemini::error_from_body(status, j, headers, *t.provider);
+    e.message = mask_secrets(std::move(e.message), *t.provider);
+    return e;
   }
 
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest&,

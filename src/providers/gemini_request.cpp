@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/json_codec.hpp"
+#include "providers/adapter_util.hpp"
 #include "providers/gemini_translate.hpp"
 
 namespace gw::providers::gemini {
@@ -101,11 +102,6 @@ Result<Json> user_parts(const api::Message& m, size_t i, bool drop_params) {
   return parts;
 }
 
-Json parse_args(const std::string& arguments) {
-  Json args = Json::parse(arguments, nullptr, false);
-  return args.is_object() ? args : Json::object();  // ""/bad JSON → {} (5.24)
-}
-
 struct Contents {
   Json list = Json::array();
   // Consecutive turns of one role merge into one Content (4.1); a turn without parts is
@@ -139,9 +135,14 @@ Result<void> add_messages(const api::ChatRequest& req, bool drop_params, Json& b
       Json parts = Json::array();
       std::string text = m.all_text();
       if (!text.empty()) parts.push_back({{"text", text}});
-      for (const auto& tc : m.tool_calls) {
+      for (size_t k = 0; k < m.tool_calls.size(); ++k) {
+        const auto& tc = m.tool_calls[k];
+        auto args =
+            tool_arguments_object(tc.arguments, msg_param(i) + ".tool_calls[" + std::to_string(k) +
+                                                    "].function.arguments");
+        if (!args) return fail(args.error());
         SplitId sid = split_tool_call_id(tc.id);
-        Json call = {{"name", tc.name}, {"args", parse_args(tc.arguments)}};
+        Json call = {{"name", tc.name}, {"args", std::move(*args)}};
         if (!sid.id.empty()) call["id"] = sid.id;
         Json part = {{"functionCall", std::move(call)}};
         if (!sid.signature.empty()) part["thoughtSignature"] = sid.signature;
@@ -179,9 +180,16 @@ Result<void> add_messages(const api::ChatRequest& req, bool drop_params, Json& b
 // ---- tools ------------------------------------------------------------------------------
 
 struct SchemaCleaner {
+  // Inlining refs can nest and multiply a small schema without end (each def referring to the
+  // next twice doubles it): past these bounds a ref becomes the loosest schema instead.
+  static constexpr int kMaxDepth = 64;            // objects deep in the output
+  static constexpr size_t kMaxObjects = 100'000;  // objects in the output
+
   const Json* defs = nullptr;          // root $defs
   const Json* definitions = nullptr;   // root definitions (draft-07 spelling)
   std::vector<std::string> expanding;  // refs being inlined, to stop on recursion
+  int depth = 0;
+  size_t objects = 0;
 
   const Json* resolve(const std::string& ref) const {
     auto lookup = [&](const Json* table, std::string_view prefix) -> const Json* {
@@ -201,12 +209,22 @@ struct SchemaCleaner {
 
   Json clean(const Json& node) {
     if (!node.is_object()) return node;
+    ++objects;
+    ++depth;
+    Json out = clean_object(node);
+    --depth;
+    return out;
+  }
+
+  Json clean_object(const Json& node) {
     if (auto ref = node.find("$ref"); ref != node.end() && ref->is_string()) {
       std::string r = *ref;
       Json out;
       const Json* target = resolve(r);
-      if (!target || std::ranges::find(expanding, r) != expanding.end()) {
-        out = {{"type", "object"}};  // unresolvable or recursive: the loosest schema Gemini takes
+      if (!target || std::ranges::find(expanding, r) != expanding.end() || depth > kMaxDepth ||
+          objects > kMaxObjects) {
+        // Unresolvable, recursive or past the bounds: the loosest schema Gemini takes.
+        out = {{"type", "object"}};
       } else {
         expanding.push_back(r);
         out = clean(*target);
@@ -410,9 +428,25 @@ std::string join_tool_call_id(std::string_view id, std::string_view signature) {
   return out;
 }
 
-std::string model_resource(std::string_view model) {
-  if (model.starts_with("models/")) model.remove_prefix(7);
-  return std::string(model);
+std::optional<std::string> model_resource(std::string_view model) {
+  std::string_view collection = "models/";
+  if (model.starts_with("models/")) {
+    model.remove_prefix(7);
+  } else if (model.starts_with("tunedModels/")) {
+    collection = "tunedModels/";
+    model.remove_prefix(12);
+  }
+  // '+' and '=' mean nothing in a path segment; the tests' fake upstream reads directives
+  // from them ("gemini-x+fail=400"). ':' would start the method, '/' a segment.
+  auto plain = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '+' || c == '=';
+  };
+  if (model.empty() || model == "." || model.find("..") != std::string_view::npos ||
+      !std::ranges::all_of(model, plain))
+    return std::nullopt;
+  // Encoded anyway: the id is a client's string, and the check above may be loosened one day.
+  return std::string(collection) + percent_encode_segment(model);
 }
 
 Json clean_schema(const Json& schema) {

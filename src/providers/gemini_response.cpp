@@ -63,15 +63,23 @@ std::string map_finish_reason(std::string_view r) {
   return "stop";
 }
 
-api::Usage usage_from_gemini(const Json& m) {
+std::optional<api::Usage> usage_from_gemini(const Json& m) {
+  std::optional<int64_t> prompt, tool_prompt, cached, thoughts, candidates, total;
+  if (!read_token_count(m, "promptTokenCount", prompt) ||
+      !read_token_count(m, "toolUsePromptTokenCount", tool_prompt) ||
+      !read_token_count(m, "cachedContentTokenCount", cached) ||
+      !read_token_count(m, "thoughtsTokenCount", thoughts) ||
+      !read_token_count(m, "candidatesTokenCount", candidates) ||
+      !read_token_count(m, "totalTokenCount", total))
+    return std::nullopt;
   api::Usage u;
-  u.prompt_tokens = int_of(m, "promptTokenCount") + int_of(m, "toolUsePromptTokenCount");
-  u.cached_tokens = int_of(m, "cachedContentTokenCount");
-  u.reasoning_tokens = int_of(m, "thoughtsTokenCount");
-  u.completion_tokens = int_of(m, "candidatesTokenCount") + u.reasoning_tokens;
-  u.total_tokens = int_of(m, "totalTokenCount");
+  u.prompt_tokens = prompt.value_or(0) + tool_prompt.value_or(0);
+  u.cached_tokens = cached.value_or(0);
+  u.reasoning_tokens = thoughts.value_or(0);
+  u.completion_tokens = candidates.value_or(0) + u.reasoning_tokens;
+  u.total_tokens = total.value_or(0);
   if (u.total_tokens == 0) u.total_tokens = u.prompt_tokens + u.completion_tokens;
-  return u;
+  return plausible_usage(u);
 }
 
 Json logprobs_from_gemini(const Json& candidate) {
@@ -118,7 +126,7 @@ api::ToolCall tool_call_from_part(const Json& part) {
 
 Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) {
   const std::string& provider = t.provider->name;
-  Json j = Json::parse(body, nullptr, false);
+  Json j = parse_upstream_json(body);
   if (j.is_discarded() || !j.is_object())
     return fail(bad_upstream(provider, "upstream sent invalid JSON"));
   if (obj_of(j, "error")) return fail(error_from_body(500, j, {}, *t.provider));

@@ -23,7 +23,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     // A malformed event is an error once another event follows it; as the last event it is
     // the unterminated tail of a cut stream (5.7) and on_end reports truncation instead.
     if (malformed_) return fail(*malformed_);
-    Json j = Json::parse(ev.data, nullptr, false);
+    Json j = parse_upstream_json(ev.data);
     if (j.is_array() && j.size() == 1) j = Json(j[0]);  // lenient: a one-element array
     if (j.is_discarded() || !j.is_object()) {
       malformed_ =
@@ -37,14 +37,56 @@ class GeminiStreamDecoder final : public StreamDecoder {
       model_ = str_of(j, "modelVersion", model_);
       choice(0, out);
     }
-    if (const Json* u = obj_of(j, "usageMetadata")) usage_ = usage_from_gemini(*u);  // replace
+    const Json* u = obj_of(j, "usageMetadata");
+    if (u) {
+      usage_ = usage_from_gemini(*u);  // cumulative: replaces
+      usage_bad_ = usage_bad_ || !usage_;
+    }
+    decode_candidates(j, out);
+    // The event that finishes the last open choice carries the final count.
+    if (u) usage_final_ = all_finished();
+    return {};
+  }
 
+  Result<void> on_end(api::ChunkList& out) override {
+    bool complete = !choices_.empty() && !malformed_ && all_finished();
+    if (!complete) return fail(truncated_stream_error(provider_->name));
+    if (auto u = usage()) {
+      api::ChatChunk c = base();
+      c.usage = *u;
+      out.push_back(std::move(c));
+    }
+    done_ = true;
+    return {};
+  }
+
+  bool done() const override { return done_; }
+  std::optional<api::Usage> usage() const override {
+    if (usage_bad_) return std::nullopt;  // one absurd report discredits the rest
+    return usage_;
+  }
+  bool usage_final() const override { return usage_final_ && usage(); }
+  std::string finish_reason() const override { return finish_reason_; }
+
+ private:
+  struct ChoiceState {
+    int next_tool = 0;  // OpenAI tool index: counts calls of this choice only
+    bool finished = false;
+  };
+
+  bool all_finished() const {
+    for (const auto& [index, st] : choices_)
+      if (!st.finished) return false;
+    return true;
+  }
+
+  void decode_candidates(const Json& j, api::ChunkList& out) {
     const Json* candidates = arr_of(j, "candidates");
     if (!candidates || candidates->empty()) {
       // A blocked prompt streams as one event with promptFeedback and no candidates (5.18).
       const Json* fb = obj_of(j, "promptFeedback");
       if (fb && !str_of(*fb, "blockReason").empty()) finish(0, "content_filter", out);
-      return {};
+      return;
     }
     for (size_t i = 0; i < candidates->size(); ++i) {
       const Json& cand = (*candidates)[i];
@@ -85,31 +127,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
       std::string reason = str_of(cand, "finishReason");
       if (!reason.empty()) finish(index, map_finish_reason(reason), out);
     }
-    return {};
   }
-
-  Result<void> on_end(api::ChunkList& out) override {
-    bool complete = !choices_.empty() && !malformed_;
-    for (const auto& [index, st] : choices_) complete = complete && st.finished;
-    if (!complete) return fail(truncated_stream_error(provider_->name));
-    if (usage_) {
-      api::ChatChunk c = base();
-      c.usage = usage_;
-      out.push_back(std::move(c));
-    }
-    done_ = true;
-    return {};
-  }
-
-  bool done() const override { return done_; }
-  std::optional<api::Usage> usage() const override { return usage_; }
-  std::string finish_reason() const override { return finish_reason_; }
-
- private:
-  struct ChoiceState {
-    int next_tool = 0;  // OpenAI tool index: counts calls of this choice only
-    bool finished = false;
-  };
 
   static bool is_blank(std::string_view s) {
     return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
@@ -157,7 +175,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
   std::optional<api::Usage> usage_;
   std::optional<Error> malformed_;
   std::string finish_reason_;
-  bool done_ = false;
+  bool done_ = false, usage_final_ = false, usage_bad_ = false;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,7 +39,13 @@ inline std::string str_of(const Json& o, std::string_view key, std::string fallb
 inline int64_t int_of(const Json& o, std::string_view key) {
   if (!o.is_object()) return 0;
   auto it = o.find(key);
-  return it != o.end() && it->is_number() ? it->get<int64_t>() : 0;
+  if (it == o.end() || !it->is_number()) return 0;
+  if (it->is_number_float()) {  // range first: narrowing a huge double is undefined
+    double d = it->get<double>();
+    return d > -9e18 && d < 9e18 ? static_cast<int64_t>(d) : 0;
+  }
+  return it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX} ? 0
+                                                                               : it->get<int64_t>();
 }
 inline const Json* obj_of(const Json& o, std::string_view key) {
   if (!o.is_object()) return nullptr;
@@ -51,8 +58,11 @@ inline const Json* arr_of(const Json& o, std::string_view key) {
   return it != o.end() && it->is_array() ? &*it : nullptr;
 }
 
-// "models/gemini-2.5-flash" and "gemini-2.5-flash" name the same model.
-std::string model_resource(std::string_view model);
+// The resource name a model id stands for in the upstream path: "gemini-2.5-flash" and
+// "models/gemini-2.5-flash" → "models/gemini-2.5-flash", "tunedModels/x" → itself. nullopt
+// for anything but a plain id (letters, digits, '-', '_', '.', '+', '='; no "..") after an
+// optional prefix: the id comes from a client, who must never choose the upstream URL.
+std::optional<std::string> model_resource(std::string_view model);
 
 // The GenerateContentRequest body (PROTOCOLS 3.2, 4.1), or a 400 naming the param.
 Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider);
@@ -62,8 +72,8 @@ Json clean_schema(const Json& schema);
 
 // finishReason → OpenAI finish_reason (PROTOCOLS 4.2), before the tool_calls override.
 std::string map_finish_reason(std::string_view gemini_reason);
-// usageMetadata → canonical usage (PROTOCOLS 4.2).
-api::Usage usage_from_gemini(const Json& usage_metadata);
+// usageMetadata → canonical usage (PROTOCOLS 4.2); nullopt when a count is not believable.
+std::optional<api::Usage> usage_from_gemini(const Json& usage_metadata);
 // logprobsResult → OpenAI choice.logprobs ({"content":[...]}); null when absent.
 Json logprobs_from_gemini(const Json& candidate);
 

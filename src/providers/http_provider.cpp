@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "providers/adapter_util.hpp"
+
 namespace gw::providers {
 namespace {
 
@@ -73,7 +75,9 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
                                 "bad_upstream_response"));
   if (head.status < 200 || head.status >= 300)
     return fail(adapter_->parse_error(head.status, body, head.headers, t));
-  return adapter_->parse_response(body, t);
+  auto r = adapter_->parse_response(body, t);
+  if (!r) r.error().message = mask_secrets(std::move(r.error().message), *t.provider);  // 4.3
+  return r;
 }
 
 Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Target& t,
@@ -121,6 +125,11 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
         }
         decoder_saw_bytes = true;
         parser.feed(std::string_view(data, len), on_event);
+        if (parser.overflowed() && !stream_error)  // stop at once: the rest is not read
+          stream_error = Error::upstream(502,
+                                         t.provider->name + ": upstream stream event exceeds " +
+                                             std::to_string(parser.max_bytes() >> 20) + " MiB",
+                                         "bad_upstream_response");
         if (!deliver()) return false;
         return !stream_error;
       });
@@ -128,11 +137,19 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
   StreamResult result;
   auto finish_error = [&](Error e) -> Result<StreamResult> {
     e.after_first_byte = sent_any;
+    e.message = mask_secrets(std::move(e.message), *t.provider);  // upstream text (4.3)
     return fail(std::move(e));
+  };
+  // A stream the client left: its usage counts only once final (an Anthropic message_start
+  // says output_tokens 1 with fifty tokens forwarded since); else the gateway estimates.
+  auto usage_if_final = [&]() -> std::optional<api::Usage> {
+    return decoder->usage_final() ? decoder->usage() : std::nullopt;
   };
   if (!sent) {
     // The connection broke after a 200 and some events: the stream was cut short (5.8).
-    if (head.status >= 200 && head.status < 300 && decoder_saw_bytes)
+    // A stall past the timeout stays a timeout (504), not a cut.
+    if (head.status >= 200 && head.status < 300 && decoder_saw_bytes &&
+        !net::is_stall(sent.error()))
       return finish_error(truncated_stream_error(t.provider->name));
     return finish_error(sent.error());
   }
@@ -141,7 +158,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
   if (client_gone || *sent == net::TransportStatus::cancelled) {
     if (stream_error) return finish_error(*stream_error);
     result.cancelled = true;
-    result.usage = decoder->usage();
+    result.usage = usage_if_final();
     return result;
   }
   if (!stream_error) {
@@ -159,7 +176,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
     return finish_error(std::move(e));
   }
   if (stream_error) return finish_error(*stream_error);
-  result.usage = decoder->usage();
+  result.usage = client_gone ? usage_if_final() : decoder->usage();
   result.finish_reason = decoder->finish_reason();
   result.cancelled = client_gone;
   return result;

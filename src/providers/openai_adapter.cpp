@@ -37,6 +37,38 @@ Error error_from_openai_body(int status, const Json& body, std::string_view prov
   return err;
 }
 
+// The usage counts usage_from_openai reads, checked before it reads them (it narrows any
+// number to int64_t; a float beyond that range is undefined behaviour there).
+bool usage_counts_readable(const Json& usage) {
+  std::optional<int64_t> v;
+  auto details = [&](const char* obj, const char* key) {
+    auto d = usage.find(obj);
+    return d == usage.end() || read_token_count(*d, key, v);
+  };
+  return !usage.is_object() || (read_token_count(usage, "prompt_tokens", v) &&
+                                read_token_count(usage, "completion_tokens", v) &&
+                                read_token_count(usage, "total_tokens", v) &&
+                                details("prompt_tokens_details", "cached_tokens") &&
+                                details("completion_tokens_details", "reasoning_tokens"));
+}
+
+// Clears an unbelievable `usage` of a parsed answer or chunk; true when it did.
+template <class T>
+bool drop_absurd_usage(T& answer) {
+  if (!answer.usage || plausible_usage(*answer.usage)) return false;
+  answer.usage.reset();
+  return true;
+}
+
+// Same for the DOM before it is read: true when `j.usage` was unreadable and is now null.
+bool drop_unreadable_usage(Json& j) {
+  if (!j.is_object()) return false;
+  auto u = j.find("usage");
+  if (u == j.end() || usage_counts_readable(*u)) return false;
+  *u = nullptr;
+  return true;
+}
+
 class OpenAIStreamDecoder final : public StreamDecoder {
  public:
   explicit OpenAIStreamDecoder(std::string provider) : provider_(std::move(provider)) {}
@@ -50,6 +82,7 @@ class OpenAIStreamDecoder final : public StreamDecoder {
     // into a recycled slot (no allocation); else read without a DOM; errors and odd shapes
     // take the nlohmann path.
     api::ChatChunk& chunk = out.next();
+    bool usage_dropped = false;
     if (!frame_.read_into(ev.data, chunk)) {
       std::string_view content_raw;
       if (auto fast = api::fast_chat_chunk(ev.data, &content_raw)) {
@@ -57,7 +90,7 @@ class OpenAIStreamDecoder final : public StreamDecoder {
         chunk = std::move(*fast);
       } else {
         out.pop_back();
-        Json j = Json::parse(ev.data, nullptr, false);
+        Json j = parse_upstream_json(ev.data);
         if (j.is_discarded())
           return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
                                       "bad_upstream_response"));
@@ -65,13 +98,15 @@ class OpenAIStreamDecoder final : public StreamDecoder {
           Error err = error_from_openai_body(500, j, provider_, -1);
           return fail(std::move(err));
         }
+        usage_dropped = drop_unreadable_usage(j);
         auto parsed = api::chat_chunk_from_json(j);
         if (!parsed) return fail(parsed.error());
         out.push_back(std::move(*parsed));
       }
     }
     api::ChatChunk& c = out.back();
-    if (c.usage) usage_ = c.usage;
+    usage_dropped = drop_absurd_usage(c) || usage_dropped;
+    usage_bad_ = usage_bad_ || usage_dropped;
     bool useful = c.usage.has_value();
     for (auto& ch : c.choices) {
       if (!ch.finish_reason.empty()) finish_reason_ = ch.finish_reason;
@@ -79,10 +114,16 @@ class OpenAIStreamDecoder final : public StreamDecoder {
           (ch.content && !ch.content->empty()))
         useful = true;
     }
-    if (useful)  // empty deltas are not forwarded (5.11)
-      c.raw.assign(ev.data);
-    else
+    if (c.usage) {
+      usage_ = c.usage;
+      // The usage chunk (no choices), or usage after the finish: the final count. Servers
+      // that report usage on every chunk give running totals before that.
+      usage_final_ = c.choices.empty() || !finish_reason_.empty();
+    }
+    if (!useful)  // empty deltas are not forwarded (5.11)
       out.pop_back();
+    else if (!usage_dropped)  // else the raw text still holds the dropped numbers
+      c.raw.assign(ev.data);
     return {};
   }
 
@@ -91,12 +132,17 @@ class OpenAIStreamDecoder final : public StreamDecoder {
     return {};
   }
   bool done() const override { return done_; }
-  std::optional<api::Usage> usage() const override { return usage_; }
+  std::optional<api::Usage> usage() const override {
+    if (usage_bad_) return std::nullopt;  // one absurd report discredits the rest
+    return usage_;
+  }
+  bool usage_final() const override { return usage_final_ && !usage_bad_; }
   std::string finish_reason() const override { return finish_reason_; }
 
  private:
   std::string provider_;
   bool done_ = false;
+  bool usage_final_ = false, usage_bad_ = false;
   std::optional<api::Usage> usage_;
   std::string finish_reason_;
   api::ChunkTemplate frame_;
@@ -121,25 +167,30 @@ class OpenAIAdapter final : public Adapter {
 
   Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
     if (auto fast = api::fast_chat_response(body)) {
-      fast->raw.assign(body);  // already the client's wire format: forwarded as is
+      // Already the client's wire format: forwarded as is, unless it holds absurd usage.
+      if (!drop_absurd_usage(*fast)) fast->raw.assign(body);
       return std::move(*fast);
     }
-    Json j = Json::parse(body, nullptr, false);
+    Json j = parse_upstream_json(body);
     if (j.is_discarded())
       return fail(Error::upstream(502, t.provider->name + ": upstream sent invalid JSON",
                                   "bad_upstream_response"));
+    drop_unreadable_usage(j);
     auto r = api::chat_response_from_json(j);
     if (!r) {
       r.error().message = t.provider->name + ": " + r.error().message;
       return r;
     }
+    drop_absurd_usage(*r);
     return r;
   }
 
   Error parse_error(int status, std::string_view body, const net::Headers& headers,
                     const Target& t) const override {
-    Json j = Json::parse(body, nullptr, false);
-    return error_from_openai_body(status, j, t.provider->name, net::retry_after_ms(headers));
+    Json j = parse_upstream_json(body);
+    Error e = error_from_openai_body(status, j, t.provider->name, net::retry_after_ms(headers));
+    e.message = mask_secrets(std::move(e.message), *t.provider);
+    return e;
   }
 
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest&,

@@ -30,7 +30,9 @@ struct Target {
 using ChunkSink = std::function<bool(const api::ChatChunk&)>;
 
 struct StreamResult {
-  std::optional<api::Usage> usage;  // as the upstream reported it; nullopt = not reported
+  // As the upstream reported it; nullopt = not reported, not believable, or (a stream the
+  // client left) not yet final.
+  std::optional<api::Usage> usage;
   std::string finish_reason;
   bool cancelled = false;  // the sink returned false
 };
@@ -70,8 +72,11 @@ class StreamDecoder {
   virtual Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) = 0;
   // Upstream EOF. An error when the stream ended without its terminator (truncated).
   virtual Result<void> on_end(api::ChunkList& out) = 0;
-  virtual bool done() const = 0;  // terminator seen: stop reading
-  virtual std::optional<api::Usage> usage() const = 0;
+  virtual bool done() const = 0;                        // terminator seen: stop reading
+  virtual std::optional<api::Usage> usage() const = 0;  // nullopt also when not believable
+  // usage() is the upstream's final count, not a placeholder or a running total: only then
+  // does a stream the client left early report it (else gw estimates from what it forwarded).
+  virtual bool usage_final() const = 0;
   virtual std::string finish_reason() const = 0;
 };
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +29,12 @@ struct Answer {
   bool tool = false;
   std::string tool_name;
   Finish finish = Finish::kStop;
-  int prompt = 0;          // total input tokens, cached ones included
-  int completion = 0;      // words of text + 5 per tool call (reasoning not included)
-  int cached = 0;          // cache read (OpenAI cached_tokens, Gemini cachedContentTokenCount)
-  int cache_creation = 0;  // Anthropic only
-  int reasoning = 0;       // `think`
+  // 64-bit: usage=absurd reports numbers beyond 1e12.
+  std::int64_t prompt = 0;      // total input tokens, cached ones included
+  std::int64_t completion = 0;  // words of text + 5 per tool call (reasoning not included)
+  int cached = 0;               // cache read (OpenAI cached_tokens, Gemini cachedContentTokenCount)
+  int cache_creation = 0;       // Anthropic only
+  int reasoning = 0;            // `think`
 };
 
 // Arguments of the fake tool call, and the streamed fragments. The fragments spell 'i' as

@@ -1,6 +1,7 @@
 // Anthropic Messages: responses, SSE events, error bodies (PROTOCOLS.md section 2).
 #include "answer.hpp"
 #include "dialects.hpp"
+#include "faults.hpp"
 #include "stream_writer.hpp"
 #include "text_util.hpp"
 
@@ -97,7 +98,7 @@ const char* stop_reason(const Answer& a) {
 }
 
 // input_tokens is the uncached part, so input + cache_read + cache_creation = the prompt.
-ojson usage_json(const Answer& a, int output_tokens) {
+ojson usage_json(const Answer& a, std::int64_t output_tokens) {
   return {{"input_tokens", a.prompt - a.cached - a.cache_creation},
           {"cache_creation_input_tokens", a.cache_creation},
           {"cache_read_input_tokens", a.cached},
@@ -267,6 +268,7 @@ void respond_stream(Exchange& ex, const Answer& a) {
                   R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
                   nl));
   }
+  apply_stream_faults(ex, plan);
   send_stream(ex.res, "text/event-stream; charset=utf-8", std::move(plan));
 }
 
@@ -295,7 +297,7 @@ void anthropic_messages(Exchange& ex) {
     if (it != ex.body.end() && it->is_string()) ex.model = it->get<std::string>();
   }
   ex.behavior = parse_behavior(ex.model);
-  apply_stall(ex.behavior);
+  stall_before_answer(ex);
   add_headers(ex);
   if (!anthropic_check_auth(ex) || !anthropic_validate(ex)) return;
   if (int status = failure_status(ex.behavior, ex.model)) return send_failure(ex, status);

@@ -1,9 +1,7 @@
 #include "behavior.hpp"
 
 #include <charconv>
-#include <chrono>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 namespace fake {
@@ -50,6 +48,19 @@ void apply(Behavior& b, std::string_view name, std::string_view value, bool has_
       b.length = true;
     else if (name == "echo-request")
       b.echo_request = true;
+    else if (name == "no-retry-after")
+      b.no_retry_after = true;
+    else if (name == "errbody")
+      b.errbody = true;
+    else if (name == "reset")
+      b.reset = true;
+    else if (name == "endless")
+      b.endless = true;
+    return;
+  }
+  if (name == "usage") {
+    if (value == "absurd") b.usage = Behavior::Usage::kAbsurd;
+    if (value == "negative") b.usage = Behavior::Usage::kNegative;
     return;
   }
   if (name == "words" && parse_int(value, n, 0, 1'000'000))
@@ -68,6 +79,12 @@ void apply(Behavior& b, std::string_view name, std::string_view value, bool has_
     b.split = static_cast<std::size_t>(n);
   else if (name == "retry-after" && parse_int(value, n, 0, 86'400))
     b.retry_after = n;
+  else if (name == "stallmid" && parse_int(value, n, 0, 600'000))
+    b.stall_mid_ms = n;
+  else if (name == "huge" && parse_int(value, n, 1, 1024))
+    b.huge_mb = n;
+  else if (name == "deep" && parse_int(value, n, 1, 1'000'000))
+    b.deep = n;
 }
 
 std::mutex g_flaky_mu;
@@ -100,11 +117,8 @@ int failure_status(const Behavior& b, const std::string& model) {
     if (seen >= b.flaky) return 0;
     return b.fail ? b.fail : 503;
   }
+  if (b.errbody && !b.fail) return 500;  // sent with HTTP 200 (faults.cpp)
   return b.fail;
-}
-
-void apply_stall(const Behavior& b) {
-  if (b.stall_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(b.stall_ms));
 }
 
 }  // namespace fake

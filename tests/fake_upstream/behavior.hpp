@@ -30,6 +30,15 @@ struct Behavior {
   bool length = false;
   bool echo_request = false;
   int retry_after = -1;  // retry-after=S: header value on failures
+  // Faults on the wire (faults.cpp), for gw's reliability tests.
+  bool no_retry_after = false;  // no-retry-after: never send a retry-after header
+  bool errbody = false;         // errbody: the failure body (fail=CODE, else 500) with HTTP 200
+  bool reset = false;           // reset: a TCP reset halfway through the body
+  int stall_mid_ms = 0;         // stallmid=MS: a pause halfway / after the first content event
+  bool endless = false;         // endless: a body (or SSE line) that never ends
+  int huge_mb = 0;              // huge=MB: an answer text of MB MiB
+  int deep = 0;                 // deep=N: an extra field nested N arrays deep
+  enum class Usage { kNormal, kAbsurd, kNegative } usage = Usage::kNormal;  // usage=absurd|negative
 };
 
 // Unknown or malformed directives are ignored, so any plain model name answers normally.
@@ -37,8 +46,5 @@ Behavior parse_behavior(std::string_view model);
 
 // HTTP status to fail this request with, or 0 to answer. Counts flaky attempts per model string.
 int failure_status(const Behavior& b, const std::string& model);
-
-// Sleeps for `stall=` before anything is sent.
-void apply_stall(const Behavior& b);
 
 }  // namespace fake

@@ -69,6 +69,8 @@ void record_exchange(Exchange& ex) {
   entry["model"] = ex.model;
   entry["usage"] = std::move(ex.usage);
   entry["status"] = ex.res.status;
+  entry["peer_gone_ms"] =
+      ex.peer_gone_ms < 0 ? nlohmann::json(nullptr) : nlohmann::json(ex.peer_gone_ms);
   recorder().add(std::move(entry));
 }
 

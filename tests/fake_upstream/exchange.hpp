@@ -23,6 +23,8 @@ struct Exchange {
   std::uint64_t seq = 0;  // numbers the ids of this response
   // From the URL only: httplib also merges form-encoded bodies into req.params.
   std::map<std::string, std::string> query;
+  // stall=: how long into the stall the client (gw) closed the connection; -1 if it did not.
+  int peer_gone_ms = -1;
 
   bool body_is_object() const { return body.is_object(); }
   std::string header(const char* name) const { return req.get_header_value(name); }

@@ -2,6 +2,7 @@
 // streams, google.rpc error bodies (PROTOCOLS.md section 3).
 #include "answer.hpp"
 #include "dialects.hpp"
+#include "faults.hpp"
 #include "stream_writer.hpp"
 #include "text_util.hpp"
 
@@ -154,7 +155,7 @@ const char* finish_reason(const Answer& a) {
 }
 
 // Cumulative usage: `candidates` is the output counted so far.
-ojson usage_json(const Answer& a, int candidates) {
+ojson usage_json(const Answer& a, std::int64_t candidates) {
   ojson u = {{"promptTokenCount", a.prompt}};
   if (candidates > 0) u["candidatesTokenCount"] = candidates;
   u["totalTokenCount"] = a.prompt + candidates + a.reasoning;
@@ -179,7 +180,8 @@ ojson function_call_part(const Exchange& ex, const Answer& a) {
 }
 
 // One GenerateContentResponse; `candidate` null means a blocked prompt (no candidates).
-ojson response(const Exchange& ex, const Answer& a, ojson candidate, int candidates_so_far) {
+ojson response(const Exchange& ex, const Answer& a, ojson candidate,
+               std::int64_t candidates_so_far) {
   ojson r = ojson::object();
   if (candidate.is_null()) {
     r["promptFeedback"] = {{"blockReason", "SAFETY"}, {"safetyRatings", safety_ratings(true)}};
@@ -309,10 +311,13 @@ void respond_stream(Exchange& ex, const Answer& a, bool sse) {
     last = response(ex, a, std::move(fin), a.completion);
     pieces.push_back({s(last), false, true});
   } else {
-    std::string so_far;
+    // Words of the text so far, counted piece by piece (huge= streams have thousands).
+    std::int64_t words = 0;
+    bool in_word = false;
     for (const auto& piece : a.chunks) {
-      so_far += piece;
-      int words = static_cast<int>(count_words(so_far));
+      bool joins = in_word && !piece.empty() && count_words(piece.substr(0, 1)) == 1;
+      words += static_cast<std::int64_t>(count_words(piece)) - (joins ? 1 : 0);
+      if (!piece.empty()) in_word = count_words(piece.substr(piece.size() - 1)) == 1;
       pieces.push_back({s(response(ex, a, text_candidate(piece, nullptr), words)), true, false});
     }
     last = response(ex, a, text_candidate("", finish_reason(a)), a.completion);
@@ -342,6 +347,7 @@ void respond_stream(Exchange& ex, const Answer& a, bool sse) {
         error_object(503, "The model is overloaded. Please try again later.", ojson::array()));
     truncate_after_first_content(plan.events, sse ? err + "\n" : ",\r\n" + err + "]");
   }
+  apply_stream_faults(ex, plan);
   send_stream(ex.res, sse ? "text/event-stream" : "application/json; charset=UTF-8",
               std::move(plan));
 }
@@ -375,7 +381,7 @@ bool gemini_check_auth(Exchange& ex) {
 
 void gemini_generate(Exchange& ex, bool stream) {
   ex.behavior = parse_behavior(ex.model);
-  apply_stall(ex.behavior);
+  stall_before_answer(ex);
   if (!gemini_check_auth(ex) || !gemini_validate(ex)) return;
   if (int status = failure_status(ex.behavior, ex.model)) return send_failure(ex, status);
 

@@ -3,6 +3,7 @@
 
 #include "answer.hpp"
 #include "dialects.hpp"
+#include "faults.hpp"
 #include "stream_writer.hpp"
 #include "text_util.hpp"
 
@@ -86,7 +87,7 @@ const char* finish_reason(const Answer& a) {
 }
 
 ojson usage_json(const Answer& a) {
-  int completion = a.completion + a.reasoning;
+  std::int64_t completion = a.completion + a.reasoning;
   return {{"prompt_tokens", a.prompt},
           {"completion_tokens", completion},
           {"total_tokens", a.prompt + completion},
@@ -239,6 +240,7 @@ void respond_stream(Exchange& ex, const Answer& a, std::time_t created, bool inc
                      R"("code":null}})",
                      nl));
   }
+  apply_stream_faults(ex, plan);
   send_stream(ex.res, "text/event-stream; charset=utf-8", std::move(plan));
 }
 
@@ -270,7 +272,7 @@ void openai_chat(Exchange& ex) {
     if (it != ex.body.end() && it->is_string()) ex.model = it->get<std::string>();
   }
   ex.behavior = parse_behavior(ex.model);
-  apply_stall(ex.behavior);
+  stall_before_answer(ex);
   add_headers(ex);
   if (!openai_check_auth(ex) || !openai_validate(ex)) return;
   if (int status = failure_status(ex.behavior, ex.model)) return send_failure(ex, status);

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "dialects.hpp"
+#include "faults.hpp"
 #include "recorder.hpp"
 #include "text_util.hpp"
 
@@ -25,7 +26,7 @@ std::string dialect_of_path(std::string_view path, const httplib::Request& req) 
 
 Exchange make_exchange(const httplib::Request& req, httplib::Response& res) {
   Exchange ex{req,     res,        dialect_of_path(req.path, req), json(), "", {},
-              nullptr, next_seq(), parse_query(req.target)};
+              nullptr, next_seq(), parse_query(req.target),        -1};
   if (!req.body.empty())
     ex.body = json::parse(req.body, nullptr, false);
   else
@@ -88,6 +89,7 @@ void handle_post(const httplib::Request& req, httplib::Response& res) {
   } catch (const nlohmann::json::exception& e) {
     bad_type(ex, e);
   }
+  apply_body_faults(ex);
   record_exchange(ex);
 }
 

@@ -4,6 +4,8 @@
 #include <memory>
 #include <thread>
 
+#include "faults.hpp"
+
 namespace fake {
 
 namespace {
@@ -86,8 +88,9 @@ void send_stream(httplib::Response& res, const std::string& content_type, Stream
   // The whole stream is written in one provider call; the worker thread is ours until done.
   res.set_chunked_content_provider(content_type, [shared](std::size_t, httplib::DataSink& sink) {
     const StreamPlan& p = *shared;
-    std::size_t stop_at = (p.cut || p.eof) ? halfway(p.events) : p.events.size();
+    std::size_t stop_at = (p.cut || p.eof || p.reset) ? halfway(p.events) : p.events.size();
     Writer w(sink, p.split);
+    bool first_content = true;
     for (std::size_t i = 0; i < stop_at; ++i) {
       const SseEvent& ev = p.events[i];
       if (ev.content && p.pace_ms > 0) {
@@ -95,8 +98,22 @@ void send_stream(httplib::Response& res, const std::string& content_type, Stream
         std::this_thread::sleep_for(std::chrono::milliseconds(p.pace_ms));
       }
       if (!sink.is_writable() || !w.write(ev.bytes)) return false;
+      if (ev.content && first_content) {
+        first_content = false;
+        if (p.stall_mid_ms > 0) {
+          if (!w.flush()) return false;
+          std::this_thread::sleep_for(std::chrono::milliseconds(p.stall_mid_ms));
+        }
+        // An SSE line that never ends: no newline ever comes.
+        if (p.endless)
+          return w.flush() && write_endless(sink, "data: {\"choices\":[{\"delta\":{\"content\":\"");
+      }
     }
     if (!w.flush()) return false;
+    if (p.reset) {
+      reset_connection(find_socket(p.local_port, p.remote_port));
+      return false;
+    }
     // Returning false makes httplib drop the connection without the final zero-length chunk.
     if (p.cut) return false;
     sink.done();

@@ -23,6 +23,12 @@ struct StreamPlan {
   std::size_t split = 0;  // 0: one write per event
   bool cut = false;       // abort the connection halfway (no zero-length chunk)
   bool eof = false;       // end the body cleanly halfway
+  // Set by apply_stream_faults (faults.hpp):
+  bool reset = false;    // a TCP reset halfway
+  int stall_mid_ms = 0;  // a pause after the first content event
+  bool endless = false;  // after the first content event, a `data:` line that never ends
+  int local_port = -1;   // the connection, to find its socket for `reset`
+  int remote_port = -1;
 };
 
 // "data: <json>" plus a blank line, with the given line ending.

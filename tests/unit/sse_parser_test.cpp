@@ -347,3 +347,58 @@ TEST_CASE("sse: find_line_end finds the first CR or LF at every offset, 16-byte 
   high[17] = '\r';
   CHECK(gw::net::find_line_end(high.data(), high.data() + high.size()) == high.data() + 17);
 }
+
+// Issue 12: an upstream that never ends a line or an event must not grow memory without end.
+TEST_CASE("sse: a line longer than the bound overflows, frees its buffer and ignores the rest") {
+  SseParser parser(64);
+  std::vector<Ev> events;
+  auto on = [&](const SseEvent& e) { events.push_back({e.event, e.data, e.id}); };
+  parser.feed("data: ok\n\n", on);
+  CHECK_FALSE(parser.overflowed());
+  for (int i = 0; i < 10 && !parser.overflowed(); ++i)
+    parser.feed("data: " + std::string(20, 'x'), on);
+  CHECK(parser.overflowed());
+  CHECK_FALSE(parser.pending());
+  parser.feed("\n\ndata: later\n\n", on);  // nothing after the overflow is an event
+  CHECK_FALSE(parser.finish(on));
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].data == "ok");
+  CHECK(parser.max_bytes() == 64);
+  CHECK(SseParser().max_bytes() == size_t{8} << 20);
+}
+
+TEST_CASE("sse: an event whose data lines never end in a blank line overflows") {
+  SseParser parser(100);
+  int events = 0;
+  auto on = [&](const SseEvent&) { ++events; };
+  std::string line = "data: " + std::string(30, 'y') + "\n";
+  parser.feed(line + line + line, on);  // 92 bytes of joined data: still within
+  CHECK_FALSE(parser.overflowed());
+  parser.feed(line, on);
+  CHECK(parser.overflowed());
+  parser.feed("\n", on);
+  CHECK(events == 0);
+}
+
+TEST_CASE("sse: exactly the bound is still an event; one split anywhere gives the same result") {
+  std::string data(50, 'z');
+  std::string text = "data: " + data + "\n\n";
+  for (size_t at = 0; at <= text.size(); ++at) {
+    SseParser parser(56);  // the line "data: " + 50 bytes
+    std::vector<std::string> got;
+    auto on = [&](const SseEvent& e) { got.push_back(e.data); };
+    parser.feed(std::string_view(text).substr(0, at), on);
+    parser.feed(std::string_view(text).substr(at), on);
+    CHECK_FALSE(parser.overflowed());
+    REQUIRE(got.size() == 1);
+    CHECK(got[0] == data);
+  }
+}
+
+TEST_CASE("sse: stray lines are kept to 64 KiB even when one line is longer") {
+  SseParser parser;
+  parser.feed(std::string(100'000, '{') + "\n", [](const SseEvent&) {});
+  CHECK(parser.stray().size() <= 64 * 1024 + 1);
+  parser.feed(std::string(1000, '}') + "\n", [](const SseEvent&) {});
+  CHECK(parser.stray().size() <= 64 * 1024 + 1);
+}

@@ -1,0 +1,73 @@
+// Every client request body is read by parse_chat_request and then translated for one of the
+// three upstream dialects: a hostile body must get a 400, never a crash, and the DOM-free fast
+// reader must give exactly the value the nlohmann path gives.
+#include <memory>
+#include <string>
+
+#include "api/fast_parse.hpp"
+#include "api/json_codec.hpp"
+#include "fuzz_util.hpp"
+#include "providers/provider.hpp"
+
+namespace {
+
+using gw::fuzz::check;
+using gw::fuzz::guarded;
+namespace api = gw::api;
+namespace providers = gw::providers;
+
+struct Upstream {
+  gw::config::ProviderConfig cfg;
+  std::unique_ptr<providers::Adapter> adapter;
+};
+
+Upstream make(const char* kind, std::unique_ptr<providers::Adapter> a) {
+  Upstream u;
+  u.cfg.name = kind;
+  u.cfg.kind = kind;
+  u.cfg.base_url = "http://127.0.0.1:9";
+  u.cfg.api_key = "sk-fuzz";
+  u.cfg.headers = {{"x-fuzz", "1"}};
+  u.adapter = std::move(a);
+  return u;
+}
+
+// The fast reader's promise (api/fast_parse.hpp): what it accepts, the nlohmann path accepts
+// too, with the same value.
+void fast_matches_slow(std::string_view in) {
+  auto fast = api::fast_chat_request(in);
+  if (!fast) return;
+  api::Json j = api::Json::parse(in, nullptr, false);
+  check(!j.is_discarded(), "fast reader accepted what nlohmann rejects");
+  auto slow = api::chat_request_from_json(j);
+  check(slow.has_value(), "fast reader accepted what chat_request_from_json rejects");
+  check(api::to_json(*fast) == api::to_json(*slow) && fast->stream == slow->stream &&
+            fast->include_usage == slow->include_usage,
+        "fast and nlohmann readers disagree");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Upstream upstreams[] = {make("openai", providers::make_openai_adapter()),
+                                 make("anthropic", providers::make_anthropic_adapter()),
+                                 make("gemini", providers::make_gemini_adapter())};
+  std::string_view in = gw::fuzz::as_text(data, size);
+  guarded([&] { fast_matches_slow(in); });
+  guarded([&] {
+    auto req = api::parse_chat_request(in);
+    if (!req) {
+      check(req.error().status == 400, "a bad request body that is no 400");
+      return;
+    }
+    // What the server does with a request: serialize it again, and build the upstream call.
+    std::string text = api::serialize(*req);
+    auto again = api::parse_chat_request(text);
+    check(again.has_value(), "a serialized request does not parse again");
+    check(api::serialize(*again) == text, "a serialized request reads back differently");
+    (void)api::serialize_upstream(*req, "m", req->stream);
+    for (auto& u : upstreams)
+      (void)u.adapter->build_request(*req, providers::Target{&u.cfg, req->model}, req->stream);
+  });
+  return 0;
+}
