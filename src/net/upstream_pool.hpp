@@ -42,7 +42,7 @@ enum class TransportStatus { ok, cancelled };
 // The message tail of a read that hit its deadline (first_byte_timeout_s between bytes): a
 // stall, told apart from a connection the upstream closed (is_stall).
 inline constexpr std::string_view kStalledMessage =
-    " sent nothing within first_byte_timeout_s (stalled)";
+    " did not answer in time (nothing within first_byte_timeout_s)";
 inline constexpr std::string_view kTotalTimeoutMessage = ": upstream exceeded timeout_s";
 // A deadline passed mid-answer (a stall or timeout_s), not a connection the upstream closed.
 inline bool is_stall(const Error& e) {
