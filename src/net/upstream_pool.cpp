@@ -73,6 +73,11 @@ Result<std::string> build_request(const Url& base, std::string_view method, cons
   target.append(base.path).append(path);
   if (target.empty() || (absolute_form && target.find('/', 7) == std::string::npos))
     target.push_back('/');
+  // Adapters encode what they put in a path; this is the last line should one forget: no
+  // byte that could end the request line or start a second request reaches the wire.
+  for (unsigned char c : target)
+    if (c <= 0x20 || c == 0x7F)
+      return fail(Error::internal("upstream request target contains a space or control byte"));
 
   Headers h;
   h.reserve(headers.size() + 3);

@@ -3,6 +3,7 @@
 // parsed mid-stream; usage is cumulative (last value wins).
 #include <map>
 
+#include "api/printable.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/anthropic_translate.hpp"
 
@@ -24,7 +25,8 @@ class Decoder final : public StreamDecoder {
     if (done_) return {};
     Json j = parse_upstream_json(ev.data);
     if (ev.event == "error" && (j.is_discarded() || !j.is_object()))  // a proxy's plain text
-      return fail(upstream_error(UpstreamFailure::server, provider_, ev.data));
+      return fail(upstream_error(UpstreamFailure::server, provider_,
+                                 api::printable(ev.data, 1024)));  // not 8 MiB of text
     if (j.is_discarded() || !j.is_object())
       return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
                                   "bad_upstream_response"));

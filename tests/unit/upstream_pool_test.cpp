@@ -253,6 +253,21 @@ TEST_SUITE("upstream_pool") {
     CHECK(q.ends_with("\r\n\r\n{\"model\":\"m\"}"));
   }
 
+  TEST_CASE("a request target with a line break or space never reaches the wire") {
+    TestServer srv({answer({ok_json("{}")})});
+    UpstreamPool pool;
+    Headers h;
+    for (std::string path : {std::string("/x HTTP/1.1\r\nHost: evil\r\n\r\nGET /admin"),
+                             std::string("/a b"), std::string("/nul\0x", 6)}) {
+      auto r = pool.post(
+          url_of(srv.url()), path, h, "{}", kFast, "prov", [](const UpstreamHead&) {},
+          [](const char*, size_t) { return true; });
+      REQUIRE_FALSE(r.has_value());
+      CHECK(r.error().status == 500);
+    }
+    CHECK(srv.requests().empty());
+  }
+
   TEST_CASE("keep-alive: two requests share one connection") {
     TestServer srv({answer({ok_json("one"), ok_json("two")})});
     UpstreamPool pool;
