@@ -2,8 +2,14 @@
 // answers with an OpenAI-shaped Error naming the offending `param`.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "api/chat.hpp"
 #include "api/error.hpp"
@@ -34,6 +40,49 @@ int json_depth(std::string_view text, int limit);
 // discarded when invalid or too deep. 128 levels is far more than any chat payload needs.
 inline constexpr int kMaxJsonNesting = 128;
 Json parse_json_bounded(std::string_view text, int max_depth = kMaxJsonNesting);
+
+// Readers for hostile JSON, where the sender picks every type: nlohmann's value() throws on a
+// mismatched type, and get<int>() of 1e300 is undefined behaviour.
+// A member's string, or `fallback` when it is absent or not a string.
+inline std::string str_or(const Json& o, const char* key, std::string fallback = {}) {
+  if (!o.is_object()) return fallback;
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
+}
+// A whole number within Int's range, else nullopt.
+template <class Int>
+std::optional<Int> as_int(const Json& v) {
+  static_assert(std::is_signed_v<Int>);
+  if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<Int>::max())) return std::nullopt;
+    return static_cast<Int>(u);
+  }
+  if (v.is_number_integer()) {
+    auto i = v.get<int64_t>();
+    if (i < static_cast<int64_t>(std::numeric_limits<Int>::min()) ||
+        static_cast<uint64_t>(std::max<int64_t>(i, 0)) >
+            static_cast<uint64_t>(std::numeric_limits<Int>::max()))
+      return std::nullopt;
+    return static_cast<Int>(i);
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    // -2^(n-1) and 2^(n-1) are exact as doubles; the max itself would round up past range.
+    const double lo = static_cast<double>(std::numeric_limits<Int>::min()), hi = -lo;
+    if (!(d >= lo && d < hi) || d != std::trunc(d)) return std::nullopt;  // NaN fails too
+    return static_cast<Int>(d);
+  }
+  return std::nullopt;
+}
+// A member's whole number, or `fallback` when absent, not a number or out of range.
+template <class Int>
+Int int_or(const Json& o, const char* key, Int fallback) {
+  if (!o.is_object()) return fallback;
+  auto it = o.find(key);
+  if (it == o.end()) return fallback;
+  return as_int<Int>(*it).value_or(fallback);
+}
 
 // Compact serialization that never throws on invalid UTF-8 (replaces bad bytes).
 std::string dump(const Json& j);

@@ -26,7 +26,7 @@ Usage usage_from_openai(const Json& j) {
   if (!j.is_object()) return u;
   auto num = [](const Json& o, const char* k) -> int64_t {
     auto it = o.find(k);
-    return it != o.end() && it->is_number() ? it->get<int64_t>() : 0;
+    return it != o.end() ? as_int<int64_t>(*it).value_or(0) : 0;
   };
   u.prompt_tokens = num(j, "prompt_tokens");
   u.completion_tokens = num(j, "completion_tokens");
@@ -53,7 +53,7 @@ Result<ChatResponse> chat_response_from_json(const Json& j) {
                                 "bad_upstream_response"));
   ChatResponse r;
   r.id = str_field(j, "id");
-  if (auto c = j.find("created"); c != j.end() && c->is_number()) r.created = c->get<int64_t>();
+  r.created = int_or<int64_t>(j, "created", r.created);
   r.model = str_field(j, "model");
   if (auto s = j.find("system_fingerprint"); s != j.end() && s->is_string())
     r.system_fingerprint = *s;
@@ -61,7 +61,7 @@ Result<ChatResponse> chat_response_from_json(const Json& j) {
   for (const auto& c : j["choices"]) {
     if (!c.is_object()) continue;
     Choice ch;
-    if (auto i = c.find("index"); i != c.end() && i->is_number()) ch.index = i->get<int>();
+    ch.index = int_or<int>(c, "index", ch.index);
     if (auto m = c.find("message"); m != c.end() && m->is_object()) {
       Json mm = *m;
       if (!mm.contains("role")) mm["role"] = "assistant";
@@ -105,7 +105,7 @@ Result<ChatChunk> chat_chunk_from_json(const Json& j) {
     return fail(Error::upstream(502, "upstream chunk is not an object", "bad_upstream_response"));
   ChatChunk c;
   c.id = str_field(j, "id");
-  if (auto cr = j.find("created"); cr != j.end() && cr->is_number()) c.created = cr->get<int64_t>();
+  c.created = int_or<int64_t>(j, "created", c.created);
   c.model = str_field(j, "model");
   if (auto s = j.find("system_fingerprint"); s != j.end() && s->is_string())
     c.system_fingerprint = *s;
@@ -113,7 +113,7 @@ Result<ChatChunk> chat_chunk_from_json(const Json& j) {
     for (const auto& ch : *chs) {
       if (!ch.is_object()) continue;
       ChunkChoice cc;
-      if (auto i = ch.find("index"); i != ch.end() && i->is_number()) cc.index = i->get<int>();
+      cc.index = int_or<int>(ch, "index", cc.index);
       if (auto f = ch.find("finish_reason"); f != ch.end() && f->is_string()) cc.finish_reason = *f;
       if (auto l = ch.find("logprobs"); l != ch.end()) cc.logprobs = *l;
       if (auto d = ch.find("delta"); d != ch.end() && d->is_object()) {
@@ -124,8 +124,7 @@ Result<ChatChunk> chat_chunk_from_json(const Json& j) {
           for (const auto& tc : *tcs) {
             if (!tc.is_object()) continue;
             ToolCallDelta td;
-            if (auto i = tc.find("index"); i != tc.end() && i->is_number())
-              td.index = i->get<int>();
+            td.index = int_or<int>(tc, "index", td.index);
             if (auto id = tc.find("id"); id != tc.end() && id->is_string()) td.id = *id;
             if (auto ty = tc.find("type"); ty != tc.end() && ty->is_string()) td.type = *ty;
             if (auto fn = tc.find("function"); fn != tc.end() && fn->is_object()) {

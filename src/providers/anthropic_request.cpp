@@ -202,7 +202,7 @@ class Builder {
   Result<void> add_json_tool(Json& tools, Json& tool_choice) const {
     const Json& rf = req_.response_format;
     if (!rf.is_object()) return {};
-    std::string type = rf.value("type", "");
+    std::string type = api::str_or(rf, "type");
     if (type == "text") return {};
     Json schema = {{"type", "object"}};
     if (type == "json_schema") {
@@ -387,7 +387,7 @@ class Builder {
 
 bool wants_json(const api::ChatRequest& req) {
   if (!req.response_format.is_object()) return false;
-  std::string type = req.response_format.value("type", "");
+  std::string type = api::str_or(req.response_format, "type");
   return type == "json_object" || type == "json_schema";
 }
 

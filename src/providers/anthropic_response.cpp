@@ -93,7 +93,7 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
   Json j = parse_upstream_json(body);
   if (j.is_discarded()) return fail(bad_response(provider, "upstream sent invalid JSON"));
   if (!j.is_object()) return fail(bad_response(provider, "upstream response is not a message"));
-  if (j.value("type", "") == "error") return fail(error_from_body(0, j, provider, -1));
+  if (api::str_or(j, "type") == "error") return fail(error_from_body(0, j, provider, -1));
   auto content = j.find("content");
   if (content == j.end() || !content->is_array())
     return fail(bad_response(provider, "upstream response is not a message"));
@@ -110,14 +110,14 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
   std::optional<std::string> json_answer;
   for (const auto& block : *content) {
     if (!block.is_object()) continue;
-    std::string type = block.value("type", "");
+    std::string type = api::str_or(block, "type");
     if (type == "text") {
       if (auto tx = block.find("text"); tx != block.end() && tx->is_string()) {
         text += tx->get<std::string>();
         has_text = true;
       }
     } else if (type == "tool_use") {
-      std::string name = block.value("name", "");
+      std::string name = api::str_or(block, "name");
       Json input = block.contains("input") ? block["input"] : Json::object();
       // parse_response does not see the request: the forced response_format tool is known
       // by its reserved name.
@@ -126,7 +126,7 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
         continue;
       }
       api::ToolCall call;
-      call.id = block.value("id", "");
+      call.id = api::str_or(block, "id");
       if (call.id.empty()) call.id = new_tool_call_id();
       call.name = std::move(name);
       call.arguments = api::dump(input);

@@ -3,6 +3,7 @@
 // parsed mid-stream; usage is cumulative (last value wins).
 #include <map>
 
+#include "api/json_codec.hpp"
 #include "api/printable.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/anthropic_translate.hpp"
@@ -30,7 +31,7 @@ class Decoder final : public StreamDecoder {
     if (j.is_discarded() || !j.is_object())
       return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
                                   "bad_upstream_response"));
-    std::string type = j.value("type", "");
+    std::string type = api::str_or(j, "type");
     if (type.empty()) type = ev.event;
 
     if (type == "message_start") return on_message_start(j, out);
@@ -110,12 +111,12 @@ class Decoder final : public StreamDecoder {
     emit_role(out);  // tolerate a stream that skipped message_start
     auto cb = j.find("content_block");
     if (cb == j.end() || !cb->is_object()) return {};
-    int64_t index = j.value("index", int64_t{-1});
-    std::string type = cb->value("type", "");
+    int64_t index = api::int_or<int64_t>(j, "index", -1);
+    std::string type = api::str_or(*cb, "type");
     if (type == "text") {
       if (auto tx = cb->find("text"); tx != cb->end() && tx->is_string()) emit_content(*tx, out);
     } else if (type == "tool_use") {
-      std::string name = cb->value("name", "");
+      std::string name = api::str_or(*cb, "name");
       if (json_mode_ && name == kJsonToolName) {
         blocks_[index] = {Block::Kind::json_answer, 0};
         json_answered_ = true;
@@ -125,7 +126,7 @@ class Decoder final : public StreamDecoder {
       blocks_[index] = {Block::Kind::tool, k};
       api::ToolCallDelta d;
       d.index = k;
-      d.id = cb->value("id", "");
+      d.id = api::str_or(*cb, "id");
       if (d.id.empty()) d.id = new_tool_call_id();
       d.type = "function";
       d.name = std::move(name);
@@ -140,7 +141,7 @@ class Decoder final : public StreamDecoder {
   Result<void> on_block_delta(const Json& j, api::ChunkList& out) {
     auto d = j.find("delta");
     if (d == j.end() || !d->is_object()) return {};
-    std::string type = d->value("type", "");
+    std::string type = api::str_or(*d, "type");
     if (type == "text_delta") {
       if (auto tx = d->find("text"); tx != d->end() && tx->is_string()) emit_content(*tx, out);
       return {};
@@ -148,7 +149,7 @@ class Decoder final : public StreamDecoder {
     if (type != "input_json_delta") return {};  // thinking, signature, citations: skipped
     auto pj = d->find("partial_json");
     if (pj == d->end() || !pj->is_string() || pj->get_ref<const std::string&>().empty()) return {};
-    auto b = blocks_.find(j.value("index", int64_t{-1}));
+    auto b = blocks_.find(api::int_or<int64_t>(j, "index", -1));
     if (b == blocks_.end()) return {};
     if (b->second.kind == Block::Kind::json_answer) {
       emit_content(*pj, out);
