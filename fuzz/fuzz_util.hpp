@@ -1,8 +1,7 @@
-// What the harnesses share: where to split an input, how an invariant fails, what an escaped
-// exception means, and the nesting cap for a bug already being fixed elsewhere.
+// What the harnesses share: where to split an input, how an invariant fails, and what an
+// escaped exception means.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -50,29 +49,6 @@ void guarded(F&& f) {
     f();
   } catch (const std::exception&) {
   }
-}
-
-// The deepest bracket nesting of a JSON text, strings skipped. Up to the first byte a JSON
-// parser rejects this is the parser's own depth, so it bounds the depth any parser reaches.
-inline int json_depth(std::string_view s) {
-  int depth = 0, max = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      max = std::max(max, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return max;
 }
 
 }  // namespace gw::fuzz
