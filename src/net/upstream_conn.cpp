@@ -94,7 +94,10 @@ std::string host_header(const Url& base, bool always_port) {
   bool v6 = base.host.find(':') != std::string::npos;
   std::string h = v6 ? "[" + base.host + "]" : base.host;
   bool default_port = base.port == (base.scheme == "https" ? 443 : 80);
-  if (always_port || !default_port) h += ":" + std::to_string(base.port);
+  if (always_port || !default_port) {  // two appends: gcc 12 -O3 misreads ":" + to_string
+    h += ':';
+    h += std::to_string(base.port);
+  }
   return h;
 }
 
