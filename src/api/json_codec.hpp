@@ -44,7 +44,7 @@ Json parse_json_bounded(std::string_view text, int max_depth = kMaxJsonNesting);
 // Readers for hostile JSON, where the sender picks every type: nlohmann's value() throws on a
 // mismatched type, and get<int>() of 1e300 is undefined behaviour.
 // A member's string, or `fallback` when it is absent or not a string.
-inline std::string str_or(const Json& o, const char* key, std::string fallback = {}) {
+inline std::string str_or(const Json& o, std::string_view key, std::string fallback = {}) {
   if (!o.is_object()) return fallback;
   auto it = o.find(key);
   return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
@@ -77,7 +77,7 @@ std::optional<Int> as_int(const Json& v) {
 }
 // A member's whole number, or `fallback` when absent, not a number or out of range.
 template <class Int>
-Int int_or(const Json& o, const char* key, Int fallback) {
+Int int_or(const Json& o, std::string_view key, Int fallback) {
   if (!o.is_object()) return fallback;
   auto it = o.find(key);
   if (it == o.end()) return fallback;

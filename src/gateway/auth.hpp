@@ -1,4 +1,4 @@
-// The auth stage of `gw serve` (DESIGN 5): checks the client's virtual key (Authorization:
+// The auth stage of `gw serve`: checks the client's virtual key (Authorization:
 // Bearer gk-... or x-api-key) and attributes the request to the key's tenant and user.
 // [server] auth: none lets everything through; keys requires a valid key; auto (default)
 // requires one as soon as any active key exists. Lookups are cached for at most 1 s, so a

@@ -196,7 +196,7 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
                    "the client closed the connection before the answer"};
         return done(fail(std::move(gone)));
       }
-      // After the first byte reached the client nothing can be retried (DESIGN 5).
+      // After the first byte reached the client nothing can be retried.
       if (e.after_first_byte) return done(fail(std::move(e)));
       // A bad upstream key or missing key: this target is useless, another may work.
       bool target_broken = e.type == "config_error" || e.type == "upstream_auth_error";

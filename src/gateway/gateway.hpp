@@ -75,8 +75,8 @@ class Gateway {
 std::string new_request_id();
 
 // The one grammar of a model name: letters, digits and -._:/@+=, 1 to 256 bytes ('=' for
-// option suffixes such as the test upstream's "+words=50"), and never "..". Anything else never reaches
-// routing, a header, a URL or a log: 400 invalid_model.
+// option suffixes such as the test upstream's "+words=50"), and never "..". Anything else never
+// reaches routing, a header, a URL or a log: 400 invalid_model.
 bool valid_model_name(std::string_view name);
 
 }  // namespace gw::gateway

@@ -54,7 +54,7 @@ class EventLoop {
 
   // While the running fiber waits on other things (an upstream), a hang-up of `fd` (its
   // client) marks it abandoned and ends its wait with Ready::cancelled, as every later wait
-  // ends: the upstream call is cancelled at once (PROTOCOLS 5.10). A hang-up that came
+  // ends: the upstream call is cancelled at once. A hang-up that came
   // before the call counts too. unguard_fd when the answer is ready to be written.
   void guard_fd(int fd);
   void unguard_fd(int fd);

@@ -75,7 +75,7 @@ class SseParser {
     }
   }
 
-  // At EOF: a last event with no blank line after it is still delivered (PROTOCOLS 5.7).
+  // At EOF: a last event with no blank line after it is still delivered.
   // Returns true when such an event was pending.
   template <class F>
   bool finish(F&& on_event) {
@@ -87,7 +87,7 @@ class SseParser {
   }
 
   // Lines that are no SSE field at all, such as the pretty-printed JSON error Gemini may
-  // send mid-stream (PROTOCOLS 0), kept (bounded) so the caller can read them at the end.
+  // send mid-stream, kept (bounded) so the caller can read them at the end.
   const std::string& stray() const { return stray_; }
 
   // True while bytes of an unfinished line or event are buffered.

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <random>
 #include <vector>
 
@@ -100,22 +99,9 @@ bool read_token_count(const api::Json& usage, std::string_view key, std::optiona
   if (!usage.is_object()) return true;
   auto it = usage.find(key);
   if (it == usage.end() || it->is_null()) return true;
-  int64_t v = -1;
-  if (it->is_number_unsigned()) {
-    auto u = it->get<uint64_t>();
-    if (u > static_cast<uint64_t>(kMaxTokenCount)) return false;
-    v = static_cast<int64_t>(u);
-  } else if (it->is_number_integer()) {
-    v = it->get<int64_t>();
-  } else if (it->is_number_float()) {
-    double d = it->get<double>();  // range first: casting a huge double is undefined
-    if (!(d >= 0 && d <= static_cast<double>(kMaxTokenCount)) || d != std::floor(d)) return false;
-    v = static_cast<int64_t>(d);
-  } else {
-    return false;
-  }
-  if (v < 0 || v > kMaxTokenCount) return false;
-  out = v;
+  auto v = api::as_int<int64_t>(*it);  // a whole number that fits, floats included
+  if (!v || *v < 0 || *v > kMaxTokenCount) return false;
+  out = *v;
   return true;
 }
 

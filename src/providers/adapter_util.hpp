@@ -38,7 +38,7 @@ std::string mask_secrets(std::string message, const config::ProviderConfig& p);
 api::Json parse_upstream_json(std::string_view text);
 
 // A client's tool-call `arguments` text as the object Anthropic and Gemini take: "" or bad
-// JSON → {} (PROTOCOLS 5.24); JSON nested past api::kMaxJsonNesting → a 400 naming `param`.
+// JSON → {}; JSON nested past api::kMaxJsonNesting → a 400 naming `param`.
 Result<api::Json> tool_arguments_object(std::string_view arguments, const std::string& param);
 
 // Token counts an upstream reports go to the ledger: anything outside [0, kMaxTokenCount]

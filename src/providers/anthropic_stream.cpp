@@ -1,6 +1,6 @@
-// Anthropic Messages SSE events → OpenAI chat.completion.chunk values (PROTOCOLS 2.4, 4.2
-// "Anthropic → OpenAI", 5.1-5.17). Tool argument fragments are forwarded untouched, never
-// parsed mid-stream; usage is cumulative (last value wins).
+// Anthropic Messages SSE events → OpenAI chat.completion.chunk values. Tool argument
+// fragments are forwarded untouched, never parsed mid-stream; usage is cumulative (last
+// value wins).
 #include <map>
 
 #include "api/json_codec.hpp"
@@ -76,7 +76,7 @@ class Decoder final : public StreamDecoder {
     out.push_back(std::move(c));
   }
   void emit_content(std::string text, api::ChunkList& out) {
-    if (text.empty()) return;  // empty deltas are not forwarded (5.11)
+    if (text.empty()) return;  // empty deltas are not forwarded
     api::ChunkChoice ch;
     ch.content = std::move(text);
     emit_choice(std::move(ch), out);

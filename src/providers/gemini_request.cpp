@@ -87,12 +87,12 @@ Result<Json> user_parts(const api::Message& m, size_t i, bool drop_params) {
       if (!part) return fail(part.error());
       parts.push_back(std::move(*part));
     } else if (const Json* a = obj_of(p.raw, "input_audio"); p.type == "input_audio" && a) {
-      parts.push_back(
-          {{"inlineData",
-            {{"mimeType", "audio/" + str_of(*a, "format", "wav")}, {"data", str_of(*a, "data")}}}});
+      parts.push_back({{"inlineData",
+                        {{"mimeType", "audio/" + api::str_or(*a, "format", "wav")},
+                         {"data", api::str_or(*a, "data")}}}});
     } else if (const Json* f = obj_of(p.raw, "file"); p.type == "file" && f) {
       Json part;
-      if (!inline_data_from_data_url(str_of(*f, "file_data"), part))
+      if (!inline_data_from_data_url(api::str_or(*f, "file_data"), part))
         return fail(unsupported("file parts without inline 'file_data'", param + ".file"));
       parts.push_back(std::move(part));
     } else if (!drop_params) {
@@ -320,21 +320,21 @@ Result<void> add_tools(const api::ChatRequest& req, Json& body) {
           Error::bad_request("Invalid value for 'tool_choice': '" + tc.get<std::string>() + "'.",
                              "tool_choice", "invalid_value"));
     config = {{"mode", it->second}};
-  } else if (tc.is_object() && str_of(tc, "type") == "function") {
+  } else if (tc.is_object() && api::str_or(tc, "type") == "function") {
     std::string name;
-    if (const Json* f = obj_of(tc, "function")) name = str_of(*f, "name");
+    if (const Json* f = obj_of(tc, "function")) name = api::str_or(*f, "name");
     if (name.empty())
       return fail(Error::bad_request("Missing required parameter: 'tool_choice.function.name'.",
                                      "tool_choice.function.name", "missing_required_parameter"));
     config = {{"mode", "ANY"}, {"allowedFunctionNames", {name}}};
-  } else if (tc.is_object() && str_of(tc, "type") == "allowed_tools") {
+  } else if (tc.is_object() && api::str_or(tc, "type") == "allowed_tools") {
     Json names = Json::array();
     const Json* at = obj_of(tc, "allowed_tools");
     const Json* list = at ? arr_of(*at, "tools") : nullptr;
     if (list)
       for (const auto& t : *list)
-        if (const Json* f = obj_of(t, "function")) names.push_back(str_of(*f, "name"));
-    if (at && str_of(*at, "mode") == "required") {
+        if (const Json* f = obj_of(t, "function")) names.push_back(api::str_or(*f, "name"));
+    if (at && api::str_or(*at, "mode") == "required") {
       config = {{"mode", "ANY"}, {"allowedFunctionNames", names}};
     } else {
       config = {{"mode", "AUTO"}};
@@ -383,7 +383,7 @@ Result<void> add_generation_config(const api::ChatRequest& req, Json& body) {
     if (*req.logprobs && req.top_logprobs) g["logprobs"] = *req.top_logprobs;
   }
   if (const Json& rf = req.response_format; rf.is_object()) {
-    std::string type = str_of(rf, "type");
+    std::string type = api::str_or(rf, "type");
     if (type == "json_object") {
       g["responseMimeType"] = "application/json";
     } else if (type == "json_schema") {

@@ -23,11 +23,11 @@ Details read_details(const Json& err) {
   const Json* list = arr_of(err, "details");
   if (!list) return d;
   for (const auto& item : *list) {
-    std::string type = str_of(item, "@type");
+    std::string type = api::str_or(item, "@type");
     if (type.ends_with("google.rpc.ErrorInfo") && d.reason.empty())
-      d.reason = str_of(item, "reason");
+      d.reason = api::str_or(item, "reason");
     if (type.ends_with("google.rpc.RetryInfo"))
-      d.retry_ms = net::parse_duration_ms(str_of(item, "retryDelay"));
+      d.retry_ms = net::parse_duration_ms(api::str_or(item, "retryDelay"));
   }
   return d;
 }
@@ -88,7 +88,7 @@ Json logprobs_from_gemini(const Json& candidate) {
   if (!chosen) return nullptr;
   const Json* tops = arr_of(*lr, "topCandidates");
   auto entry = [](const Json& c) {
-    std::string token = str_of(c, "token");
+    std::string token = api::str_or(c, "token");
     double lp = 0;
     if (auto it = c.find("logProbability"); it != c.end() && it->is_number()) lp = *it;
     Json bytes = Json::array();
@@ -115,10 +115,10 @@ api::ToolCall tool_call_from_part(const Json& part) {
   const Json* fcp = obj_of(part, "functionCall");
   const Json& fc = fcp ? *fcp : kEmpty;
   api::ToolCall tc;
-  tc.name = str_of(fc, "name");
-  std::string id = str_of(fc, "id");
+  tc.name = api::str_or(fc, "name");
+  std::string id = api::str_or(fc, "id");
   if (id.empty()) id = new_tool_call_id();
-  tc.id = join_tool_call_id(id, str_of(part, "thoughtSignature"));
+  tc.id = join_tool_call_id(id, api::str_or(part, "thoughtSignature"));
   auto args = fc.find("args");
   tc.arguments = api::dump(args != fc.end() && args->is_object() ? *args : Json::object());
   return tc;
@@ -133,12 +133,12 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
   api::ChatResponse r;
   r.id = new_completion_id();
   r.created = unix_now();
-  r.model = str_of(j, "modelVersion", t.model);
+  r.model = api::str_or(j, "modelVersion", t.model);
   if (const Json* u = obj_of(j, "usageMetadata")) r.usage = usage_from_gemini(*u);
   const Json* candidates = arr_of(j, "candidates");
   if (!candidates || candidates->empty()) {
     const Json* fb = obj_of(j, "promptFeedback");
-    if (!fb || str_of(*fb, "blockReason").empty())
+    if (!fb || api::str_or(*fb, "blockReason").empty())
       return fail(bad_upstream(provider, "upstream response has no candidates"));
     api::Choice c;  // blocked prompt: a valid, empty completion (5.18)
     c.message.role = "assistant";
@@ -150,8 +150,7 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
     const Json& cand = (*candidates)[i];
     if (!cand.is_object()) continue;
     api::Choice c;
-    c.index =
-        cand.contains("index") ? static_cast<int>(int_of(cand, "index")) : static_cast<int>(i);
+    c.index = api::int_or<int>(cand, "index", static_cast<int>(i));
     c.message.role = "assistant";
     std::string text;
     bool has_text = false;
@@ -172,7 +171,7 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
       c.message.kind = api::Message::ContentKind::text;
       c.message.text = std::move(text);
     }
-    c.finish_reason = map_finish_reason(str_of(cand, "finishReason", "STOP"));
+    c.finish_reason = map_finish_reason(api::str_or(cand, "finishReason", "STOP"));
     if (!c.message.tool_calls.empty() && c.finish_reason == "stop") c.finish_reason = "tool_calls";
     c.logprobs = logprobs_from_gemini(cand);
     r.choices.push_back(std::move(c));
@@ -190,9 +189,9 @@ Error error_from_body(int http_status, const Json& body, const net::Headers& hea
   std::string status;
   Details d;
   if (err) {
-    message = str_of(*err, "message", message);
-    status = str_of(*err, "status");
-    if (int code = static_cast<int>(int_of(*err, "code")); code >= 400) http_status = code;
+    message = api::str_or(*err, "message", message);
+    status = api::str_or(*err, "status");
+    if (int code = api::int_or<int>(*err, "code", 0); code >= 400) http_status = code;
     d = read_details(*err);
   }
   UpstreamFailure kind = failure_for_rpc_status(status, http_status);

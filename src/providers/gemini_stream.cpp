@@ -34,7 +34,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
     if (obj_of(j, "error")) return fail(error_from_body(500, j, {}, *provider_));
 
     if (choices_.empty()) {  // first event: fix the model, open choice 0 with the role chunk
-      model_ = str_of(j, "modelVersion", model_);
+      model_ = api::str_or(j, "modelVersion", model_);
       choice(0, out);
     }
     const Json* u = obj_of(j, "usageMetadata");
@@ -85,14 +85,13 @@ class GeminiStreamDecoder final : public StreamDecoder {
     if (!candidates || candidates->empty()) {
       // A blocked prompt streams as one event with promptFeedback and no candidates (5.18).
       const Json* fb = obj_of(j, "promptFeedback");
-      if (fb && !str_of(*fb, "blockReason").empty()) finish(0, "content_filter", out);
+      if (fb && !api::str_or(*fb, "blockReason").empty()) finish(0, "content_filter", out);
       return;
     }
     for (size_t i = 0; i < candidates->size(); ++i) {
       const Json& cand = (*candidates)[i];
       if (!cand.is_object()) continue;
-      int index =
-          cand.contains("index") ? static_cast<int>(int_of(cand, "index")) : static_cast<int>(i);
+      int index = api::int_or<int>(cand, "index", static_cast<int>(i));
       ChoiceState& st = choice(index, out);
       size_t first_content = out.size();
       bool any_content = false;
@@ -114,7 +113,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
           }
           auto tx = p.find("text");
           if (tx == p.end() || !tx->is_string() || tx->get_ref<const std::string&>().empty())
-            continue;  // empty deltas are not forwarded (5.11)
+            continue;  // empty deltas are not forwarded
           if (auto th = p.find("thought"); th != p.end() && *th == true) continue;
           if (!any_content) first_content = out.size();
           any_content = true;
@@ -124,7 +123,7 @@ class GeminiStreamDecoder final : public StreamDecoder {
       if (any_content)
         if (Json lp = logprobs_from_gemini(cand); !lp.is_null())
           out[first_content].choices[0].logprobs = std::move(lp);
-      std::string reason = str_of(cand, "finishReason");
+      std::string reason = api::str_or(cand, "finishReason");
       if (!reason.empty()) finish(index, map_finish_reason(reason), out);
     }
   }

@@ -19,8 +19,8 @@ namespace gw::providers::gemini {
 
 using api::Json;
 
-// The separator that carries a Gemini thoughtSignature inside an OpenAI tool-call id
-// (PROTOCOLS 4.2, 5.21): "<id>__thought__<signature>".
+// The separator that carries a Gemini thoughtSignature inside an OpenAI tool-call id:
+// "<id>__thought__<signature>".
 inline constexpr std::string_view kThoughtSep = "__thought__";
 
 struct SplitId {
@@ -30,23 +30,8 @@ struct SplitId {
 SplitId split_tool_call_id(std::string_view id);
 std::string join_tool_call_id(std::string_view id, std::string_view signature);
 
-// Non-throwing field readers: a field of the wrong type reads as absent.
-inline std::string str_of(const Json& o, std::string_view key, std::string fallback = {}) {
-  if (!o.is_object()) return fallback;
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-inline int64_t int_of(const Json& o, std::string_view key) {
-  if (!o.is_object()) return 0;
-  auto it = o.find(key);
-  if (it == o.end() || !it->is_number()) return 0;
-  if (it->is_number_float()) {  // range first: narrowing a huge double is undefined
-    double d = it->get<double>();
-    return d > -9e18 && d < 9e18 ? static_cast<int64_t>(d) : 0;
-  }
-  return it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX} ? 0
-                                                                               : it->get<int64_t>();
-}
+// Non-throwing field readers: a field of the wrong type reads as absent (api::str_or and
+// api::int_or for strings and whole numbers).
 inline const Json* obj_of(const Json& o, std::string_view key) {
   if (!o.is_object()) return nullptr;
   auto it = o.find(key);
@@ -64,15 +49,15 @@ inline const Json* arr_of(const Json& o, std::string_view key) {
 // optional prefix: the id comes from a client, who must never choose the upstream URL.
 std::optional<std::string> model_resource(std::string_view model);
 
-// The GenerateContentRequest body (PROTOCOLS 3.2, 4.1), or a 400 naming the param.
+// The GenerateContentRequest body, or a 400 naming the param.
 Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider);
 
-// A tool `parameters` JSON Schema cleaned into Gemini's OpenAPI subset (PROTOCOLS 4.1).
+// A tool `parameters` JSON Schema cleaned into Gemini's OpenAPI subset.
 Json clean_schema(const Json& schema);
 
-// finishReason → OpenAI finish_reason (PROTOCOLS 4.2), before the tool_calls override.
+// finishReason → OpenAI finish_reason, before the tool_calls override.
 std::string map_finish_reason(std::string_view gemini_reason);
-// usageMetadata → canonical usage (PROTOCOLS 4.2); nullopt when a count is not believable.
+// usageMetadata → canonical usage; nullopt when a count is not believable.
 std::optional<api::Usage> usage_from_gemini(const Json& usage_metadata);
 // logprobsResult → OpenAI choice.logprobs ({"content":[...]}); null when absent.
 Json logprobs_from_gemini(const Json& candidate);

@@ -76,7 +76,9 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
   if (head.status < 200 || head.status >= 300)
     return fail(adapter_->parse_error(head.status, body, head.headers, t));
   auto r = adapter_->parse_response(body, t);
-  if (!r) r.error().message = mask_secrets(std::move(r.error().message), *t.provider);  // 4.3
+  if (!r)
+    r.error().message =
+        mask_secrets(std::move(r.error().message), *t.provider);  // it may echo the key
   return r;
 }
 
@@ -137,7 +139,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
   StreamResult result;
   auto finish_error = [&](Error e) -> Result<StreamResult> {
     e.after_first_byte = sent_any;
-    e.message = mask_secrets(std::move(e.message), *t.provider);  // upstream text (4.3)
+    e.message = mask_secrets(std::move(e.message), *t.provider);  // upstream text
     return fail(std::move(e));
   };
   // A stream the client left: its usage counts only once final (an Anthropic message_start

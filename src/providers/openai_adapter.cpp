@@ -120,7 +120,7 @@ class OpenAIStreamDecoder final : public StreamDecoder {
       // that report usage on every chunk give running totals before that.
       usage_final_ = c.choices.empty() || !finish_reason_.empty();
     }
-    if (!useful)  // empty deltas are not forwarded (5.11)
+    if (!useful)  // empty deltas are not forwarded
       out.pop_back();
     else if (!usage_dropped)  // else the raw text still holds the dropped numbers
       c.raw.assign(ev.data);

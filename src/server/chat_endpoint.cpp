@@ -68,7 +68,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   if (!req->user.empty()) ctx.caller.user = req->user;
   if (req->stream) return handle_stream(std::move(*req), std::move(ctx), std::move(out), res);
 
-  // A client that leaves while the upstream works cancels the call at once (PROTOCOLS 5.10).
+  // A client that leaves while the upstream works cancels the call at once.
   std::optional<net::HangupGuard> watch(std::in_place, res.client());
   auto resp = gateway.complete(std::move(*req), ctx, out);
   watch.reset();

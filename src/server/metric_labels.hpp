@@ -1,4 +1,4 @@
-// Metric labels come from a bounded set (DESIGN 5): configured providers, and models that are
+// Metric labels come from a bounded set: configured providers, and models that are
 // priced or named in the config; any other name is `other`. 20,000 made-up model names once
 // grew /metrics to 216 MB and stalled the event loop that served it.
 #pragma once

@@ -198,7 +198,7 @@ TEST_CASE("stream events nested 5000 deep end the stream with a 502") {
     auto d = decode("gemini", p,
                     {{"", R"({"candidates":[],"x":)" + deep + "}"},
                      {"", R"({"candidates":[{"finishReason":"STOP"}]})"}});
-    REQUIRE(d.error.has_value());  // malformed, then another event: the error (5.7)
+    REQUIRE(d.error.has_value());  // malformed, then another event: the error
     CHECK(d.error->status == 502);
     CHECK(d.error->code == "bad_upstream_response");
   }
@@ -224,7 +224,7 @@ TEST_CASE("client tool-call arguments nested past 128 levels are a 400 naming th
     REQUIRE(fine.has_value());
     CHECK(fine->body.find(nested(100)) != std::string::npos);
     auto bad = a->build_request(request(body("{not json")), Target{&p, "m"}, false);
-    REQUIRE(bad.has_value());  // bad JSON still becomes {} (5.24)
+    REQUIRE(bad.has_value());  // bad JSON still becomes {}
   }
 }
 
