@@ -4,7 +4,6 @@
 #include <memory>
 #include <string>
 
-#include "api/fast_parse.hpp"
 #include "api/json_codec.hpp"
 #include "fuzz_util.hpp"
 #include "providers/provider.hpp"
@@ -32,20 +31,6 @@ Upstream make(const char* kind, std::unique_ptr<providers::Adapter> a) {
   return u;
 }
 
-// The fast reader's promise (api/fast_parse.hpp): what it accepts, the nlohmann path accepts
-// too, with the same value.
-void fast_matches_slow(std::string_view in) {
-  auto fast = api::fast_chat_request(in);
-  if (!fast) return;
-  api::Json j = api::Json::parse(in, nullptr, false);
-  check(!j.is_discarded(), "fast reader accepted what nlohmann rejects");
-  auto slow = api::chat_request_from_json(j);
-  check(slow.has_value(), "fast reader accepted what chat_request_from_json rejects");
-  check(api::to_json(*fast) == api::to_json(*slow) && fast->stream == slow->stream &&
-            fast->include_usage == slow->include_usage,
-        "fast and nlohmann readers disagree");
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -53,7 +38,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                  make("anthropic", providers::make_anthropic_adapter()),
                                  make("gemini", providers::make_gemini_adapter())};
   std::string_view in = gw::fuzz::as_text(data, size);
-  guarded([&] { fast_matches_slow(in); });
   guarded([&] {
     auto req = api::parse_chat_request(in);
     if (!req) {

@@ -1,9 +1,8 @@
 // Hot-path micro-benchmarks (Google Benchmark): SSE parsing, OpenAI request/response/chunk
-// codec (the DOM-free fast paths, with the nlohmann path as `_Json` baselines), OpenAI ⇄ Anthropic
-// and OpenAI ⇄ Gemini translation per request and per chunk, and the ledger write on the request
-// path (Meter::on_complete: price + row + enqueue). Built by bench/micro/CMakeLists.txt against
-// build/bench-release/libgwcore.a; bench/run runs it and puts the figures in
-// bench/results/latest.md.
+// codec, OpenAI ⇄ Anthropic and OpenAI ⇄ Gemini translation per request and per chunk, and
+// the ledger write on the request path (Meter::on_complete: price + row + enqueue). Built by
+// bench/micro/CMakeLists.txt against build/bench-release/libgwcore.a; bench/run runs it and puts
+// the figures in bench/results/latest.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
@@ -11,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "api/fast_parse.hpp"
 #include "api/json_codec.hpp"
 #include "gateway/meter.hpp"
 #include "net/sse_parser.hpp"
@@ -150,18 +148,6 @@ void BM_OpenAI_ParseClientRequest(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenAI_ParseClientRequest);
 
-// The same through the nlohmann DOM (what parse_chat_request did before the fast path, and
-// still does for requests the fast path declines).
-void BM_OpenAI_ParseClientRequest_Json(benchmark::State& state) {
-  const std::string body = request_body(false);
-  for (auto _ : state) {
-    auto r = gw::api::chat_request_from_json(Json::parse(body));
-    benchmark::DoNotOptimize(r);
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
-}
-BENCHMARK(BM_OpenAI_ParseClientRequest_Json);
-
 void BM_OpenAI_BuildUpstreamRequest(benchmark::State& state) {
   auto adapter = gw::providers::make_openai_adapter();
   auto req = parsed_request();
@@ -172,20 +158,6 @@ void BM_OpenAI_BuildUpstreamRequest(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_OpenAI_BuildUpstreamRequest);
-
-// The upstream body through to_json + dump (build_request before serialize_upstream).
-void BM_OpenAI_BuildUpstreamRequest_Json(benchmark::State& state) {
-  auto req = parsed_request();
-  for (auto _ : state) {
-    Json body = gw::api::to_json(req);
-    body["model"] = "gpt-4o-mini";
-    body.erase("stream");
-    body.erase("stream_options");
-    std::string s = gw::api::dump(body);
-    benchmark::DoNotOptimize(s);
-  }
-}
-BENCHMARK(BM_OpenAI_BuildUpstreamRequest_Json);
 
 std::string openai_response_body() {
   return Json(
@@ -214,21 +186,7 @@ void BM_OpenAI_ResponseRoundTrip(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenAI_ResponseRoundTrip);
 
-// The same answer written with the direct serializer (identical bytes): the server's path
-// once it calls api::serialize(response).
-void BM_OpenAI_ResponseRoundTrip_Serialize(benchmark::State& state) {
-  auto adapter = gw::providers::make_openai_adapter();
-  gw::providers::Target t{&openai_p(), "gpt-4o-mini"};
-  const std::string body = openai_response_body();
-  for (auto _ : state) {
-    auto r = adapter->parse_response(body, t);
-    std::string out = gw::api::serialize(*r);
-    benchmark::DoNotOptimize(out);
-  }
-}
-BENCHMARK(BM_OpenAI_ResponseRoundTrip_Serialize);
-
-// Parsing alone: the nlohmann DOM path vs the fast reader.
+// Parsing alone.
 void BM_OpenAI_ResponseParse_Json(benchmark::State& state) {
   const std::string body = openai_response_body();
   for (auto _ : state) {
@@ -237,15 +195,6 @@ void BM_OpenAI_ResponseParse_Json(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_OpenAI_ResponseParse_Json);
-
-void BM_OpenAI_ResponseParse_Fast(benchmark::State& state) {
-  const std::string body = openai_response_body();
-  for (auto _ : state) {
-    auto r = gw::api::fast_chat_response(body);
-    benchmark::DoNotOptimize(r);
-  }
-}
-BENCHMARK(BM_OpenAI_ResponseParse_Fast);
 
 // One upstream SSE event → ChatChunk → the SSE frame written to the client.
 void BM_OpenAI_ChunkRoundTrip(benchmark::State& state) {
@@ -287,7 +236,7 @@ void BM_OpenAI_ChunkForward(benchmark::State& state) {
 }
 BENCHMARK(BM_OpenAI_ChunkForward);
 
-// One event's parse alone: the nlohmann DOM path vs the fast reader.
+// One event's parse alone.
 void BM_OpenAI_ChunkParse_Json(benchmark::State& state) {
   const std::string text = openai_chunk_json("dolor sit ");
   for (auto _ : state) {
@@ -296,15 +245,6 @@ void BM_OpenAI_ChunkParse_Json(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_OpenAI_ChunkParse_Json);
-
-void BM_OpenAI_ChunkParse_Fast(benchmark::State& state) {
-  const std::string text = openai_chunk_json("dolor sit ");
-  for (auto _ : state) {
-    auto c = gw::api::fast_chat_chunk(text);
-    benchmark::DoNotOptimize(c);
-  }
-}
-BENCHMARK(BM_OpenAI_ChunkParse_Fast);
 
 void BM_Chunk_SerializeOnly(benchmark::State& state) {
   gw::api::ChatChunk c;
@@ -320,22 +260,6 @@ void BM_Chunk_SerializeOnly(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Chunk_SerializeOnly);
-
-// The direct serializer on the same chunk (identical bytes).
-void BM_Chunk_Serialize(benchmark::State& state) {
-  gw::api::ChatChunk c;
-  c.id = "chatcmpl-gw123";
-  c.created = 1700000000;
-  c.model = "bench";
-  gw::api::ChunkChoice ch;
-  ch.content = "dolor sit ";
-  c.choices.push_back(ch);
-  for (auto _ : state) {
-    std::string s = gw::api::serialize(c);
-    benchmark::DoNotOptimize(s);
-  }
-}
-BENCHMARK(BM_Chunk_Serialize);
 
 // ---- OpenAI ⇄ Anthropic ---------------------------------------------------------------
 

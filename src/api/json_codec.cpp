@@ -1,288 +1,24 @@
 #include "api/json_codec.hpp"
 
-#include <array>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 
-#include "api/fast_parse.hpp"
+#include "api/chat_schema.hpp"
 #include "api/json_codec_detail.hpp"
 
 namespace gw::api {
-namespace {
-
-// The request fields typed in ChatRequest; everything else goes to `extra`.
-constexpr std::array<std::string_view, 22> kTypedRequestFields = {"model",
-                                                                  "messages",
-                                                                  "temperature",
-                                                                  "top_p",
-                                                                  "presence_penalty",
-                                                                  "frequency_penalty",
-                                                                  "max_tokens",
-                                                                  "max_completion_tokens",
-                                                                  "n",
-                                                                  "seed",
-                                                                  "stop",
-                                                                  "stream",
-                                                                  "stream_options",
-                                                                  "tools",
-                                                                  "tool_choice",
-                                                                  "parallel_tool_calls",
-                                                                  "response_format",
-                                                                  "user",
-                                                                  "metadata",
-                                                                  "logprobs",
-                                                                  "top_logprobs",
-                                                                  "function_call"};
-
-bool is_typed_field(std::string_view k) {
-  for (auto f : kTypedRequestFields)
-    if (f == k) return true;
-  return false;
-}
-
-// A small reader that turns type mistakes into OpenAI-shaped 400s naming the param.
-struct Reader {
-  const Json& j;
-  std::string path;
-
-  Error type_error(std::string_view key, std::string_view want) const {
-    std::string p = path.empty() ? std::string(key) : path + "." + std::string(key);
-    return Error::bad_request("Invalid type for '" + p + "': expected " + std::string(want) + ".",
-                              p, "invalid_type");
-  }
-  Error out_of_range(std::string_view key) const {
-    std::string p = path.empty() ? std::string(key) : path + "." + std::string(key);
-    return Error::bad_request("Invalid '" + p + "': integer out of range.", p,
-                              "integer_out_of_range");
-  }
-  Result<std::optional<double>> number(std::string_view key) const {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::optional<double>{};
-    if (!it->is_number()) return fail(type_error(key, "a number"));
-    return std::optional<double>(it->get<double>());
-  }
-  Result<std::optional<int64_t>> integer(std::string_view key) const {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::optional<int64_t>{};
-    // Past int64 a value must not wrap (2^64-1 became -1 on its way upstream): out of range.
-    constexpr double kTwo63 = 9223372036854775808.0;
-    if (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{INT64_MAX})
-      return fail(out_of_range(key));
-    if (it->is_number_integer()) return std::optional<int64_t>(it->get<int64_t>());
-    if (it->is_number_float()) {
-      double d = it->get<double>();
-      if (!(d > -kTwo63 && d < kTwo63)) return fail(out_of_range(key));  // NaN and inf too
-      if (d == std::trunc(d)) return std::optional<int64_t>(static_cast<int64_t>(d));
-    }
-    return fail(type_error(key, "an integer"));
-  }
-  Result<std::optional<bool>> boolean(std::string_view key) const {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::optional<bool>{};
-    if (!it->is_boolean()) return fail(type_error(key, "a boolean"));
-    return std::optional<bool>(it->get<bool>());
-  }
-  Result<std::optional<std::string>> string(std::string_view key) const {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::optional<std::string>{};
-    if (!it->is_string()) return fail(type_error(key, "a string"));
-    return std::optional<std::string>(it->get<std::string>());
-  }
-};
-
-#define GW_TRY(var, expr)                                \
-  auto var##_r = (expr);                                 \
-  if (!var##_r) return fail(std::move(var##_r.error())); \
-  auto var = std::move(*var##_r)
-
-Result<ContentPart> part_from_json(const Json& p, const std::string& path) {
-  if (!p.is_object())
-    return fail(Error::bad_request("Invalid content part at '" + path + "'.", path));
-  ContentPart part;
-  auto t = p.find("type");
-  if (t == p.end() || !t->is_string())
-    return fail(
-        Error::bad_request("Missing 'type' in content part '" + path + "'.", path + ".type"));
-  part.type = t->get<std::string>();
-  if (part.type == "text") {
-    auto tx = p.find("text");
-    if (tx == p.end() || !tx->is_string())
-      return fail(Error::bad_request("Expected a string at '" + path + ".text'.", path + ".text"));
-    part.text = tx->get<std::string>();
-  } else if (part.type == "image_url") {
-    auto iu = p.find("image_url");
-    if (iu != p.end() && iu->is_string()) {
-      part.image_url = iu->get<std::string>();  // lenient: some clients send the bare URL
-    } else if (iu != p.end() && iu->is_object() && iu->contains("url") &&
-               (*iu)["url"].is_string()) {
-      part.image_url = (*iu)["url"].get<std::string>();
-      if (auto d = iu->find("detail"); d != iu->end() && d->is_string())
-        part.detail = d->get<std::string>();
-    } else {
-      return fail(Error::bad_request("Expected an object with 'url' at '" + path + ".image_url'.",
-                                     path + ".image_url"));
-    }
-  } else {
-    part.raw = p;
-  }
-  return part;
-}
-
-// A member that is there (not null) with the wrong JSON type is a 400 naming it: dropping or
-// converting it would send the upstream a request that means something else.
-std::optional<Error> mistyped(const Json& obj, const char* key, bool (Json::*is)() const noexcept,
-                              const std::string& path, const char* want) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null() || ((*it).*is)()) return std::nullopt;
-  std::string p = path + "." + key;
-  return Error::bad_request("Invalid type for '" + p + "': expected " + want + ".", p,
-                            "invalid_type");
-}
-
-Result<ToolCall> tool_call_from_json(const Json& c, const std::string& path) {
-  if (!c.is_object()) return fail(Error::bad_request("Invalid tool call at '" + path + "'.", path));
-  if (auto e = mistyped(c, "id", &Json::is_string, path, "a string")) return fail(std::move(*e));
-  if (auto fn = c.find("function"); fn != c.end() && fn->is_object()) {
-    // (arguments given as an object are taken as their JSON text: the meaning is kept)
-    if (auto e = mistyped(*fn, "name", &Json::is_string, path + ".function", "a string"))
-      return fail(std::move(*e));
-  }
-  ToolCall tc;
-  if (auto id = c.find("id"); id != c.end() && id->is_string()) tc.id = id->get<std::string>();
-  if (auto ty = c.find("type"); ty != c.end() && ty->is_string()) tc.type = ty->get<std::string>();
-  auto fn = c.find("function");
-  if (fn == c.end() || !fn->is_object())
-    return fail(Error::bad_request("Missing 'function' in '" + path + "'.", path + ".function"));
-  if (auto n = fn->find("name"); n != fn->end() && n->is_string()) tc.name = n->get<std::string>();
-  if (auto a = fn->find("arguments"); a != fn->end()) {
-    if (a->is_string())
-      tc.arguments = a->get<std::string>();
-    else if (!a->is_null())
-      tc.arguments = dump(*a);  // lenient: an object instead of its text
-  }
-  return tc;
-}
-
-}  // namespace
-
-namespace detail {
-
-Result<Message> message_from_json(const Json& m, const std::string& path) {
-  if (!m.is_object())
-    return fail(Error::bad_request("Invalid message at '" + path + "': expected an object.", path));
-  Message msg;
-  auto role = m.find("role");
-  if (role == m.end() || !role->is_string())
-    return fail(
-        Error::bad_request("Missing required parameter: '" + path + ".role'.", path + ".role"));
-  msg.role = role->get<std::string>();
-  if (msg.role != "system" && msg.role != "developer" && msg.role != "user" &&
-      msg.role != "assistant" && msg.role != "tool" && msg.role != "function")
-    return fail(Error::bad_request("Invalid value for '" + path + ".role': '" + msg.role +
-                                       "'. Supported values are: 'system', 'developer', 'user', "
-                                       "'assistant' and 'tool'.",
-                                   path + ".role", "invalid_value"));
-  for (auto it = m.begin(); it != m.end(); ++it) {
-    const std::string& k = it.key();
-    const Json& v = it.value();
-    if (k == "role") continue;
-    if (k == "content") {
-      if (v.is_null()) {
-        msg.kind = Message::ContentKind::null;
-      } else if (v.is_string()) {
-        msg.kind = Message::ContentKind::text;
-        msg.text = v.get<std::string>();
-      } else if (v.is_array()) {
-        msg.kind = Message::ContentKind::parts;
-        for (size_t i = 0; i < v.size(); ++i) {
-          GW_TRY(part, part_from_json(v[i], path + ".content[" + std::to_string(i) + "]"));
-          msg.parts.push_back(std::move(part));
-        }
-      } else {
-        return fail(Error::bad_request(
-            "Invalid type for '" + path + ".content': expected a string, an array or null.",
-            path + ".content", "invalid_type"));
-      }
-    } else if (k == "name" && v.is_string()) {
-      msg.name = v.get<std::string>();
-    } else if (k == "tool_call_id" && v.is_string()) {
-      msg.tool_call_id = v.get<std::string>();
-    } else if (k == "refusal" && v.is_string()) {
-      msg.refusal = v.get<std::string>();
-    } else if (k == "tool_calls" && v.is_array()) {
-      for (size_t i = 0; i < v.size(); ++i) {
-        GW_TRY(tc, tool_call_from_json(v[i], path + ".tool_calls[" + std::to_string(i) + "]"));
-        msg.tool_calls.push_back(std::move(tc));
-      }
-    } else if (k == "tool_calls" && !v.is_null()) {
-      return fail(
-          Error::bad_request("Invalid type for '" + path + ".tool_calls': expected an array.",
-                             path + ".tool_calls", "invalid_type"));
-    } else if (!v.is_null()) {
-      msg.extra[k] = v;
-    }
-  }
-  if (msg.role == "tool" && msg.tool_call_id.empty())
-    return fail(Error::bad_request("Missing required parameter: '" + path + ".tool_call_id'.",
-                                   path + ".tool_call_id", "missing_required_parameter"));
-  return msg;
-}
-
-}  // namespace detail
-
-namespace {
-
-Result<Tool> tool_from_json(const Json& t, const std::string& path) {
-  if (!t.is_object()) return fail(Error::bad_request("Invalid tool at '" + path + "'.", path));
-  Tool tool;
-  if (auto ty = t.find("type"); ty != t.end() && ty->is_string())
-    tool.type = ty->get<std::string>();
-  auto fn = t.find("function");
-  if (fn == t.end() || !fn->is_object())
-    return fail(Error::bad_request("Missing required parameter: '" + path + ".function'.",
-                                   path + ".function", "missing_required_parameter"));
-  auto name = fn->find("name");
-  if (name == fn->end() || !name->is_string() || name->get_ref<const std::string&>().empty())
-    return fail(Error::bad_request("Missing required parameter: '" + path + ".function.name'.",
-                                   path + ".function.name", "missing_required_parameter"));
-  tool.name = name->get<std::string>();
-  const std::string fpath = path + ".function";
-  if (auto e = mistyped(*fn, "description", &Json::is_string, fpath, "a string"))
-    return fail(std::move(*e));
-  if (auto e = mistyped(*fn, "parameters", &Json::is_object, fpath, "an object"))
-    return fail(std::move(*e));
-  if (auto e = mistyped(*fn, "strict", &Json::is_boolean, fpath, "a boolean"))
-    return fail(std::move(*e));
-  if (auto d = fn->find("description"); d != fn->end() && d->is_string())
-    tool.description = d->get<std::string>();
-  if (auto p = fn->find("parameters"); p != fn->end() && p->is_object()) tool.parameters = *p;
-  if (auto s = fn->find("strict"); s != fn->end() && s->is_boolean()) tool.strict = s->get<bool>();
-  return tool;
-}
-
-}  // namespace
-
 using detail::message_from_json;
 using detail::null_or;
+using detail::tool_from_json;
 
 std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::string Message::all_text() const {
-  if (kind == ContentKind::text) return text;
-  std::string out;
-  for (const auto& p : parts) {
-    if (p.type != "text") continue;
-    if (!out.empty()) out += '\n';
-    out += p.text;
-  }
-  return out;
-}
-
 namespace {
-constexpr int kMaxJsonDepth = kMaxJsonNesting;  // the fast reader declines deeper texts too
+constexpr int kMaxJsonDepth = kMaxJsonNesting;
 }  // namespace
 
 // Strings are most of a chat body (the prompt), so they are skipped with memchr, not byte by
@@ -318,14 +54,10 @@ Json parse_json_bounded(std::string_view text, int max_depth) {
 }
 
 Result<ChatRequest> parse_chat_request(std::string_view body) {
-  // The whole document's depth first: the fast reader counts levels inside each value it
-  // captures (tool parameters), not from the top, and one rule must hold for both paths.
+  // Depth first: copying and serialising a Json recurse per level.
   if (json_depth(body, kMaxJsonDepth) > kMaxJsonDepth)
     return fail(Error::bad_request("The request body nests JSON deeper than " +
                                    std::to_string(kMaxJsonDepth) + " levels."));
-  // Valid requests in the usual shape take the DOM-free path; the rest come here for the
-  // same value or the worded error.
-  if (auto fast = fast_chat_request(body)) return std::move(*fast);
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return fail(Error::bad_request(
@@ -334,214 +66,301 @@ Result<ChatRequest> parse_chat_request(std::string_view body) {
   return chat_request_from_json(j);
 }
 
+namespace {
+
+// A bound as OpenAI words it: whole numbers without a fraction ("0 and 2", not "0.0").
+std::string bound_text(double v) {
+  if (v == std::trunc(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<int64_t>(v));
+  return Json(v).dump();
+}
+
+// Reads the described parameters of one JSON object (the request, or an object nested in it
+// such as stream_options) and validates them the way OpenAI does. The first error in the
+// description's order wins; after it the walk does nothing.
+struct RequestReader {
+  const Json& j;
+  std::string path;  // "" for the request itself, else the nested object's name
+  const ChatRequest& req;
+  std::optional<Error> err;
+
+  std::string param(std::string_view key) const {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+  Error type_error(std::string_view key, std::string_view want) const {
+    std::string p = param(key);
+    return Error::bad_request("Invalid type for '" + p + "': expected " + std::string(want) + ".",
+                              p, "invalid_type");
+  }
+  // The member when it is there and not null (null means absent in OpenAI's API).
+  const Json* present(std::string_view key) const {
+    if (err) return nullptr;
+    auto it = j.find(key);
+    return it == j.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  void operator()(std::string_view key, std::string& out, schema::Required) {
+    const Json* v = present(key);
+    if (err) return;
+    if (v && !v->is_string()) return void(err = type_error(key, "a string"));
+    if (!v || v->get_ref<const std::string&>().empty())
+      return void(err = Error::bad_request("you must provide a " + param(key) + " parameter",
+                                           param(key), "missing_required_parameter"));
+    out = v->get<std::string>();
+  }
+  void operator()(std::string_view key, std::string& out) {
+    if (const Json* v = present(key)) {
+      if (!v->is_string()) return void(err = type_error(key, "a string"));
+      out = v->get<std::string>();
+    }
+  }
+  void operator()(std::string_view key, std::optional<double>& out, schema::Range range) {
+    const Json* v = present(key);
+    if (!v) return;
+    if (!v->is_number()) return void(err = type_error(key, "a number"));
+    double d = v->get<double>();
+    if (d < range.lo || d > range.hi)
+      return void(err = Error::bad_request("Invalid '" + param(key) + "': must be between " +
+                                               bound_text(range.lo) + " and " +
+                                               bound_text(range.hi) + ".",
+                                           param(key), "decimal_out_of_range"));
+    out = d;
+  }
+  void operator()(std::string_view key, std::optional<int64_t>& out, schema::Range range) {
+    const Json* v = present(key);
+    if (!v) return;
+    // Past int64 a value must not wrap (2^64-1 became -1 on its way upstream), and a float
+    // as big as 2^63 stands for a number int64 cannot hold: out of range.
+    bool too_big = v->is_number_unsigned()
+                       ? v->get<uint64_t>() > uint64_t{INT64_MAX}
+                       : v->is_number_float() && !(std::fabs(v->get<double>()) < 0x1p63);
+    if (too_big)
+      return void(err = Error::bad_request("Invalid '" + param(key) + "': integer out of range.",
+                                           param(key), "integer_out_of_range"));
+    auto n = as_int<int64_t>(*v);
+    if (!n) return void(err = type_error(key, "an integer"));
+    const double d = static_cast<double>(*n);
+    if (d < range.lo && range.hi == std::numeric_limits<double>::infinity())
+      return void(err = Error::bad_request("Invalid '" + param(key) + "': must be at least " +
+                                               bound_text(range.lo) + ".",
+                                           param(key), "integer_below_min_value"));
+    if (d < range.lo || d > range.hi)
+      return void(err = Error::bad_request("Invalid '" + param(key) + "': must be between " +
+                                               bound_text(range.lo) + " and " +
+                                               bound_text(range.hi) + ".",
+                                           param(key), "integer_out_of_range"));
+    out = n;
+  }
+  void operator()(std::string_view key, std::optional<bool>& out) {
+    if (const Json* v = present(key)) {
+      if (!v->is_boolean()) return void(err = type_error(key, "a boolean"));
+      out = v->get<bool>();
+    }
+  }
+  void operator()(std::string_view key, bool& out) {
+    std::optional<bool> b;
+    (*this)(key, b);
+    if (b) out = *b;
+  }
+  void operator()(std::string_view key, Json& out, schema::Shape shape) {
+    const Json* v = present(key);
+    if (!v) return;
+    switch (shape) {
+      case schema::Shape::object:
+        if (!v->is_object()) return void(err = type_error(key, "an object"));
+        break;
+      case schema::Shape::string_or_object:
+        if (!v->is_string() && !v->is_object())
+          return void(err = type_error(key, "a string or an object"));
+        break;
+      case schema::Shape::object_with_type:
+        if (!v->is_object() || !v->contains("type"))
+          return void(err = type_error(key, "an object with a 'type'"));
+        break;
+    }
+    out = *v;
+  }
+  void operator()(std::string_view key, std::vector<std::string>& out) {
+    const Json* v = present(key);
+    if (!v) return;
+    if (v->is_string()) return out.push_back(v->get<std::string>());
+    if (!v->is_array()) return void(err = type_error(key, "a string or an array of strings"));
+    for (const auto& s : *v) {
+      if (!s.is_string()) return void(err = type_error(key, "a string or an array of strings"));
+      out.push_back(s.get<std::string>());
+    }
+    if (out.size() > 4)
+      err = Error::bad_request("Invalid '" + param(key) + "': expected at most 4 sequences.",
+                               param(key), "array_above_max_length");
+  }
+  void operator()(std::string_view key, std::vector<Message>& out) {
+    const Json* v = present(key);
+    if (err) return;
+    if (!v)
+      return void(err = Error::bad_request("Missing required parameter: '" + param(key) + "'.",
+                                           param(key), "missing_required_parameter"));
+    if (!v->is_array()) return void(err = type_error(key, "an array"));
+    if (v->empty())
+      return void(err = Error::bad_request(
+                      "Invalid '" + param(key) +
+                          "': empty array. Expected an array with minimum length 1, but got an "
+                          "empty array instead.",
+                      param(key), "empty_array"));
+    out.reserve(v->size());
+    for (size_t i = 0; i < v->size(); ++i) {
+      auto m = message_from_json((*v)[i], param(key) + "[" + std::to_string(i) + "]");
+      if (!m) return void(err = std::move(m.error()));
+      out.push_back(std::move(*m));
+    }
+  }
+  void operator()(std::string_view key, std::vector<Tool>& out) {
+    const Json* v = present(key);
+    if (!v) return;
+    if (!v->is_array()) return void(err = type_error(key, "an array"));
+    for (size_t i = 0; i < v->size(); ++i) {
+      auto t = tool_from_json((*v)[i], param(key) + "[" + std::to_string(i) + "]");
+      if (!t) return void(err = std::move(t.error()));
+      out.push_back(std::move(*t));
+    }
+  }
+  template <class Members>
+  void operator()(std::string_view key, schema::StreamOnly, Members&& members) {
+    const Json* v = present(key);
+    if (!v) return;
+    if (!v->is_object()) return void(err = type_error(key, "an object"));
+    if (!req.stream)
+      return void(err = Error::bad_request("The '" + param(key) +
+                                               "' parameter is only allowed when 'stream' is "
+                                               "enabled.",
+                                           param(key), "invalid_value"));
+    RequestReader inner{*v, param(key), req, std::nullopt};
+    members(inner);
+    err = std::move(inner.err);
+  }
+};
+
+// The JSON names describe_request() types: every other member of a request is `extra`.
+struct NameList {
+  std::vector<std::string_view> names;
+  template <class... Args>
+  void operator()(std::string_view key, Args&&...) {
+    names.push_back(key);
+  }
+};
+
+bool is_typed_field(std::string_view key) {
+  static const std::vector<std::string_view> typed = [] {
+    NameList list;
+    ChatRequest r;
+    schema::describe_request(list, r);
+    return std::move(list.names);
+  }();
+  return std::find(typed.begin(), typed.end(), key) != typed.end();
+}
+
+}  // namespace
+
 Result<ChatRequest> chat_request_from_json(const Json& j) {
   if (!j.is_object()) return fail(Error::bad_request("The request body must be a JSON object."));
   ChatRequest r;
-  Reader rd{j, ""};
-  GW_TRY(model, rd.string("model"));
-  if (!model || model->empty())
-    return fail(Error::bad_request("you must provide a model parameter", "model",
-                                   "missing_required_parameter"));
-  r.model = std::move(*model);
-
-  auto msgs = j.find("messages");
-  if (msgs == j.end() || msgs->is_null())
-    return fail(Error::bad_request("Missing required parameter: 'messages'.", "messages",
-                                   "missing_required_parameter"));
-  if (!msgs->is_array()) return fail(rd.type_error("messages", "an array"));
-  if (msgs->empty())
-    return fail(
-        Error::bad_request("Invalid 'messages': empty array. Expected an array with minimum "
-                           "length 1, but got an empty array instead.",
-                           "messages", "empty_array"));
-  r.messages.reserve(msgs->size());
-  for (size_t i = 0; i < msgs->size(); ++i) {
-    GW_TRY(m, message_from_json((*msgs)[i], "messages[" + std::to_string(i) + "]"));
-    r.messages.push_back(std::move(m));
-  }
-
-  GW_TRY(temperature, rd.number("temperature"));
-  if (temperature && (*temperature < 0 || *temperature > 2))
-    return fail(Error::bad_request("Invalid 'temperature': must be between 0 and 2.", "temperature",
-                                   "decimal_out_of_range"));
-  r.temperature = temperature;
-  GW_TRY(top_p, rd.number("top_p"));
-  if (top_p && (*top_p < 0 || *top_p > 1))
-    return fail(Error::bad_request("Invalid 'top_p': must be between 0 and 1.", "top_p",
-                                   "decimal_out_of_range"));
-  r.top_p = top_p;
-  for (const char* pen : {"presence_penalty", "frequency_penalty"}) {
-    GW_TRY(v, rd.number(pen));
-    if (v && (*v < -2 || *v > 2))
-      return fail(
-          Error::bad_request(std::string("Invalid '") + pen + "': must be between -2 and 2.", pen,
-                             "decimal_out_of_range"));
-  }
-  GW_TRY(pp, rd.number("presence_penalty"));
-  r.presence_penalty = pp;
-  GW_TRY(fp, rd.number("frequency_penalty"));
-  r.frequency_penalty = fp;
-  GW_TRY(max_tokens, rd.integer("max_tokens"));
-  GW_TRY(max_completion, rd.integer("max_completion_tokens"));
-  for (auto [value, name] :
-       {std::pair{max_tokens, "max_tokens"}, std::pair{max_completion, "max_completion_tokens"}})
-    if (value && *value < 1)
-      return fail(Error::bad_request(std::string("Invalid '") + name + "': must be at least 1.",
-                                     name, "integer_below_min_value"));
-  r.max_tokens = max_tokens;
-  r.max_completion_tokens = max_completion;
-  GW_TRY(n, rd.integer("n"));
-  if (n && *n < 1) return fail(Error::bad_request("Invalid 'n': must be at least 1.", "n"));
-  r.n = n;
-  GW_TRY(seed, rd.integer("seed"));
-  r.seed = seed;
-  GW_TRY(logprobs, rd.boolean("logprobs"));
-  r.logprobs = logprobs;
-  GW_TRY(top_logprobs, rd.integer("top_logprobs"));
-  if (top_logprobs && (*top_logprobs < 0 || *top_logprobs > 20))
-    return fail(Error::bad_request("Invalid 'top_logprobs': must be between 0 and 20.",
-                                   "top_logprobs", "integer_out_of_range"));
-  r.top_logprobs = top_logprobs;
-  GW_TRY(stream, rd.boolean("stream"));
-  r.stream = stream.value_or(false);
-  if (auto so = j.find("stream_options"); so != j.end() && !so->is_null()) {
-    if (!so->is_object()) return fail(rd.type_error("stream_options", "an object"));
-    if (!r.stream)
-      return fail(Error::bad_request(
-          "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
-          "stream_options", "invalid_value"));
-    if (auto e = mistyped(*so, "include_usage", &Json::is_boolean, "stream_options", "a boolean"))
-      return fail(std::move(*e));
-    if (auto iu = so->find("include_usage"); iu != so->end() && iu->is_boolean())
-      r.include_usage = iu->get<bool>();
-  }
-  if (auto st = j.find("stop"); st != j.end() && !st->is_null()) {
-    if (st->is_string()) {
-      r.stop.push_back(st->get<std::string>());
-    } else if (st->is_array()) {
-      for (const auto& s : *st) {
-        if (!s.is_string()) return fail(rd.type_error("stop", "a string or an array of strings"));
-        r.stop.push_back(s.get<std::string>());
-      }
-      if (r.stop.size() > 4)
-        return fail(Error::bad_request("Invalid 'stop': expected at most 4 sequences.", "stop",
-                                       "array_above_max_length"));
-    } else {
-      return fail(rd.type_error("stop", "a string or an array of strings"));
-    }
-  }
-  if (auto tools = j.find("tools"); tools != j.end() && !tools->is_null()) {
-    if (!tools->is_array()) return fail(rd.type_error("tools", "an array"));
-    for (size_t i = 0; i < tools->size(); ++i) {
-      GW_TRY(t, tool_from_json((*tools)[i], "tools[" + std::to_string(i) + "]"));
-      r.tools.push_back(std::move(t));
-    }
-  }
-  if (auto tc = j.find("tool_choice"); tc != j.end() && !tc->is_null()) {
-    if (!tc->is_string() && !tc->is_object())
-      return fail(rd.type_error("tool_choice", "a string or an object"));
-    r.tool_choice = *tc;
-  }
-  GW_TRY(ptc, rd.boolean("parallel_tool_calls"));
-  r.parallel_tool_calls = ptc;
-  if (auto rf = j.find("response_format"); rf != j.end() && !rf->is_null()) {
-    if (!rf->is_object() || !rf->contains("type"))
-      return fail(rd.type_error("response_format", "an object with a 'type'"));
-    r.response_format = *rf;
-  }
-  GW_TRY(user, rd.string("user"));
-  r.user = user.value_or("");
-  if (auto md = j.find("metadata"); md != j.end() && !md->is_null()) {
-    if (!md->is_object()) return fail(rd.type_error("metadata", "an object"));
-    r.metadata = *md;
-  }
+  RequestReader reader{j, "", r, std::nullopt};
+  schema::describe_request(reader, r);
+  if (reader.err) return fail(std::move(*reader.err));
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!is_typed_field(it.key())) r.extra[it.key()] = it.value();
-  if (auto fc = j.find("function_call"); fc != j.end()) r.extra["function_call"] = *fc;
   return r;
 }
 
-Json to_json(const Message& m) {
-  Json j = {{"role", m.role}};
-  switch (m.kind) {
-    case Message::ContentKind::null:
-      j["content"] = nullptr;
-      break;
-    case Message::ContentKind::text:
-      j["content"] = m.text;
-      break;
-    case Message::ContentKind::parts: {
-      Json parts = Json::array();
-      for (const auto& p : m.parts) {
-        if (p.type == "text") {
-          parts.push_back({{"type", "text"}, {"text", p.text}});
-        } else if (p.type == "image_url") {
-          Json iu = {{"url", p.image_url}};
-          if (!p.detail.empty()) iu["detail"] = p.detail;
-          parts.push_back({{"type", "image_url"}, {"image_url", std::move(iu)}});
-        } else {
-          parts.push_back(p.raw);
-        }
-      }
-      j["content"] = std::move(parts);
-    }
-  }
-  if (!m.name.empty()) j["name"] = m.name;
-  if (!m.tool_calls.empty()) {
-    Json calls = Json::array();
-    for (const auto& c : m.tool_calls)
-      calls.push_back({{"id", c.id},
-                       {"type", c.type},
-                       {"function", {{"name", c.name}, {"arguments", c.arguments}}}});
-    j["tool_calls"] = std::move(calls);
-  }
-  if (!m.tool_call_id.empty()) j["tool_call_id"] = m.tool_call_id;
-  if (m.refusal) j["refusal"] = *m.refusal;
-  for (auto it = m.extra.begin(); it != m.extra.end(); ++it) j[it.key()] = it.value();
-  return j;
-}
+namespace {
 
-Json to_json(const ChatRequest& r) {
-  Json j = {{"model", r.model}};
-  Json msgs = Json::array();
-  for (const auto& m : r.messages) msgs.push_back(to_json(m));
-  j["messages"] = std::move(msgs);
-  if (r.temperature) j["temperature"] = *r.temperature;
-  if (r.top_p) j["top_p"] = *r.top_p;
-  if (r.presence_penalty) j["presence_penalty"] = *r.presence_penalty;
-  if (r.frequency_penalty) j["frequency_penalty"] = *r.frequency_penalty;
-  if (r.max_tokens) j["max_tokens"] = *r.max_tokens;
-  if (r.max_completion_tokens) j["max_completion_tokens"] = *r.max_completion_tokens;
-  if (r.n) j["n"] = *r.n;
-  if (r.seed) j["seed"] = *r.seed;
-  if (r.logprobs) j["logprobs"] = *r.logprobs;
-  if (r.top_logprobs) j["top_logprobs"] = *r.top_logprobs;
-  if (r.stop.size() == 1)
-    j["stop"] = r.stop.front();
-  else if (!r.stop.empty())
-    j["stop"] = r.stop;
-  if (r.stream) {
-    j["stream"] = true;
-    if (r.include_usage) j["stream_options"] = {{"include_usage", true}};
+// Writes the described parameters that are set, as OpenAI spells them.
+struct RequestWriter {
+  Json& j;
+  const ChatRequest& req;
+
+  void operator()(std::string_view key, const std::string& v, schema::Required) { j[key] = v; }
+  void operator()(std::string_view key, const std::string& v) {
+    if (!v.empty()) j[key] = v;
   }
-  if (!r.tools.empty()) {
+  template <class T>
+  void put(std::string_view key, const std::optional<T>& v) {
+    if (v) j[key] = *v;
+  }
+  void operator()(std::string_view key, const std::optional<double>& v, schema::Range) {
+    put(key, v);
+  }
+  void operator()(std::string_view key, const std::optional<int64_t>& v, schema::Range) {
+    put(key, v);
+  }
+  void operator()(std::string_view key, const std::optional<bool>& v) { put(key, v); }
+  void operator()(std::string_view key, bool v) {
+    if (v) j[key] = true;
+  }
+  void operator()(std::string_view key, const Json& v, schema::Shape) {
+    if (!v.is_null()) j[key] = v;
+  }
+  void operator()(std::string_view key, const std::vector<std::string>& v) {
+    if (v.size() == 1)
+      j[key] = v.front();
+    else if (!v.empty())
+      j[key] = v;
+  }
+  void operator()(std::string_view key, const std::vector<Message>& v) {
+    Json msgs = Json::array();
+    for (const auto& m : v) msgs.push_back(to_json(m));
+    j[key] = std::move(msgs);
+  }
+  void operator()(std::string_view key, const std::vector<Tool>& v) {
+    if (v.empty()) return;
     Json tools = Json::array();
-    for (const auto& t : r.tools) {
+    for (const auto& t : v) {
       Json fn = {{"name", t.name}};
       if (!t.description.empty()) fn["description"] = t.description;
       if (!t.parameters.is_null()) fn["parameters"] = t.parameters;
       if (t.strict) fn["strict"] = *t.strict;
       tools.push_back({{"type", t.type}, {"function", std::move(fn)}});
     }
-    j["tools"] = std::move(tools);
+    j[key] = std::move(tools);
   }
-  if (!r.tool_choice.is_null()) j["tool_choice"] = r.tool_choice;
-  if (r.parallel_tool_calls) j["parallel_tool_calls"] = *r.parallel_tool_calls;
-  if (!r.response_format.is_null()) j["response_format"] = r.response_format;
-  if (!r.user.empty()) j["user"] = r.user;
-  if (!r.metadata.is_null()) j["metadata"] = r.metadata;
+  template <class Members>
+  void operator()(std::string_view key, schema::StreamOnly, Members&& members) {
+    if (!req.stream) return;
+    Json inner = Json::object();
+    RequestWriter w{inner, req};
+    members(w);
+    if (!inner.empty()) j[key] = std::move(inner);
+  }
+};
+
+}  // namespace
+
+Json to_json(const ChatRequest& r) {
+  Json j = Json::object();
+  RequestWriter writer{j, r};
+  schema::describe_request(writer, r);
   for (auto it = r.extra.begin(); it != r.extra.end(); ++it) j[it.key()] = it.value();
   return j;
+}
+
+std::string serialize(const ChatRequest& r) {
+  return dump(to_json(r));
+}
+
+std::string serialize_upstream(const ChatRequest& r, std::string_view model, bool stream) {
+  Json j = to_json(r);
+  j["model"] = model;
+  // The client's stream_options stay (they are written only for a stream); gw always asks a
+  // stream for usage so the ledger is exact.
+  Json options = Json::object();
+  if (auto so = j.find("stream_options"); so != j.end() && so->is_object())
+    options = std::move(*so);
+  j.erase("stream");
+  j.erase("stream_options");
+  if (stream) {
+    options["include_usage"] = true;
+    j["stream"] = true;
+    j["stream_options"] = std::move(options);
+  }
+  return dump(j);
 }
 
 Json error_to_json(const Error& e) {

@@ -87,13 +87,13 @@ Int int_or(const Json& o, std::string_view key, Int fallback) {
 // Compact serialization that never throws on invalid UTF-8 (replaces bad bytes).
 std::string dump(const Json& j);
 
-// The text dump(to_json(x)) gives, byte for byte, written directly without building a Json
-// (chat_write.cpp): what the hot paths send. ~10x cheaper than to_json + dump.
+// The compact JSON text of a value, as clients and upstreams get it (dump(to_json(x))).
 std::string serialize(const ChatChunk& c);
 std::string serialize(const ChatResponse& r);
 std::string serialize(const ChatRequest& r);
 // A request as it goes to an OpenAI-compatible upstream: `model` replaces the client's; a
-// stream asks for usage (stream_options.include_usage), a non-stream has neither field.
+// stream asks for usage (stream_options.include_usage, the client's other stream_options
+// kept), a non-stream has neither field.
 std::string serialize_upstream(const ChatRequest& r, std::string_view model, bool stream);
 
 }  // namespace gw::api

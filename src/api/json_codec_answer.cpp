@@ -1,4 +1,5 @@
 // JSON both ways for what upstreams answer: usage, whole responses and stream chunks.
+#include "api/chat_schema.hpp"
 #include "api/json_codec.hpp"
 #include "api/json_codec_detail.hpp"
 
@@ -7,11 +8,6 @@ namespace {
 
 using detail::message_from_json;
 using detail::null_or;
-
-void put_usage_details(Json& out, const Usage& u) {
-  out["prompt_tokens_details"] = {{"cached_tokens", u.cached_tokens}};
-  out["completion_tokens_details"] = {{"reasoning_tokens", u.reasoning_tokens}};
-}
 
 // Upstreams are not trusted to type their fields: a non-string reads as empty.
 std::string str_field(const Json& j, const char* key) {
@@ -24,27 +20,32 @@ std::string str_field(const Json& j, const char* key) {
 Usage usage_from_openai(const Json& j) {
   Usage u;
   if (!j.is_object()) return u;
-  auto num = [](const Json& o, const char* k) -> int64_t {
-    auto it = o.find(k);
-    return it != o.end() ? as_int<int64_t>(*it).value_or(0) : 0;
-  };
-  u.prompt_tokens = num(j, "prompt_tokens");
-  u.completion_tokens = num(j, "completion_tokens");
-  u.total_tokens = num(j, "total_tokens");
+  struct Reader {
+    const Json& j;
+    void count(std::string_view details, std::string_view key, int64_t& out) {
+      const Json* o = &j;
+      if (!details.empty()) {
+        auto d = j.find(details);
+        if (d == j.end() || !d->is_object()) return;
+        o = &*d;
+      }
+      out = int_or<int64_t>(*o, key, 0);
+    }
+  } reader{j};
+  schema::describe_usage(reader, u);
   if (u.total_tokens == 0) u.total_tokens = u.prompt_tokens + u.completion_tokens;
-  if (auto d = j.find("prompt_tokens_details"); d != j.end() && d->is_object())
-    u.cached_tokens = num(*d, "cached_tokens");
-  if (auto d = j.find("completion_tokens_details"); d != j.end() && d->is_object())
-    u.reasoning_tokens = num(*d, "reasoning_tokens");
   return u;
 }
 
 Json to_json(const Usage& u) {
-  Json j = {{"prompt_tokens", u.prompt_tokens},
-            {"completion_tokens", u.completion_tokens},
-            {"total_tokens", u.total_tokens}};
-  put_usage_details(j, u);
-  return j;
+  struct Writer {
+    Json j = Json::object();
+    void count(std::string_view details, std::string_view key, int64_t v) {
+      (details.empty() ? j : j[details])[key] = v;
+    }
+  } writer;
+  schema::describe_usage(writer, u);
+  return std::move(writer.j);
 }
 
 Result<ChatResponse> chat_response_from_json(const Json& j) {
@@ -180,6 +181,14 @@ Json to_json(const ChatChunk& c) {
   if (!c.system_fingerprint.empty()) j["system_fingerprint"] = c.system_fingerprint;
   j["usage"] = c.usage ? to_json(*c.usage) : Json(nullptr);
   return j;
+}
+
+std::string serialize(const ChatChunk& c) {
+  return dump(to_json(c));
+}
+
+std::string serialize(const ChatResponse& r) {
+  return dump(to_json(r));
 }
 
 }  // namespace gw::api

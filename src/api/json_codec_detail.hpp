@@ -1,5 +1,5 @@
-// What json_codec.cpp (requests, messages) shares with json_codec_answer.cpp (responses,
-// chunks); not part of the codec's interface.
+// What json_message.cpp (messages, tools) gives json_codec.cpp (requests) and
+// json_codec_answer.cpp (responses, chunks); not part of the codec's interface.
 #pragma once
 
 #include <string>
@@ -11,6 +11,8 @@ namespace gw::api::detail {
 
 // One message, validated the way OpenAI does; `path` names it in errors ("messages[2]").
 Result<Message> message_from_json(const Json& m, const std::string& path);
+// One tool of a request's `tools`, validated; `path` names it in errors ("tools[0]").
+Result<Tool> tool_from_json(const Json& t, const std::string& path);
 
 inline Json null_or(const std::string& s) {
   return s.empty() ? Json(nullptr) : Json(s);

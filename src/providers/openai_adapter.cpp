@@ -1,7 +1,6 @@
 // OpenAI Chat Completions and every OpenAI-compatible server (vLLM, Ollama, Groq, DeepSeek).
 // The canonical schema is this dialect, so translation is mostly a pass-through; the work is
 // forcing usage on for streams and mapping errors.
-#include "api/fast_parse.hpp"
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/provider.hpp"
@@ -78,32 +77,16 @@ class OpenAIStreamDecoder final : public StreamDecoder {
       done_ = true;
       return {};
     }
-    // The usual event is the last one with new words, read from the frame it shares with it
-    // into a recycled slot (no allocation); else read without a DOM; errors and odd shapes
-    // take the nlohmann path.
-    api::ChatChunk& chunk = out.next();
-    bool usage_dropped = false;
-    if (!frame_.read_into(ev.data, chunk)) {
-      std::string_view content_raw;
-      if (auto fast = api::fast_chat_chunk(ev.data, &content_raw)) {
-        frame_.learn(ev.data, *fast, content_raw);
-        chunk = std::move(*fast);
-      } else {
-        out.pop_back();
-        Json j = parse_upstream_json(ev.data);
-        if (j.is_discarded())
-          return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
-                                      "bad_upstream_response"));
-        if (auto e = j.find("error"); e != j.end() && !e->is_null()) {
-          Error err = error_from_openai_body(500, j, provider_, -1);
-          return fail(std::move(err));
-        }
-        usage_dropped = drop_unreadable_usage(j);
-        auto parsed = api::chat_chunk_from_json(j);
-        if (!parsed) return fail(parsed.error());
-        out.push_back(std::move(*parsed));
-      }
-    }
+    Json j = parse_upstream_json(ev.data);
+    if (j.is_discarded())
+      return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
+                                  "bad_upstream_response"));
+    if (auto e = j.find("error"); e != j.end() && !e->is_null())
+      return fail(error_from_openai_body(500, j, provider_, -1));
+    bool usage_dropped = drop_unreadable_usage(j);
+    auto parsed = api::chat_chunk_from_json(j);
+    if (!parsed) return fail(parsed.error());
+    out.push_back(std::move(*parsed));
     api::ChatChunk& c = out.back();
     usage_dropped = drop_absurd_usage(c) || usage_dropped;
     usage_bad_ = usage_bad_ || usage_dropped;
@@ -145,7 +128,6 @@ class OpenAIStreamDecoder final : public StreamDecoder {
   bool usage_final_ = false, usage_bad_ = false;
   std::optional<api::Usage> usage_;
   std::string finish_reason_;
-  api::ChunkTemplate frame_;
 };
 
 class OpenAIAdapter final : public Adapter {
@@ -166,22 +148,18 @@ class OpenAIAdapter final : public Adapter {
   }
 
   Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
-    if (auto fast = api::fast_chat_response(body)) {
-      // Already the client's wire format: forwarded as is, unless it holds absurd usage.
-      if (!drop_absurd_usage(*fast)) fast->raw.assign(body);
-      return std::move(*fast);
-    }
     Json j = parse_upstream_json(body);
     if (j.is_discarded())
       return fail(Error::upstream(502, t.provider->name + ": upstream sent invalid JSON",
                                   "bad_upstream_response"));
-    drop_unreadable_usage(j);
+    bool usage_dropped = drop_unreadable_usage(j);
     auto r = api::chat_response_from_json(j);
     if (!r) {
       r.error().message = t.provider->name + ": " + r.error().message;
       return r;
     }
-    drop_absurd_usage(*r);
+    // Already the client's wire format: forwarded as is, unless its usage was unbelievable.
+    if (!drop_absurd_usage(*r) && !usage_dropped) r->raw.assign(body);
     return r;
   }
 

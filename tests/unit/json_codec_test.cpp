@@ -485,6 +485,11 @@ TEST_CASE("json: validation errors name the param") {
     CHECK(param_of(req(kHi, R"("stream":"yes")")) == "stream");
     CHECK(param_of(req(kHi, R"("logprobs":1)")) == "logprobs");
     CHECK(param_of(req(kHi, R"("seed":"x")")) == "seed");
+    // Just past int64 either way: never wrapped or rounded into range on the way upstream.
+    for (const char* big : {R"("seed":-9223372036854775809)", R"("seed":9223372036854775808)",
+                            R"("seed":18446744073709551615)", R"("seed":1e300)"})
+      CHECK(parse_err(req(kHi, big)).code == "integer_out_of_range");
+    CHECK(parse_ok(req(kHi, R"("seed":-9223372036854775808)")).seed == INT64_MIN);
     CHECK(param_of(req(kHi, R"("user":5)")) == "user");
     CHECK(param_of(req(kHi, R"("tools":{})")) == "tools");
     CHECK(param_of(req(kHi, R"("tools":[{"type":"function"}])")) == "tools[0].function");
