@@ -21,14 +21,11 @@ std::optional<config::Config> load_config_or_report(const GlobalOptions& g) {
 }
 
 int exit_code_for(const Error& e) {
-  if (e.type == "config_error") return kConfig;
-  if (e.rejected) return kRejected;
-  if (e.type == "usage_error") return kUsage;
-  return kUpstream;
+  return e.exit;
 }
 
 Error usage_error(std::string msg) {
-  return Error{kUsage, "usage_error", {}, {}, std::move(msg)};
+  return Error::usage(std::move(msg));
 }
 
 Result<void> apply_options(nlohmann::json& body, const std::vector<std::string>& opts) {

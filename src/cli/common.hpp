@@ -13,13 +13,13 @@
 
 namespace gw::cli {
 
-// DESIGN 4 exit codes.
+// The exit codes (man page, EXIT STATUS); an Error carries its own (Error::exit).
 enum Exit : int {
-  kOk = 0,
-  kUpstream = 1,  // upstream or model error
-  kUsage = 2,
-  kConfig = 3,
-  kRejected = 4,  // auth, rate limit, budget, PII block
+  kOk = exit_code::kOk,
+  kUpstream = exit_code::kUpstream,  // upstream or model error
+  kUsage = exit_code::kUsage,
+  kConfig = exit_code::kConfig,
+  kRejected = exit_code::kRejected,  // auth, rate limit, budget, PII block
   kInterrupted = 130,
 };
 

@@ -38,7 +38,7 @@ std::optional<store::KeyStore> open_keys(const GlobalOptions& g, int& rc) {
 
 int run_create(const GlobalOptions& g, const KeysOptions& o) {
   if (o.name.empty()) {
-    print_error(Error{2, "usage_error", {}, {}, "--name must not be empty"});
+    print_error(Error::usage("--name must not be empty"));
     return kUsage;
   }
   int rc = kOk;

@@ -37,7 +37,7 @@ int run_report(const GlobalOptions& g, const ReportOptions& o) {
     return kUsage;
   }
   if (*since >= *until) {
-    print_error(Error{2, "usage_error", {}, {}, "--since must be before --until"});
+    print_error(Error::usage("--since must be before --until"));
     return kUsage;
   }
   q.since_ms = *since;

@@ -22,7 +22,7 @@ Error config_error(const std::string& where, int line, const std::string& what) 
   std::string msg = where.empty() ? std::string("config") : where;
   if (line > 0) msg += ":" + std::to_string(line);
   msg += ": " + what;
-  return {3, "config_error", {}, {}, std::move(msg)};
+  return Error::config(std::move(msg));
 }
 
 int line_of(const toml::node& n) {

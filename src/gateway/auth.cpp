@@ -6,9 +6,7 @@ namespace {
 constexpr size_t kMaxCached = 10000;  // beyond this the cache starts over (random-key floods)
 
 Error unauthorized(std::string message) {
-  Error e{401, "invalid_request_error", "invalid_api_key", {}, std::move(message)};
-  e.rejected = true;
-  return e;
+  return Error::refused(401, "invalid_request_error", "invalid_api_key", std::move(message));
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ std::optional<Error> missing_key(const Target& t) {
   if (!public_host) return std::nullopt;
   std::string how = p.api_key_env.empty() ? "set api_key in the config"
                                           : "set " + p.api_key_env + " or api_key in the config";
-  return Error{502, "config_error", "missing_api_key", {}, p.name + ": no API key (" + how + ")"};
+  return Error::config(p.name + ": no API key (" + how + ")", 502, "missing_api_key");
 }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {

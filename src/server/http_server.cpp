@@ -71,11 +71,8 @@ void HttpServer::route(std::string method, std::string path, Handler h) {
 
 Result<int> HttpServer::bind(const std::string& host, int port) {
   auto cannot = [&](std::string why) {
-    return fail(Error{3,
-                      "config_error",
-                      {},
-                      {},
-                      "cannot listen on " + host + ":" + std::to_string(port) + " (" + why + ")"});
+    return fail(
+        Error::config("cannot listen on " + host + ":" + std::to_string(port) + " (" + why + ")"));
   };
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -16,8 +16,7 @@ namespace {
 Result<std::pair<std::string, int>> split_listen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos)
-    return fail(
-        Error{2, "usage_error", {}, {}, "listen address must be HOST:PORT, got '" + listen + "'"});
+    return fail(Error::usage("listen address must be HOST:PORT, got '" + listen + "'"));
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
@@ -25,7 +24,7 @@ Result<std::pair<std::string, int>> split_listen(const std::string& listen) {
   auto p = std::string_view(listen).substr(colon + 1);
   if (std::from_chars(p.data(), p.data() + p.size(), port).ec != std::errc() || port < 0 ||
       port > 65535)
-    return fail(Error{2, "usage_error", {}, {}, "invalid port in listen address '" + listen + "'"});
+    return fail(Error::usage("invalid port in listen address '" + listen + "'"));
   return std::make_pair(host.empty() ? std::string("127.0.0.1") : host, port);
 }
 
@@ -137,11 +136,7 @@ Result<int> Server::bind(const std::string& listen) {
   if (!hp) return fail(hp.error());
   auto bound = http_->bind(hp->first, hp->second);
   if (!bound)
-    return fail(Error{3,
-                      "config_error",
-                      {},
-                      {},
-                      "cannot listen on " + listen + " (address in use or not local?)"});
+    return fail(Error::config("cannot listen on " + listen + " (address in use or not local?)"));
   return bound;
 }
 

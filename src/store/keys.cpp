@@ -118,11 +118,7 @@ Result<void> KeyStore::revoke(const std::string& id) {
   if (st->step() != SQLITE_DONE)
     return fail(store_error("cannot revoke the key in " + db_.path() + ": " + db_.errmsg()));
   if (sqlite3_changes(db_.get()) == 0)
-    return fail(Error{404,
-                      "invalid_request_error",
-                      "key_not_found",
-                      {},
-                      "no key with id " + id + " (see gw keys list)"});
+    return fail(Error::not_found("no key with id " + id + " (see gw keys list)", "key_not_found"));
   return {};
 }
 

@@ -16,7 +16,7 @@ namespace {
 using namespace std::chrono;
 
 Error usage(std::string msg) {
-  return Error{2, "usage_error", {}, {}, std::move(msg)};
+  return Error::usage(std::move(msg));
 }
 
 constexpr std::array<std::string_view, 8> kKeys{"user",     "tenant", "key", "model",

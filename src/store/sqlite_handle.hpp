@@ -18,7 +18,7 @@ namespace gw::store {
 // Store errors are config errors (exit 3): they are fixed by pointing [store] path or $GW_DB
 // somewhere writable, not by retrying the request.
 inline Error store_error(std::string message) {
-  return Error{500, "config_error", {}, {}, std::move(message)};
+  return Error::config(std::move(message));
 }
 
 class Stmt {

@@ -56,7 +56,7 @@ gw::Error parse_err(const std::string& toml, const std::string& file = "bad.toml
   auto c = parse_config(toml, file);
   REQUIRE_FALSE(c.has_value());
   CHECK(c.error().type == "config_error");
-  CHECK(c.error().status == 3);
+  CHECK(c.error().exit == gw::exit_code::kConfig);  // gw exits 3 on a bad config
   return c.error();
 }
 
