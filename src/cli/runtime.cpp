@@ -1,16 +1,12 @@
 #include "cli/runtime.hpp"
 
-#include "gateway/meter.hpp"
-
 namespace gw::cli {
 
 Runtime::Runtime(config::Config cfg)
-    : cfg_(std::move(cfg)),
-      prices_(std::make_shared<const gateway::PriceTable>(cfg_)),
-      gateway_(std::make_unique<gateway::Gateway>(cfg_)) {}
+    : cfg_(std::move(cfg)), prices_(std::make_shared<const gateway::PriceTable>(cfg_)) {}
 
 Runtime::~Runtime() {
-  // Before the gateway goes: its meter may still hold the ledger, but the rows must be on disk.
+  // The gateway's meter holds the ledger too, but the rows must be on disk before we return.
   if (ledger_) ledger_->close();
 }
 
@@ -20,7 +16,8 @@ std::function<void()> Runtime::flush_hook() const {
   };
 }
 
-std::unique_ptr<Runtime> Runtime::open(const GlobalOptions& g, bool require_ledger) {
+std::unique_ptr<Runtime> Runtime::open(const GlobalOptions& g, bool require_ledger,
+                                       const FrontStages& front) {
   auto cfg = load_config_or_report(g);
   if (!cfg) return nullptr;
   std::unique_ptr<Runtime> rt(new Runtime(std::move(*cfg)));
@@ -32,12 +29,11 @@ std::unique_ptr<Runtime> Runtime::open(const GlobalOptions& g, bool require_ledg
   } else {
     print_warning("usage is not being recorded: " + l.error().message);
   }
-  // At the front: a stage sees on_complete only if the request reached it, and every
-  // request, rejected ones included, must leave a ledger row.
-  gateway::Meter::Options mo;
-  mo.log_bodies = rt->cfg_.store.log_bodies;
-  rt->gateway_->set_prices(rt->prices_);
-  rt->gateway_->add_filter_front(std::make_unique<gateway::Meter>(rt->prices_, rt->ledger_, mo));
+  gateway::PipelineParts parts;
+  parts.prices = rt->prices_;
+  parts.ledger = rt->ledger_;
+  if (front) front(*rt, parts);
+  rt->gateway_ = gateway::build_pipeline(rt->cfg_, std::move(parts));
   return rt;
 }
 

@@ -1,5 +1,6 @@
-// The assembled pipeline for one CLI process: config, gateway and its stages. Every
-// subcommand that sends requests opens one, so chat, compare and serve share the same path.
+// What one CLI process runs requests with: the config, the price table, the ledger and the
+// pipeline build_pipeline() assembles from them. Every subcommand that sends requests opens
+// one, so chat, compare and serve share the same path.
 #pragma once
 
 #include <functional>
@@ -7,6 +8,7 @@
 
 #include "cli/common.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/pipeline.hpp"
 #include "gateway/pricing.hpp"
 #include "store/ledger.hpp"
 
@@ -16,7 +18,10 @@ class Runtime {
  public:
   // Prints the problem and returns null on a config error. A ledger that cannot be opened is
   // a warning (requests still work, unrecorded) unless `require_ledger`, when it is an error.
-  static std::unique_ptr<Runtime> open(const GlobalOptions& g, bool require_ledger = false);
+  // `front` adds a front end's own stages (gw serve: metrics and auth) to the pipeline.
+  using FrontStages = std::function<void(Runtime&, gateway::PipelineParts&)>;
+  static std::unique_ptr<Runtime> open(const GlobalOptions& g, bool require_ledger = false,
+                                       const FrontStages& front = {});
   ~Runtime();  // writes every pending ledger row before returning
 
   const config::Config& config() const { return cfg_; }

@@ -32,20 +32,23 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  auto rt = Runtime::open(g);
+  // The HTTP front's own stages: /metrics counters and virtual keys.
+  server::Metrics* metrics = nullptr;
+  gateway::Auth* keys = nullptr;
+  auto rt = Runtime::open(g, false, [&](Runtime& r, gateway::PipelineParts& parts) {
+    auto m = std::make_unique<server::Metrics>(server::MetricLabels(r.config(), r.prices_shared()));
+    if (store::Ledger* ledger = r.ledger())
+      m->set_ledger_failure_source([ledger] {
+        return static_cast<double>(ledger->write_failures() + ledger->rows_dropped());
+      });
+    auto auth = gateway::Auth::open(r.config(), print_warning);
+    metrics = m.get();
+    keys = auth.get();
+    parts.metrics = std::move(m);
+    parts.auth = std::move(auth);
+  });
   if (!rt) return kConfig;
-  auto metrics =
-      std::make_unique<server::Metrics>(server::MetricLabels(rt->config(), rt->prices_shared()));
-  server::Metrics& m = *metrics;
-  if (store::Ledger* ledger = rt->ledger())
-    m.set_ledger_failure_source([ledger] {
-      return static_cast<double>(ledger->write_failures() + ledger->rows_dropped());
-    });
-  rt->gateway().add_filter_front(std::move(metrics));
-  auto auth = gateway::Auth::open(rt->config(), print_warning);
-  gateway::Auth& keys = *auth;
-  rt->gateway().add_filter(std::move(auth));  // after the meter
-  server::Server srv(rt->config(), rt->gateway(), m, keys);
+  server::Server srv(rt->config(), rt->gateway(), *metrics, *keys);
   std::string listen = opt.listen.empty() ? rt->config().server.listen : opt.listen;
   auto port = srv.bind(listen);
   if (!port) {

@@ -2,10 +2,8 @@
 // Outcome is the material of the request's ledger row and of the gateway's response headers.
 #pragma once
 
-#include <any>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +19,16 @@ struct Caller {
   std::string tenant;
 };
 
+// What the stages keep about one request between their hooks: one typed member per stage
+// that needs one (a string-keyed bag would let two stages collide and hide the types).
+struct StageState {
+  // meter, with [store] log_bodies: the request as sent and the streamed answer text.
+  std::string logged_request;
+  std::string streamed_text;
+  // guard (PII): what was masked, as a JSON object of counts by kind, for the ledger row.
+  std::string pii_counts;
+};
+
 struct RequestContext {
   std::string request_id;
   Caller caller;
@@ -29,7 +37,7 @@ struct RequestContext {
   std::string task;             // metadata.task or x-gw-task, for rule routing
   size_t admitted = 0;          // stages whose on_admit ran (they see on_complete)
   bool admission_done = false;  // Gateway::admit ran (the HTTP front calls it before parsing)
-  std::map<std::string, std::any> scratch;  // per-request state of filters (e.g. PII map)
+  StageState state;
 };
 
 struct AttemptRecord {

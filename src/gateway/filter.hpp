@@ -1,10 +1,12 @@
-// A pipeline stage (Envoy-style filter): auth, limits, guard and meter each implement the
-// hooks they need; the Gateway calls them in order around routing and the upstream attempt.
+// A pipeline stage (Envoy-style filter): metrics, meter, auth, limits and guard each implement
+// the hooks they need; the Gateway calls them in the order build_pipeline() (pipeline.hpp)
+// gives, around routing and the attempts (failover.hpp).
 #pragma once
 
 #include <string_view>
 
 #include "api/chat.hpp"
+#include "api/editable.hpp"
 #include "api/error.hpp"
 #include "gateway/context.hpp"
 
@@ -22,11 +24,11 @@ class Filter {
   // After the body is parsed, before routing; an error rejects the request (auth 401, limits 429,
   // PII block 400).
   virtual Result<void> on_request(api::ChatRequest&, RequestContext&) { return {}; }
-  // Each streamed chunk on its way to the client, and a whole answer (PII restore). Only
-  // stages that say they want chunks get them: the others cost nothing per chunk.
-  virtual bool wants_chunks() const { return false; }
-  virtual void on_chunk(api::ChatChunk&, RequestContext&) {}
-  virtual void on_response(api::ChatResponse&, RequestContext&) {}
+  // Each streamed chunk on its way to the client, and a whole answer. A stage that changes
+  // one calls edit() (PII restore); one that only reads (meter) calls get(), which keeps the
+  // provider's own bytes as what the client receives.
+  virtual void on_chunk(api::Editable<api::ChatChunk>&, RequestContext&) {}
+  virtual void on_response(api::Editable<api::ChatResponse>&, RequestContext&) {}
   // Always called once the request is over, success or not (meter, limiter release).
   virtual void on_complete(const Outcome&, RequestContext&) {}
 };

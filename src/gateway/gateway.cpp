@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 #include "gateway/tokens.hpp"
-#include "net/io.hpp"
 #include "providers/adapter_util.hpp"
 
 namespace gw::gateway {
@@ -13,19 +11,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kMaxBackoffMs = 8000;
-constexpr int kMaxRetryAfterMs = 30000;  // longer hints move on to the next target instead
-
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-// Exponential backoff with full jitter, or the upstream's own hint when it gave one.
-int backoff_ms(int attempt, int retry_after_ms) {
-  if (retry_after_ms >= 0) return std::min(retry_after_ms, kMaxRetryAfterMs);
-  thread_local std::mt19937 rng{std::random_device{}()};
-  int cap = std::min(kMaxBackoffMs, 250 << std::min(attempt, 5));
-  return cap / 2 + static_cast<int>(rng() % static_cast<unsigned>(cap / 2 + 1));
 }
 
 // What gw charges when the upstream reports no usage (and marks as estimated).
@@ -35,12 +22,6 @@ api::Usage estimated_usage(const api::ChatRequest& req, int64_t completion_token
   u.completion_tokens = completion_tokens;
   u.total_tokens = u.prompt_tokens + completion_tokens;
   return u;
-}
-
-std::string short_reason(const Error& e) {
-  std::string s = std::to_string(e.status);
-  if (!e.code.empty()) s += " " + e.code;
-  return s;
 }
 
 }  // namespace
@@ -61,11 +42,14 @@ bool valid_model_name(std::string_view name) {
   return true;
 }
 
-Gateway::Gateway(const config::Config& cfg) : cfg_(cfg), router_(cfg) {}
-Gateway::~Gateway() = default;
-
-void Gateway::set_prices(std::shared_ptr<const PriceTable> prices) {
-  prices_ = std::move(prices);
+Gateway::Gateway(const config::Config& cfg, std::vector<std::unique_ptr<Filter>> stages,
+                 std::shared_ptr<const PriceTable> prices)
+    : cfg_(cfg),
+      router_(cfg),
+      failover_(router_.health()),
+      filters_(std::move(stages)),
+      prices_(std::move(prices)) {
+  if (!prices_) return;
   router_.set_cost_estimator([p = prices_](const providers::Target& t, int64_t in, int64_t out) {
     api::Usage u;
     u.prompt_tokens = in;
@@ -74,6 +58,7 @@ void Gateway::set_prices(std::shared_ptr<const PriceTable> prices) {
     return p->cost(t.provider->name, t.model, u).usd;
   });
 }
+Gateway::~Gateway() = default;
 
 void Gateway::start(RequestContext& ctx, Outcome& out, std::string_view requested_model) {
   if (ctx.request_id.empty()) ctx.request_id = new_request_id();
@@ -130,12 +115,13 @@ void Gateway::finish(RequestContext& ctx, Outcome& out) {
     filters_[i]->on_complete(out, ctx);
 }
 
-// Runs the stages and the attempt loop. `call(target, stats)` performs one upstream attempt.
-template <class Call>
-Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call) {
+// Every request's path after admission: the model name's grammar, the stages' on_request
+// (auth, limits, guard), the router's plan, then the attempts (failover.hpp). `attempt`
+// performs one upstream call.
+Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& out,
+                          const Attempt& attempt) {
   if (auto a = admit(ctx, out); !a) return a;  // already recorded
   start(ctx, out, req.model);
-  const auto t0 = out.started;
   out.stream = req.stream;
   if (ctx.task.empty() && req.metadata.is_object())
     if (auto t = req.metadata.find("task"); t != req.metadata.end() && t->is_string())
@@ -158,72 +144,7 @@ Result<void> Gateway::run(api::ChatRequest& req, RequestContext& ctx, Outcome& o
   if (!plan) return done(fail(plan.error()));
   out.route = plan->route;
   out.route_reason = plan->reason;
-
-  std::optional<Error> last;
-  Health& health = router_.health();
-  const bool breaker = plan->targets.size() > 1;  // a lone target is always tried
-  for (const auto& target : plan->targets) {
-    const std::string label = target.label();
-    if (breaker && !health.allow(label)) {
-      out.attempts.push_back({label, 0, "circuit open", 0});
-      out.route_reason += "; skipped " + label + " (circuit open)";
-      continue;
-    }
-    out.provider = target.provider->name;
-    out.model = target.model;
-    for (int attempt = 0; attempt <= plan->retries; ++attempt) {
-      providers::CallStats stats;
-      auto a0 = Clock::now();
-      auto r = call(target, stats);
-      AttemptRecord rec{target.label(), r ? 200 : r.error().status,
-                        r ? "" : short_reason(r.error()), ms_between(a0, Clock::now())};
-      out.attempts.push_back(std::move(rec));
-      if (r) {
-        health.success(label, stats.ttft_ms, out.attempts.back().latency_ms);
-        if (stats.ttft_ms >= 0) out.ttft_ms = ms_between(t0, a0) + stats.ttft_ms;
-        if (out.attempts.size() > 1)
-          out.route_reason += "; answered by " + target.label() + " after " +
-                              std::to_string(out.attempts.size() - 1) + " failed attempt(s)";
-        return done({});
-      }
-      Error e = std::move(r.error());
-      if (net::client_hung_up()) {  // not the upstream's failure: nothing to retry for anyone
-        out.client_cancelled = true;
-        Error gone{499,
-                   "client_cancelled",
-                   "client_cancelled",
-                   {},
-                   "the client closed the connection before the answer"};
-        return done(fail(std::move(gone)));
-      }
-      // After the first byte reached the client nothing can be retried.
-      if (e.after_first_byte) return done(fail(std::move(e)));
-      // A bad upstream key or missing key: this target is useless, another may work.
-      bool target_broken = e.type == "config_error" || e.type == "upstream_auth_error";
-      if (!e.retryable() && !target_broken) return done(fail(std::move(e)));  // the client's fault
-      health.failure(label, e, plan->cooldown_s);
-      // With somewhere else to go, a rate-limited or now-open target is left at once.
-      bool retry_same = e.retryable() && attempt < plan->retries &&
-                        e.retry_after_ms <= kMaxRetryAfterMs &&
-                        !(breaker && (e.status == 429 || health.is_open(label)));
-      last = std::move(e);
-      if (!retry_same) break;
-      net::sleep_for(std::chrono::milliseconds(backoff_ms(attempt, last->retry_after_ms)));
-    }
-  }
-  Error e = last ? std::move(*last)
-                 : Error::upstream(503,
-                                   "every target of '" + req.model +
-                                       "' is cooling down after failures (circuit open)",
-                                   "circuit_open");
-  if (out.attempts.size() > 1) {
-    std::string list;
-    for (const auto& a : out.attempts)
-      list += (list.empty() ? "" : ", ") + a.target + " " + (a.error.empty() ? "ok" : a.error);
-    e.message = "all " + std::to_string(out.attempts.size()) + " attempts failed (" + list +
-                "); last: " + e.message;
-  }
-  return done(fail(std::move(e)));
+  return done(failover_.run(*plan, req.model, out, attempt));
 }
 
 Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext& ctx,
@@ -250,8 +171,10 @@ Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext
         return {};
       });
   if (!r) return fail(r.error());
-  if (rewriting_stage()) answer.raw.clear();  // else the answer goes out as it came
-  for (auto& f : filters_) f->on_response(answer, ctx);
+  // The answer goes out as it came (raw) unless a stage edits it.
+  api::Editable<api::ChatResponse> editable(answer);
+  for (auto& f : filters_) f->on_response(editable, ctx);
+  if (editable.edited()) answer = std::move(editable.edit());
   return answer;
 }
 
@@ -259,7 +182,6 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                              const providers::ChunkSink& sink, Outcome& out) {
   req.stream = true;
   const bool client_wants_usage = req.include_usage;
-  const bool chunk_filters = rewriting_stage();
   auto& reg = registry_;
   return run(req, ctx, out,
              [&](const providers::Target& t, providers::CallStats& stats) -> Result<void> {
@@ -269,12 +191,10 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                    if (ch.content) streamed_bytes += static_cast<int64_t>(ch.content->size());
                  bool usage_only = c.usage && c.choices.empty();
                  if (usage_only && !client_wants_usage) return true;
-                 if (!chunk_filters) return sink(c);
-                 api::ChatChunk copy = c;
-                 copy.raw.clear();  // a stage may rewrite it: the upstream's text no longer holds
-                 for (auto& f : filters_)
-                   if (f->wants_chunks()) f->on_chunk(copy, ctx);
-                 return sink(copy);
+                 // Copied only when a stage edits it; else the upstream's bytes go out.
+                 api::Editable<api::ChatChunk> chunk(c);
+                 for (auto& f : filters_) f->on_chunk(chunk, ctx);
+                 return sink(chunk.get());
                };
                auto r = reg.for_kind(t.provider->kind).stream(req, t, wrapped, stats);
                auto record_usage = [&](const std::optional<api::Usage>& u) {

@@ -1,5 +1,6 @@
-// The request pipeline of DESIGN 1. `gw chat`, `gw compare` and `gw serve` all call it, so
-// one request takes one path and leaves one ledger row whichever front it came through.
+// The request pipeline: the stages, then routing, then the attempts. `gw chat`, `gw compare`
+// and `gw serve` all call it, so one request takes one path and leaves one ledger row
+// whichever front it came through. build_pipeline() (pipeline.hpp) assembles it.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,7 @@
 #include "api/error.hpp"
 #include "config/config.hpp"
 #include "gateway/context.hpp"
+#include "gateway/failover.hpp"
 #include "gateway/filter.hpp"
 #include "gateway/pricing.hpp"
 #include "gateway/router.hpp"
@@ -19,15 +21,13 @@ namespace gw::gateway {
 
 class Gateway {
  public:
-  explicit Gateway(const config::Config& cfg);
+  // The stages run in the order given (build_pipeline's). A stage sees on_complete only if
+  // the request reached its on_admit, so observers go first. Every outcome is priced with
+  // `prices` (may be null) before the stages see it complete, so metrics, the ledger and
+  // `--stats` report one figure; the router's `cheapest` uses it too.
+  Gateway(const config::Config& cfg, std::vector<std::unique_ptr<Filter>> stages,
+          std::shared_ptr<const PriceTable> prices = nullptr);
   ~Gateway();
-
-  // Stages run in the order added (metrics, meter, auth, limits, guard): a stage sees
-  // on_complete only if the request reached its on_admit, so observers go first.
-  void add_filter(std::unique_ptr<Filter> f) { filters_.push_back(std::move(f)); }
-  void add_filter_front(std::unique_ptr<Filter> f) {
-    filters_.insert(filters_.begin(), std::move(f));
-  }
 
   // The stages' on_admit, before the body is parsed (the HTTP front calls it first, so a
   // request without a valid key is refused unread). On failure the request is over: it has
@@ -44,16 +44,20 @@ class Gateway {
   Result<void> stream(api::ChatRequest req, RequestContext& ctx, const providers::ChunkSink& sink,
                       Outcome& out);
 
-  // Every outcome is priced with this table before the stages see it complete, so metrics,
-  // the ledger and `--stats` report one figure; the router's `cheapest` uses it too.
-  void set_prices(std::shared_ptr<const PriceTable> prices);
-
+  // The stages' names in the order they run (for tests and `gw config`-style listings).
+  std::vector<std::string_view> stage_names() const {
+    std::vector<std::string_view> names;
+    for (const auto& f : filters_) names.push_back(f->name());
+    return names;
+  }
   Router& router() { return router_; }
+  // The providers by kind (tests put a provider of their own in place of one).
+  providers::Registry& providers() { return registry_; }
   const config::Config& config() const { return cfg_; }
 
  private:
-  template <class Call>
-  Result<void> run(api::ChatRequest& req, RequestContext& ctx, Outcome& out, Call&& call);
+  Result<void> run(api::ChatRequest& req, RequestContext& ctx, Outcome& out,
+                   const Attempt& attempt);
   void start(RequestContext& ctx, Outcome& out, std::string_view requested_model);
   void finish(RequestContext& ctx, Outcome& out);
   void end(RequestContext& ctx, Outcome& out, const Error* e);
@@ -61,13 +65,7 @@ class Gateway {
   const config::Config& cfg_;
   providers::Registry registry_;
   Router router_;
-  // A stage that rewrites chunks (PII restore) rewrites whole answers too: the upstream's
-  // own text then no longer holds, and every chunk is handed to it.
-  bool rewriting_stage() const {
-    for (const auto& f : filters_)
-      if (f->wants_chunks()) return true;
-    return false;
-  }
+  Failover failover_;
   std::vector<std::unique_ptr<Filter>> filters_;
   std::shared_ptr<const PriceTable> prices_;
 };

@@ -1,24 +1,11 @@
 #include "gateway/meter.hpp"
 
-#include <any>
 #include <cstdio>
 
 #include "api/json_codec.hpp"
 #include "api/printable.hpp"
 
 namespace gw::gateway {
-namespace {
-
-constexpr const char* kRequestBody = "meter.request";
-constexpr const char* kStreamText = "meter.stream_text";
-
-std::string* scratch_string(RequestContext& ctx, const char* key) {
-  auto it = ctx.scratch.find(key);
-  return it == ctx.scratch.end() ? nullptr : std::any_cast<std::string>(&it->second);
-}
-
-}  // namespace
-
 store::LedgerRow make_ledger_row(const Outcome& out, const PriceTable::Cost& cost) {
   store::LedgerRow r;
   r.ts_ms = out.started_unix_ms;
@@ -66,28 +53,26 @@ std::string Meter::redact(std::string body, const RequestContext& ctx) const {
 Result<void> Meter::on_request(api::ChatRequest& req, RequestContext& ctx) {
   if (!opt_.log_bodies || !ledger_) return {};
   try {
-    ctx.scratch[kRequestBody] = api::dump(api::to_json(req));
-    if (req.stream) ctx.scratch[kStreamText] = std::string();
+    ctx.state.logged_request = api::dump(api::to_json(req));
   } catch (...) {  // a body we cannot serialize is not worth failing the request for
   }
   return {};
 }
 
-void Meter::on_chunk(api::ChatChunk& c, RequestContext& ctx) {
-  if (!opt_.log_bodies) return;
-  if (std::string* text = scratch_string(ctx, kStreamText))
-    for (const auto& ch : c.choices)
-      if (ch.content) text->append(*ch.content);
+void Meter::on_chunk(api::Editable<api::ChatChunk>& c, RequestContext& ctx) {
+  if (!opt_.log_bodies || !ledger_) return;
+  for (const auto& ch : c.get().choices)
+    if (ch.content) ctx.state.streamed_text.append(*ch.content);
 }
 
 // The gateway hands a whole answer to the filters after on_complete, so its body is written
 // as a second half that the store merges by request id.
-void Meter::on_response(api::ChatResponse& r, RequestContext& ctx) {
+void Meter::on_response(api::Editable<api::ChatResponse>& r, RequestContext& ctx) {
   if (!opt_.log_bodies || !ledger_) return;
   try {
     store::BodyRow b;
     b.request_id = ctx.request_id;
-    b.response = redact(api::dump(api::to_json(r)), ctx);
+    b.response = redact(api::dump(api::to_json(r.get())), ctx);
     ledger_->enqueue(std::move(b));
   } catch (...) {
   }
@@ -105,7 +90,7 @@ void Meter::on_complete(const Outcome& out, RequestContext& ctx) {
     bool priced = cost.usd.has_value();
     if (!priced && out.usage) warn_unpriced(out.provider, out.model);
     store::LedgerRow row = make_ledger_row(out, cost);
-    if (std::string* pii = scratch_string(ctx, kPiiCountsScratch)) row.pii = *pii;
+    row.pii = ctx.state.pii_counts;
     if (!ledger_) return;
     int64_t ts = row.ts_ms;
     ledger_->enqueue(std::move(row));
@@ -113,9 +98,11 @@ void Meter::on_complete(const Outcome& out, RequestContext& ctx) {
       store::BodyRow b;
       b.request_id = out.request_id;
       b.ts_ms = ts;
-      if (std::string* req = scratch_string(ctx, kRequestBody)) b.request = redact(*req, ctx);
-      if (std::string* text = scratch_string(ctx, kStreamText))
-        b.response = redact(api::dump(api::Json{{"role", "assistant"}, {"content", *text}}), ctx);
+      if (!ctx.state.logged_request.empty())
+        b.request = redact(std::move(ctx.state.logged_request), ctx);
+      if (out.stream)
+        b.response = redact(
+            api::dump(api::Json{{"role", "assistant"}, {"content", ctx.state.streamed_text}}), ctx);
       ledger_->enqueue(std::move(b));
     }
   } catch (...) {  // metering must never fail or crash a request that already happened

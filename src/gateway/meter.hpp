@@ -21,9 +21,6 @@ namespace gw::gateway {
 // priced with `cost`.
 store::LedgerRow make_ledger_row(const Outcome& out, const PriceTable::Cost& cost);
 
-// Where the guard leaves its PII counts (a JSON object text) for the ledger row.
-inline constexpr const char* kPiiCountsScratch = "pii_counts";
-
 class Meter : public Filter {
  public:
   // Seam for PII redaction of stored bodies (a later issue): returns what may be stored.
@@ -39,9 +36,8 @@ class Meter : public Filter {
 
   std::string_view name() const override { return "meter"; }
   Result<void> on_request(api::ChatRequest& req, RequestContext& ctx) override;
-  bool wants_chunks() const override { return opt_.log_bodies; }
-  void on_chunk(api::ChatChunk& c, RequestContext& ctx) override;
-  void on_response(api::ChatResponse& r, RequestContext& ctx) override;
+  void on_chunk(api::Editable<api::ChatChunk>& c, RequestContext& ctx) override;
+  void on_response(api::Editable<api::ChatResponse>& r, RequestContext& ctx) override;
   void on_complete(const Outcome& out, RequestContext& ctx) override;
 
  private:

@@ -13,6 +13,13 @@ Registry::Registry()
 
 Registry::~Registry() = default;
 
+void Registry::replace(std::string_view kind, std::unique_ptr<Provider> p) {
+  (kind == "anthropic" ? anthropic_
+   : kind == "gemini"  ? gemini_
+   : kind == "mock"    ? mock_
+                       : openai_) = std::move(p);
+}
+
 Provider& Registry::for_kind(std::string_view kind) {
   if (kind == "anthropic") return *anthropic_;
   if (kind == "gemini") return *gemini_;

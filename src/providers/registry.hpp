@@ -14,6 +14,8 @@ class Registry {
   Registry();
   ~Registry();
   Provider& for_kind(std::string_view kind);  // openai | anthropic | gemini | mock
+  // Puts `p` in place of the provider of `kind` (tests; an embedder's own provider).
+  void replace(std::string_view kind, std::unique_ptr<Provider> p);
 
  private:
   net::UpstreamPool pool_;

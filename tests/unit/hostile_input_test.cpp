@@ -109,7 +109,7 @@ struct Recorder : gw::gateway::Filter {
   gw::Result<void> on_admit(gw::gateway::RequestContext&) override {
     ++*admitted;
     if (refuse)
-      return gw::fail(gw::Error{401, "invalid_request_error", "invalid_api_key", {}, "no"});
+      return gw::fail(gw::Error::refused(401, "invalid_request_error", "invalid_api_key", "no"));
     return {};
   }
   void on_complete(const gw::gateway::Outcome& out, gw::gateway::RequestContext&) override {
@@ -121,12 +121,13 @@ struct Recorder : gw::gateway::Filter {
 
 TEST_CASE("pipeline: refused, unreadable and ill-named requests each complete once") {
   auto cfg = make_config("");
-  gw::gateway::Gateway gw_(cfg);
   std::vector<gw::gateway::Outcome> seen;
   int admitted = 0;
   auto rec = std::make_unique<Recorder>(&seen, &admitted);
   Recorder& r = *rec;
-  gw_.add_filter(std::move(rec));
+  std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
+  stages.push_back(std::move(rec));
+  gw::gateway::Gateway gw_(cfg, std::move(stages));
 
   SUBCASE("refused at admission: recorded with the refusal, never parsed") {
     r.refuse = true;

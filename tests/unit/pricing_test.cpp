@@ -181,8 +181,7 @@ output = 2.0
 )",
                                       "inline.toml");
   REQUIRE(cfg);
-  gw::gateway::Gateway gateway(*cfg);
-  gateway.set_prices(std::make_shared<const PriceTable>(*cfg));
+  gw::gateway::Gateway gateway(*cfg, {}, std::make_shared<const PriceTable>(*cfg));
   auto req = gw::api::parse_chat_request(
       R"({"model":"mock/echo","messages":[{"role":"user","content":"two words"}]})");
   REQUIRE(req);

@@ -1,0 +1,185 @@
+// The pipeline as one assembly: build_pipeline's order, and the rule that a stage's edit of
+// an answer or a stream chunk always reaches the client while an untouched one keeps the
+// provider's own bytes (the server forwards `raw` when it is set).
+#include <doctest/doctest.h>
+
+#include <cctype>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/json_codec.hpp"
+#include "gateway/pipeline.hpp"
+
+namespace {
+
+using gw::api::ChatChunk;
+using gw::api::ChatResponse;
+using gw::api::Editable;
+using gw::gateway::RequestContext;
+
+gw::config::Config make_config() {
+  auto c = gw::config::parse_config(R"(
+[providers.up]
+kind = "openai"
+base_url = "http://127.0.0.1:9/v1"
+api_key = "sk-test"
+)",
+                                    "t.toml");
+  REQUIRE(c.has_value());
+  return *c;
+}
+
+// An OpenAI-compatible upstream's answers, carried with their own text as the adapter does.
+struct RawProvider : gw::providers::Provider {
+  static ChatChunk chunk(const std::string& text) {
+    ChatChunk c;
+    c.id = "chatcmpl-1";
+    c.model = "m";
+    gw::api::ChunkChoice ch;
+    ch.content = text;
+    c.choices.push_back(ch);
+    c.system_fingerprint = "fp_upstream";  // in the upstream's text only: not what gw would write
+    c.raw = gw::api::serialize(c);
+    c.system_fingerprint.clear();
+    return c;
+  }
+  gw::Result<ChatResponse> complete(const gw::api::ChatRequest&, const gw::providers::Target&,
+                                    gw::providers::CallStats&) override {
+    ChatResponse r;
+    r.id = "chatcmpl-1";
+    gw::api::Choice c;
+    c.message = gw::api::Message::plain("assistant", "hello there");
+    c.finish_reason = "stop";
+    r.choices.push_back(c);
+    r.system_fingerprint = "fp_upstream";
+    r.raw = gw::api::serialize(r);
+    r.system_fingerprint.clear();
+    return r;
+  }
+  gw::Result<gw::providers::StreamResult> stream(const gw::api::ChatRequest&,
+                                                 const gw::providers::Target&,
+                                                 const gw::providers::ChunkSink& sink,
+                                                 gw::providers::CallStats&) override {
+    for (const char* t : {"hello ", "there"})
+      if (!sink(chunk(t))) return gw::providers::StreamResult{{}, "", true};
+    return gw::providers::StreamResult{{}, "stop", false};
+  }
+};
+
+// Reads every answer and chunk; changes nothing.
+struct Reader : gw::gateway::Filter {
+  int chunks = 0;
+  std::string_view name() const override { return "reader"; }
+  void on_chunk(Editable<ChatChunk>& c, RequestContext&) override {
+    chunks += static_cast<int>(c.get().choices.size());
+  }
+  void on_response(Editable<ChatResponse>& r, RequestContext&) override { (void)r.get(); }
+};
+
+// Upper-cases what the model said, as a PII restore or a content filter would change it.
+struct Shout : gw::gateway::Filter {
+  std::string_view name() const override { return "shout"; }
+  static void upper(std::string& s) {
+    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  void on_chunk(Editable<ChatChunk>& c, RequestContext&) override {
+    for (auto& ch : c.edit().choices)
+      if (ch.content) upper(*ch.content);
+  }
+  void on_response(Editable<ChatResponse>& r, RequestContext&) override {
+    for (auto& ch : r.edit().choices) upper(ch.message.text);
+  }
+};
+
+// What the server writes for one chunk or answer: the provider's text when it still holds.
+template <class T>
+std::string wire(const T& v) {
+  return v.raw.empty() ? gw::api::serialize(v) : v.raw;
+}
+
+struct Run {
+  std::string streamed;                 // the stream's bytes as the client gets them
+  std::vector<std::string> raw_chunks;  // the chunks' raw texts as the sink saw them
+  std::string answer;                   // the non-stream answer's bytes
+  bool answer_raw = false;
+};
+
+Run run_with(std::unique_ptr<gw::gateway::Filter> stage) {
+  auto cfg = make_config();
+  std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
+  stages.push_back(std::move(stage));
+  gw::gateway::Gateway g(cfg, std::move(stages));
+  g.providers().replace("openai", std::make_unique<RawProvider>());
+  gw::api::ChatRequest req;
+  req.model = "up/m";
+  req.messages.push_back(gw::api::Message::plain("user", "hi"));
+  Run run;
+  {
+    RequestContext ctx;
+    gw::gateway::Outcome out;
+    auto sink = [&](const ChatChunk& c) {
+      run.raw_chunks.push_back(c.raw);
+      run.streamed += wire(c);
+      return true;
+    };
+    REQUIRE(g.stream(req, ctx, sink, out));
+  }
+  RequestContext ctx;
+  gw::gateway::Outcome out;
+  auto r = g.complete(req, ctx, out);
+  REQUIRE(r);
+  run.answer = wire(*r);
+  run.answer_raw = !r->raw.empty();
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("pipeline: a stage that only reads keeps the provider's own bytes") {
+  auto reader = std::make_unique<Reader>();
+  Reader& seen = *reader;
+  Run run = run_with(std::move(reader));
+  CHECK(seen.chunks == 2);
+  REQUIRE(run.raw_chunks.size() == 2);
+  CHECK(run.raw_chunks[0] == RawProvider::chunk("hello ").raw);
+  CHECK(run.answer_raw);
+  CHECK(run.streamed.find("hello ") != std::string::npos);
+  CHECK(run.streamed.find("fp_upstream") != std::string::npos);  // the upstream's bytes went out
+  CHECK(run.answer.find("fp_upstream") != std::string::npos);
+}
+
+TEST_CASE("pipeline: a stage's edit of a stream chunk and of an answer reaches the client") {
+  Run run = run_with(std::make_unique<Shout>());
+  REQUIRE(run.raw_chunks.size() == 2);
+  for (const auto& raw : run.raw_chunks) CHECK(raw.empty());  // the provider's text was dropped
+  CHECK(run.streamed.find("HELLO ") != std::string::npos);
+  CHECK(run.streamed.find("THERE") != std::string::npos);
+  CHECK(run.streamed.find("hello") == std::string::npos);
+  CHECK_FALSE(run.answer_raw);
+  CHECK(run.answer.find("HELLO THERE") != std::string::npos);
+  CHECK(run.answer.find("fp_upstream") == std::string::npos);
+}
+
+namespace {
+struct Named : gw::gateway::Filter {
+  std::string_view n;
+  explicit Named(std::string_view name) : n(name) {}
+  std::string_view name() const override { return n; }
+};
+}  // namespace
+
+TEST_CASE("build_pipeline: observers first, then auth, in one order for every front") {
+  auto cfg = make_config();
+  gw::gateway::PipelineParts serve;
+  serve.prices = std::make_shared<const gw::gateway::PriceTable>(cfg);
+  serve.metrics = std::make_unique<Named>("metrics");
+  serve.auth = std::make_unique<Named>("auth");
+  auto g = gw::gateway::build_pipeline(cfg, std::move(serve));
+  CHECK(g->stage_names() == std::vector<std::string_view>{"metrics", "meter", "auth"});
+
+  gw::gateway::PipelineParts cli;  // gw chat, gw compare: no HTTP front, no keys
+  cli.prices = std::make_shared<const gw::gateway::PriceTable>(cfg);
+  auto c = gw::gateway::build_pipeline(cfg, std::move(cli));
+  CHECK(c->stage_names() == std::vector<std::string_view>{"meter"});
+}
