@@ -1,4 +1,5 @@
 // OpenAI Chat Completions: responses, SSE chunks, error bodies (PROTOCOLS.md section 1).
+#include <cstdint>
 #include <ctime>
 
 #include "answer.hpp"
@@ -99,6 +100,62 @@ ojson usage_json(const Answer& a) {
             {"rejected_prediction_tokens", 0}}}};
 }
 
+// What `stream_options` asks for. The real API pads every chunk unless told not to.
+struct StreamOptions {
+  bool include_usage = false;
+  bool obfuscation = true;
+};
+
+StreamOptions read_stream_options(const json& body) {
+  StreamOptions o;
+  auto so = body.find("stream_options");
+  if (so == body.end() || !so->is_object()) return o;  // openai_validate rejected other types
+  auto it = so->find("include_usage");
+  if (it != so->end() && it->is_boolean()) o.include_usage = it->get<bool>();
+  it = so->find("include_obfuscation");
+  if (it != so->end() && it->is_boolean()) o.obfuscation = it->get<bool>();
+  return o;
+}
+
+// OpenAI's stream obfuscation: every chunk object ends with `"obfuscation":"<padding>"`,
+// random characters of a random length, so payload sizes do not reveal the tokens. Real
+// captures show 1 to about 16 alphanumeric characters with no tie to the delta's size; this
+// draws the length from 1..16 and the characters from [A-Za-z0-9]. A splitmix64 sequence
+// seeded with the response number keeps a given request's stream reproducible while every
+// event of it gets other padding.
+class Obfuscator {
+ public:
+  Obfuscator(bool on, std::uint64_t seed) : on_(on), state_(seed) {}
+
+  // `,"obfuscation":"…"` to insert before a chunk's closing brace; empty when opted out.
+  std::string member() {
+    if (!on_) return {};
+    static constexpr char kChars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    std::uint64_t r = next();
+    std::size_t len = 1 + static_cast<std::size_t>(r % 16);
+    std::string out = R"(,"obfuscation":")";
+    for (std::size_t i = 0; i < len; ++i) {
+      if (i % 8 == 0) r = next();  // 8 characters from each 64-bit draw
+      out += kChars[(r & 0xff) % (sizeof(kChars) - 1)];
+      r >>= 8;
+    }
+    out += '"';
+    return out;
+  }
+
+ private:
+  std::uint64_t next() {
+    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+  bool on_;
+  std::uint64_t state_;
+};
+
 std::string call_id(const Exchange& ex) {
   return "call_fake" + std::to_string(ex.seq);
 }
@@ -180,19 +237,22 @@ void respond_json(Exchange& ex, const Answer& a, std::time_t created) {
   send_json(ex.res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
-void respond_stream(Exchange& ex, const Answer& a, std::time_t created, bool include_usage) {
+void respond_stream(Exchange& ex, const Answer& a, std::time_t created, StreamOptions opts) {
   const Behavior& b = ex.behavior;
+  const bool include_usage = opts.include_usage;
   const std::string nl = b.crlf ? "\r\n" : "\n";
-  // Every chunk repeats the same envelope; only `choices` (and `usage`) change.
+  Obfuscator obf(opts.obfuscation, ex.seq);
+  // Every chunk repeats the same envelope; only `choices`, `usage` and `obfuscation` change.
   const std::string head = R"({"id":"chatcmpl-fake)" + std::to_string(ex.seq) +
                            R"(","object":"chat.completion.chunk","created":)" +
                            std::to_string(created) + R"(,"model":)" + dump(json(ex.model)) +
                            R"(,"system_fingerprint":"fp_fake","service_tier":"default","choices":)";
-  const std::string tail = include_usage ? R"(,"usage":null})" : "}";
+  const std::string usage_null = include_usage ? R"(,"usage":null)" : "";
   auto chunk = [&](const std::string& delta, const char* finish) {
     std::string fr = finish ? std::string("\"") + finish + "\"" : "null";
     return sse_data(head + R"([{"index":0,"delta":)" + delta +
-                        R"(,"logprobs":null,"finish_reason":)" + fr + "}]" + tail,
+                        R"(,"logprobs":null,"finish_reason":)" + fr + "}]" + usage_null +
+                        obf.member() + "}",
                     nl);
   };
 
@@ -225,7 +285,7 @@ void respond_stream(Exchange& ex, const Answer& a, std::time_t created, bool inc
   ev.push_back({chunk("{}", finish_reason(a)), false, true});
   if (include_usage && !b.nousage) {
     ojson u = usage_json(a);
-    ev.push_back({sse_data(head + "[]," + R"("usage":)" + u.dump() + "}", nl)});
+    ev.push_back({sse_data(head + "[]," + R"("usage":)" + u.dump() + obf.member() + "}", nl)});
     if (!b.cut && !b.eof && !b.malformed && !b.midstream_error) ex.usage = json(u);
   }
   ev.push_back({sse_data("[DONE]", nl)});
@@ -280,10 +340,7 @@ void openai_chat(Exchange& ex) {
   Answer a = make_answer(ex.behavior, read_conversation(ex.body), ex.body, "");
   std::time_t created = std::time(nullptr);
   if (ex.body.value("stream", false)) {
-    bool include_usage = false;
-    auto so = ex.body.find("stream_options");
-    if (so != ex.body.end() && so->is_object()) include_usage = so->value("include_usage", false);
-    respond_stream(ex, a, created, include_usage);
+    respond_stream(ex, a, created, read_stream_options(ex.body));
   } else {
     respond_json(ex, a, created);
   }

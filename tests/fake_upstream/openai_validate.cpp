@@ -312,6 +312,22 @@ bool openai_validate(Exchange& ex) {
   if (so != ex.body.end() && !so->is_null() && !streaming)
     return fail(ex, "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
                 "stream_options", nullptr);
+  if (so != ex.body.end() && !so->is_null()) {
+    if (!so->is_object())
+      return fail(ex,
+                  std::string("Invalid type for 'stream_options': expected an object, but got ") +
+                      type_name(*so) + " instead.",
+                  "stream_options", "invalid_type");
+    for (const char* flag : {"include_usage", "include_obfuscation"}) {
+      auto it = so->find(flag);
+      if (it == so->end() || it->is_null() || it->is_boolean()) continue;
+      const std::string param = std::string("stream_options.") + flag;
+      return fail(ex,
+                  "Invalid type for '" + param + "': expected a boolean, but got " +
+                      type_name(*it) + " instead.",
+                  param, "invalid_type");
+    }
+  }
 
   if (!check_range(ex, "temperature", 0, 2) || !check_range(ex, "top_p", 0, 1) ||
       !check_range(ex, "presence_penalty", -2, 2) || !check_range(ex, "frequency_penalty", -2, 2))
