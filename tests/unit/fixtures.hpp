@@ -1,0 +1,140 @@
+// Fixtures the unit tests share, so that each exists once: provider configurations and
+// adapters, chat requests, upstream calls and answers. Plain functions and value types; a test
+// adds only what is its own.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "api/json_codec.hpp"
+#include "providers/provider.hpp"
+
+namespace gw::test {
+
+// ---- providers and adapters ---------------------------------------------------------------
+
+// The api key the hardening tests expect to see masked wherever it is echoed.
+inline constexpr std::string_view kSecretKey = "key-SECRET-0123456789";
+
+// A provider named after its kind (openai | anthropic | gemini) with only what is given set.
+inline config::ProviderConfig provider_config(std::string_view kind, std::string_view base_url = {},
+                                              std::string_view api_key = {}) {
+  config::ProviderConfig p;
+  p.name = kind;
+  p.kind = kind;
+  p.base_url = base_url;
+  p.api_key = api_key;
+  return p;
+}
+
+// A fresh adapter for `kind`; anything but openai and anthropic is gemini.
+inline std::unique_ptr<providers::Adapter> adapter_for(std::string_view kind) {
+  if (kind == "openai") return providers::make_openai_adapter();
+  if (kind == "anthropic") return providers::make_anthropic_adapter();
+  return providers::make_gemini_adapter();
+}
+
+// ---- requests -------------------------------------------------------------------------
+
+// The one user message most tests send.
+inline constexpr std::string_view kHiMessages = R"([{"role":"user","content":"hi"}])";
+
+// A chat request body: `model`, `messages` (a JSON array text) and `extra` top-level fields
+// ("a":1,"b":2), if any.
+inline std::string chat_body(std::string_view model, std::string_view messages = kHiMessages,
+                             std::string_view extra = {}) {
+  return R"({"model":")" + std::string(model) + R"(","messages":)" + std::string(messages) +
+         (extra.empty() ? "" : "," + std::string(extra)) + "}";
+}
+
+// `body` parsed as a client's chat request; it must parse.
+inline api::ChatRequest chat_request(std::string_view body) {
+  auto r = api::parse_chat_request(body);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  return *r;
+}
+
+// The streamed one-message request to `model` that the stream tests decode against.
+inline api::ChatRequest hi_stream_request(std::string_view model = "m") {
+  return chat_request(chat_body(model, kHiMessages, R"("stream":true)"));
+}
+
+// ---- upstream calls and answers --------------------------------------------------------
+
+// The adapter's upstream call for a client's `openai_json`, which must parse.
+inline Result<providers::UpstreamCall> build_call(const providers::Adapter& adapter,
+                                                  std::string_view openai_json,
+                                                  const providers::Target& target,
+                                                  bool stream = false) {
+  return adapter.build_request(chat_request(openai_json), target, stream);
+}
+
+// The JSON body of a call that must have been built.
+inline api::Json call_body(const Result<providers::UpstreamCall>& call) {
+  REQUIRE_MESSAGE(call.has_value(), (call ? "" : call.error().message));
+  api::Json j = api::Json::parse(call->body, nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+// The error of a call that must have been refused.
+inline Error call_error(const Result<providers::UpstreamCall>& call) {
+  REQUIRE_FALSE(call.has_value());
+  return call.error();
+}
+
+// The adapter's reading of an upstream answer that must be readable.
+inline api::ChatResponse parse_answer(const providers::Adapter& adapter, std::string_view body,
+                                      const providers::Target& target) {
+  auto r = adapter.parse_response(body, target);
+  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  return *r;
+}
+
+// An upstream error mapped as PROTOCOLS 4.3 says, with no retry hint.
+inline void check_mapped_error(const Error& e, int status, const std::string& type,
+                               const std::string& code, const std::string& message) {
+  CHECK(e.status == status);
+  CHECK(e.type == type);
+  CHECK(e.code == code);
+  CHECK(e.message == message);
+  CHECK(e.retry_after_ms == -1);
+}
+
+// An adapter of cfg.kind with the configuration and model it is tested against. target() reads
+// cfg when called, so a test may change cfg (headers, drop_params, the key) between calls.
+struct AdapterFixture {
+  config::ProviderConfig cfg;
+  std::string model;
+  std::unique_ptr<providers::Adapter> adapter = adapter_for(cfg.kind);
+
+  providers::Target target() const { return providers::Target{&cfg, model}; }
+  Result<providers::UpstreamCall> call(std::string_view openai_json, bool stream = false) const {
+    return build_call(*adapter, openai_json, target(), stream);
+  }
+  api::Json body(std::string_view openai_json, bool stream = false) const {
+    return call_body(call(openai_json, stream));
+  }
+  Error error(std::string_view openai_json) const { return call_error(call(openai_json)); }
+  api::ChatResponse parse(std::string_view answer) const {
+    return parse_answer(*adapter, answer, target());
+  }
+  Error parse_error(int status, std::string_view answer, const net::Headers& headers = {}) const {
+    return adapter->parse_error(status, answer, headers, target());
+  }
+};
+
+// Anthropic with nothing but its name and kind, for claude-sonnet-4-5.
+inline AdapterFixture anthropic_fixture() {
+  return AdapterFixture{provider_config("anthropic"), "claude-sonnet-4-5"};
+}
+
+// Gemini with a test key, for gemini-2.5-flash.
+inline AdapterFixture gemini_fixture() {
+  return AdapterFixture{provider_config("gemini", "", "AIza-test"), "gemini-2.5-flash"};
+}
+
+}  // namespace gw::test
