@@ -1,13 +1,16 @@
 // Fixtures the unit tests share, so that each exists once: provider configurations and
-// adapters, chat requests, upstream calls and answers. Plain functions and value types; a test
-// adds only what is its own.
+// adapters, chat requests, upstream calls and answers, SSE feeding. Plain functions and value
+// types; a test adds only what is its own.
 #pragma once
 
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/json_codec.hpp"
 #include "providers/provider.hpp"
@@ -135,6 +138,78 @@ inline AdapterFixture anthropic_fixture() {
 // Gemini with a test key, for gemini-2.5-flash.
 inline AdapterFixture gemini_fixture() {
   return AdapterFixture{provider_config("gemini", "", "AIza-test"), "gemini-2.5-flash"};
+}
+
+// ---- streams ---------------------------------------------------------------------------
+
+// Hands the events (`event:` name, may be empty; data) to `dec` in order; their chunks go to
+// `out`. The first error stops it and is returned.
+inline std::optional<Error> feed_events(
+    providers::StreamDecoder& dec, const std::vector<std::pair<std::string, std::string>>& events,
+    api::ChunkList& out) {
+  for (const auto& [name, data] : events) {
+    net::SseEvent ev;
+    ev.event = name;
+    ev.data = data;
+    auto r = dec.on_event(ev, out);
+    if (!r) return r.error();
+  }
+  return std::nullopt;
+}
+
+// `bytes` cut at `cuts` (ascending offsets), as separate reads would deliver it.
+inline std::vector<std::string_view> pieces_cut_at(std::string_view bytes,
+                                                   const std::vector<size_t>& cuts) {
+  std::vector<std::string_view> pieces;
+  size_t from = 0;
+  for (size_t to : cuts) {
+    pieces.push_back(bytes.substr(from, to - from));
+    from = to;
+  }
+  pieces.push_back(bytes.substr(from));
+  return pieces;
+}
+
+// `bytes` one byte per read.
+inline std::vector<std::string_view> one_byte_pieces(std::string_view bytes) {
+  std::vector<std::string_view> pieces;
+  for (size_t i = 0; i < bytes.size(); ++i) pieces.push_back(bytes.substr(i, 1));
+  return pieces;
+}
+
+// Feeds the pieces in order through a net::SseParser (its EOF included) into `dec`, as
+// HttpProvider reads a stream; their chunks go to `out`. Events after the first error, which is
+// returned, or after the decoder is done are not handed over. on_end is left to the caller.
+inline std::optional<Error> feed_sse(providers::StreamDecoder& dec,
+                                     const std::vector<std::string_view>& pieces,
+                                     api::ChunkList& out) {
+  net::SseParser parser;
+  std::optional<Error> error;
+  auto on_event = [&](const net::SseEvent& ev) {
+    if (error || dec.done()) return;
+    auto r = dec.on_event(ev, out);
+    if (!r) error = r.error();
+  };
+  for (auto piece : pieces) parser.feed(piece, on_event);
+  parser.finish(on_event);
+  return error;
+}
+
+// The decoder's verdict at the upstream's EOF: the error of a stream that ended early, if any;
+// the chunks it still has go to `out`.
+inline std::optional<Error> end_stream(providers::StreamDecoder& dec, api::ChunkList& out) {
+  auto r = dec.on_end(out);
+  if (!r) return r.error();
+  return std::nullopt;
+}
+
+// to_json of a chunk with the fields that are fresh per response (id, created) blanked, for
+// comparing runs.
+inline api::Json chunk_json_without_fresh_fields(const api::ChatChunk& chunk) {
+  api::Json j = api::to_json(chunk);
+  j["id"] = "";
+  j["created"] = 0;
+  return j;
 }
 
 }  // namespace gw::test
