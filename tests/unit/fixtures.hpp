@@ -1,10 +1,15 @@
 // Fixtures the unit tests share, so that each exists once: provider configurations and
-// adapters, chat requests, upstream calls and answers, SSE feeding. Plain functions and value
-// types; a test adds only what is its own.
+// adapters, chat requests, upstream calls and answers, SSE feeding, a loopback listener and a
+// temporary directory. Plain functions and value types; a test adds only what is its own.
 #pragma once
 
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -211,5 +216,44 @@ inline api::Json chunk_json_without_fresh_fields(const api::ChatChunk& chunk) {
   j["created"] = 0;
   return j;
 }
+
+// ---- sockets and files -------------------------------------------------------------------
+
+struct Listener {
+  int fd = -1;
+  int port = 0;
+};
+
+// A TCP socket listening on `ip` at a port the kernel picks.
+inline Listener listen_on(const char* ip, int backlog) {
+  Listener l;
+  l.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  REQUIRE(::inet_pton(AF_INET, ip, &a.sin_addr) == 1);
+  REQUIRE(::bind(l.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(l.fd, backlog) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(l.fd, reinterpret_cast<sockaddr*>(&a), &len);
+  l.port = ntohs(a.sin_port);
+  return l;
+}
+
+// A fresh directory /tmp/<prefix>XXXXXX, removed with all it holds (whatever its permissions)
+// when the test is done with it.
+struct TempDir {
+  std::string path;
+  explicit TempDir(std::string_view prefix) {
+    std::string tmpl = "/tmp/" + std::string(prefix) + "XXXXXX";
+    path = ::mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path, std::filesystem::perms::owner_all, ec);
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
 
 }  // namespace gw::test
