@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "net/http_types.hpp"
 #include "providers/provider.hpp"
 
@@ -9,48 +10,25 @@ namespace {
 
 using gw::api::Json;
 
-struct Fixture {
-  gw::config::ProviderConfig cfg;
-  gw::providers::Target target;
-  std::unique_ptr<gw::providers::Adapter> adapter = gw::providers::make_anthropic_adapter();
-  Fixture() {
-    cfg.name = "anthropic";
-    cfg.kind = "anthropic";
-    cfg.base_url = "https://api.anthropic.com";
-    cfg.api_key = "sk-ant-test";
-    target.provider = &cfg;
-    target.model = "claude-sonnet-4-5";
-  }
-  gw::Result<gw::providers::UpstreamCall> call(const std::string& openai_json,
-                                               bool stream = false) {
-    auto req = gw::api::parse_chat_request(openai_json);
-    REQUIRE_MESSAGE(req.has_value(), req.error().message);
-    return adapter->build_request(*req, target, stream);
-  }
-  Json body(const std::string& openai_json, bool stream = false) {
-    auto c = call(openai_json, stream);
-    REQUIRE_MESSAGE(c.has_value(), c.error().message);
-    return Json::parse(c->body);
-  }
-  gw::Error error(const std::string& openai_json) {
-    auto c = call(openai_json);
-    REQUIRE_FALSE(c.has_value());
-    return c.error();
-  }
-};
+// Anthropic's endpoint with a test key, for claude-sonnet-4-5.
+gw::test::AdapterFixture fixture() {
+  auto f = gw::test::anthropic_fixture();
+  f.cfg.base_url = "https://api.anthropic.com";
+  f.cfg.api_key = "sk-ant-test";
+  return f;
+}
 
 // Wraps `messages` (a JSON array text) and extra top-level fields into a request.
 std::string req(const std::string& messages, const std::string& extra = "") {
-  return R"({"model":"anthropic/claude-sonnet-4-5","messages":)" + messages +
-         (extra.empty() ? "" : "," + extra) + "}";
+  return gw::test::chat_body("anthropic/claude-sonnet-4-5", messages, extra);
 }
-const std::string kHi = R"([{"role":"user","content":"hi"}])";
+const std::string kHi(gw::test::kHiMessages);
 const Json kHiTurns = Json::parse(R"([{"role":"user","content":[{"type":"text","text":"hi"}]}])");
 
 }  // namespace
 
 TEST_CASE("anthropic request: path, headers, model, max_tokens default, stream flag") {
-  Fixture f;
+  auto f = fixture();
   f.cfg.headers = {{"anthropic-beta", "prompt-caching-2024-07-31"}};
   auto c = f.call(req(kHi));
   REQUIRE(c.has_value());
@@ -75,7 +53,7 @@ TEST_CASE("anthropic request: path, headers, model, max_tokens default, stream f
 }
 
 TEST_CASE("anthropic request: system and developer messages anywhere are collected") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(R"([{"role":"system","content":"Be brief."},
     {"role":"user","content":"hi"},
     {"role":"developer","content":"Answer in French."},
@@ -99,7 +77,7 @@ TEST_CASE("anthropic request: system and developer messages anywhere are collect
 }
 
 TEST_CASE("anthropic request: consecutive same-role turns merge, empty text is dropped") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(R"([{"role":"user","content":"a"},{"role":"user","content":[
       {"type":"text","text":"b"},{"type":"text","text":""}]},
     {"role":"assistant","content":"x"},{"role":"assistant","content":"  "},
@@ -118,7 +96,7 @@ TEST_CASE("anthropic request: consecutive same-role turns merge, empty text is d
 }
 
 TEST_CASE("anthropic request: tool round trip") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(R"([{"role":"user","content":"weather?"},
     {"role":"assistant","content":"","tool_calls":[
       {"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}},
@@ -150,7 +128,7 @@ TEST_CASE("anthropic request: tool round trip") {
 }
 
 TEST_CASE("anthropic request: images as base64 and url sources") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(R"([{"role":"user","content":[{"type":"text","text":"compare"},
     {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}},
     {"type":"image_url","image_url":{"url":"https://example.com/cat.jpg"}}]}])"));
@@ -166,7 +144,7 @@ TEST_CASE("anthropic request: images as base64 and url sources") {
 }
 
 TEST_CASE("anthropic request: max_tokens, temperature clamp, top_p, stop sequences") {
-  Fixture f;
+  auto f = fixture();
   CHECK(f.body(req(kHi, R"("max_tokens":100)"))["max_tokens"] == 100);
   CHECK(f.body(req(kHi, R"("max_tokens":100,"max_completion_tokens":50)"))["max_tokens"] == 50);
 
@@ -183,7 +161,7 @@ TEST_CASE("anthropic request: max_tokens, temperature clamp, top_p, stop sequenc
 }
 
 TEST_CASE("anthropic request: tool_choice variants and parallel_tool_calls") {
-  Fixture f;
+  auto f = fixture();
   const std::string tools = R"("tools":[{"type":"function","function":{"name":"lookup"}}])";
   auto choice = [&](const std::string& extra) { return f.body(req(kHi, tools + "," + extra)); };
   CHECK(choice(R"("tool_choice":"auto")")["tool_choice"] == Json::parse(R"({"type":"auto"})"));
@@ -219,7 +197,7 @@ TEST_CASE("anthropic request: parameters with no equivalent are 400s unless drop
                       {R"("prediction":{"type":"content","content":"x"})", "prediction"}};
   for (const auto& row : rows) {
     CAPTURE(row.extra);
-    Fixture f;
+    auto f = fixture();
     auto e = f.error(req(kHi, row.extra));
     CHECK(e.status == 400);
     CHECK(e.type == "invalid_request_error");
@@ -228,13 +206,13 @@ TEST_CASE("anthropic request: parameters with no equivalent are 400s unless drop
     Json b = f.body(req(kHi, row.extra));
     CHECK(b == Json{{"model", "claude-sonnet-4-5"}, {"max_tokens", 4096}, {"messages", kHiTurns}});
   }
-  Fixture f;  // harmless values of the same params pass
+  auto f = fixture();  // harmless values of the same params pass
   CHECK(f.call(req(kHi, R"("n":1,"logprobs":false,"modalities":["text"],"logit_bias":{})"))
             .has_value());
 }
 
 TEST_CASE("anthropic request: silently dropped parameters") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(kHi, R"("seed":7,"metadata":{"task":"x"},"store":true,
     "service_tier":"auto","presence_penalty":0.5,"frequency_penalty":0.5,
     "response_format":{"type":"text"})"));
@@ -242,7 +220,7 @@ TEST_CASE("anthropic request: silently dropped parameters") {
 }
 
 TEST_CASE("anthropic request: Anthropic-native top_k and thinking pass through, others do not") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(kHi, R"("top_k":5,"thinking":{"type":"enabled","budget_tokens":2048},
     "web_search_options":{},"function_call":"auto")"));
   CHECK(b["top_k"] == 5);
@@ -252,7 +230,7 @@ TEST_CASE("anthropic request: Anthropic-native top_k and thinking pass through, 
 }
 
 TEST_CASE("anthropic request: user becomes metadata.user_id unless it looks personal") {
-  Fixture f;
+  auto f = fixture();
   CHECK(f.body(req(kHi, R"("user":"user-123")"))["metadata"] ==
         Json::parse(R"({"user_id":"user-123"})"));
   CHECK_FALSE(f.body(req(kHi, R"("user":"alice@example.com")")).contains("metadata"));
@@ -260,7 +238,7 @@ TEST_CASE("anthropic request: user becomes metadata.user_id unless it looks pers
 }
 
 TEST_CASE("anthropic request: response_format becomes a forced json_tool_call") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(kHi, R"("response_format":{"type":"json_schema","json_schema":{
     "name":"answer","strict":true,"schema":{"type":"object","properties":{"n":{"type":"integer"}},
     "required":["n"]}}})"));
@@ -285,7 +263,7 @@ TEST_CASE("anthropic request: response_format becomes a forced json_tool_call") 
 }
 
 TEST_CASE("anthropic request: tool ids are sanitized consistently") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(R"([{"role":"user","content":"go"},
     {"role":"assistant","tool_calls":[
       {"id":"call_a+b/c==","type":"function","function":{"name":"f","arguments":"{}"}},
@@ -304,7 +282,7 @@ TEST_CASE("anthropic request: tool ids are sanitized consistently") {
 }
 
 TEST_CASE("anthropic request: tool history without tools becomes text") {
-  Fixture f;
+  auto f = fixture();
   Json b = f.body(req(R"([{"role":"user","content":"weather?"},
     {"role":"assistant","content":"Checking.","tool_calls":[
       {"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\": \"cat\"}"}}]},
@@ -320,7 +298,7 @@ TEST_CASE("anthropic request: tool history without tools becomes text") {
 }
 
 TEST_CASE("anthropic request: unknown content parts are rejected unless drop_params") {
-  Fixture f;
+  auto f = fixture();
   const std::string msgs = R"([{"role":"user","content":[{"type":"text","text":"hear"},
     {"type":"input_audio","input_audio":{"data":"AAA","format":"wav"}}]}])";
   CHECK(f.error(req(msgs)).param == "messages[0].content[1].type");

@@ -3,39 +3,24 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/provider.hpp"
 
 namespace {
 
 using gw::api::Json;
 
-struct Fixture {
-  gw::config::ProviderConfig cfg;
-  gw::providers::Target target;
-  std::unique_ptr<gw::providers::Adapter> adapter = gw::providers::make_anthropic_adapter();
-  Fixture() {
-    cfg.name = "anthropic";
-    cfg.kind = "anthropic";
-    target.provider = &cfg;
-    target.model = "claude-sonnet-4-5";
-  }
-  gw::api::ChatResponse parse(const std::string& body) {
-    auto r = adapter->parse_response(body, target);
-    REQUIRE_MESSAGE(r.has_value(), r.error().message);
-    return *r;
-  }
-  // to_json of the response minus the fields that are fresh per call
-  Json golden(const std::string& body) {
-    auto r = parse(body);
-    CHECK(r.id.starts_with("chatcmpl-"));
-    CHECK(r.id.size() == 9 + 24);
-    CHECK(r.created > 1700000000);
-    Json j = gw::api::to_json(r);
-    j.erase("id");
-    j.erase("created");
-    return j;
-  }
-};
+// to_json of the response minus the fields that are fresh per call
+Json golden(const gw::test::AdapterFixture& f, const std::string& body) {
+  auto r = f.parse(body);
+  CHECK(r.id.starts_with("chatcmpl-"));
+  CHECK(r.id.size() == 9 + 24);
+  CHECK(r.created > 1700000000);
+  Json j = gw::api::to_json(r);
+  j.erase("id");
+  j.erase("created");
+  return j;
+}
 
 std::string message(const std::string& content, const std::string& stop_reason,
                     const std::string& usage = R"({"input_tokens":10,"output_tokens":5})") {
@@ -48,10 +33,10 @@ std::string message(const std::string& content, const std::string& stop_reason,
 }  // namespace
 
 TEST_CASE("anthropic response: text blocks concatenate, thinking is not content") {
-  Fixture f;
-  Json j = f.golden(message(R"([{"type":"thinking","thinking":"hmm","signature":"sig"},
+  auto f = gw::test::anthropic_fixture();
+  Json j = golden(f, message(R"([{"type":"thinking","thinking":"hmm","signature":"sig"},
     {"type":"text","text":"Hello, "},{"type":"text","text":"world."}])",
-                            R"("end_turn")"));
+                             R"("end_turn")"));
   CHECK(j == Json::parse(R"({"object":"chat.completion","model":"claude-sonnet-4-5-20250929",
     "choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world.","refusal":null},
       "logprobs":null,"finish_reason":"stop"}],
@@ -61,7 +46,7 @@ TEST_CASE("anthropic response: text blocks concatenate, thinking is not content"
 }
 
 TEST_CASE("anthropic response: tool_use and cache usage (PROTOCOLS 2.3 sample)") {
-  Fixture f;
+  auto f = gw::test::anthropic_fixture();
   auto r = f.parse(message(R"([{"type":"text","text":"Let me look."},
     {"type":"tool_use","id":"toolu_01A","name":"lookup","input":{"q":"cat"}},
     {"type":"tool_use","id":"toolu_01B","name":"now","input":{}}])",
@@ -87,14 +72,14 @@ TEST_CASE("anthropic response: tool_use and cache usage (PROTOCOLS 2.3 sample)")
 }
 
 TEST_CASE("anthropic response: content is null when there is no text") {
-  Fixture f;
-  Json j = f.golden(
-      message(R"([{"type":"tool_use","id":"toolu_01A","name":"lookup","input":{"q":"cat"}}])",
-              R"("tool_use")"));
+  auto f = gw::test::anthropic_fixture();
+  Json j = golden(
+      f, message(R"([{"type":"tool_use","id":"toolu_01A","name":"lookup","input":{"q":"cat"}}])",
+                 R"("tool_use")"));
   CHECK(j["choices"][0]["message"] == Json::parse(R"({"role":"assistant","content":null,
     "refusal":null,"tool_calls":[{"id":"toolu_01A","type":"function",
     "function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}}]})"));
-  CHECK(f.golden(message("[]", R"("end_turn")"))["choices"][0]["message"]["content"].is_null());
+  CHECK(golden(f, message("[]", R"("end_turn")"))["choices"][0]["message"]["content"].is_null());
 }
 
 TEST_CASE("anthropic response: every stop_reason maps (PROTOCOLS 4.2)") {
@@ -108,7 +93,7 @@ TEST_CASE("anthropic response: every stop_reason maps (PROTOCOLS 4.2)") {
       {R"("refusal")", "content_filter"},
       {R"("something_new")", "stop"},
       {"null", "stop"}};
-  Fixture f;
+  auto f = gw::test::anthropic_fixture();
   for (const auto& [stop, want] : rows) {
     CAPTURE(stop);
     CHECK(f.parse(message(R"([{"type":"text","text":"x"}])", stop)).choices[0].finish_reason ==
@@ -117,7 +102,7 @@ TEST_CASE("anthropic response: every stop_reason maps (PROTOCOLS 4.2)") {
 }
 
 TEST_CASE("anthropic response: the json_tool_call input becomes the content") {
-  Fixture f;
+  auto f = gw::test::anthropic_fixture();
   auto r = f.parse(message(
       R"([{"type":"tool_use","id":"toolu_01","name":"json_tool_call","input":{"n":3,"s":"é"}}])",
       R"("tool_use")"));
@@ -128,16 +113,16 @@ TEST_CASE("anthropic response: the json_tool_call input becomes the content") {
 }
 
 TEST_CASE("anthropic response: invalid bodies are 502 bad_upstream_response") {
-  Fixture f;
+  auto f = gw::test::anthropic_fixture();
   for (const char* body : {"not json", "[1,2]", R"({"type":"message","content":"x"})", ""}) {
     CAPTURE(body);
-    auto r = f.adapter->parse_response(body, f.target);
+    auto r = f.adapter->parse_response(body, f.target());
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().status == 502);
     CHECK(r.error().code == "bad_upstream_response");
   }
   auto e = f.adapter->parse_response(
-      R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", f.target);
+      R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})", f.target());
   REQUIRE_FALSE(e.has_value());
   CHECK(e.error().status == 503);
 }
@@ -162,44 +147,38 @@ TEST_CASE("anthropic parse_error: each row of PROTOCOLS 4.3") {
       {504, "timeout_error", 504, "server_error", "timeout"},
       {529, "overloaded_error", 503, "server_error", "overloaded"},
   };
-  Fixture f;
+  auto f = gw::test::anthropic_fixture();
   for (const auto& row : rows) {
     CAPTURE(row.type);
     std::string body = std::string(R"({"type":"error","error":{"type":")") + row.type +
                        R"(","message":"upstream says no"},"request_id":"req_011"})";
-    gw::Error e = f.adapter->parse_error(row.status, body, {}, f.target);
-    CHECK(e.status == row.want_status);
-    CHECK(e.type == row.want_type);
-    CHECK(e.code == row.want_code);
-    CHECK(e.message == "anthropic: upstream says no");
-    CHECK(e.retry_after_ms == -1);
+    gw::test::check_mapped_error(f.parse_error(row.status, body), row.want_status, row.want_type,
+                                 row.want_code, "anthropic: upstream says no");
   }
 }
 
 TEST_CASE("anthropic parse_error: retry-after, CDN bodies, unknown types") {
-  Fixture f;
-  gw::Error rl = f.adapter->parse_error(
+  auto f = gw::test::anthropic_fixture();
+  gw::Error rl = f.parse_error(
       429, R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})",
-      {{"Retry-After", "7"}}, f.target);
+      {{"Retry-After", "7"}});
   CHECK(rl.status == 429);
   CHECK(rl.retry_after_ms == 7000);
-  gw::Error ov = f.adapter->parse_error(
+  gw::Error ov = f.parse_error(
       529, R"({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})",
-      {{"retry-after", "2"}}, f.target);
+      {{"retry-after", "2"}});
   CHECK(ov.status == 503);
   CHECK(ov.retry_after_ms == 2000);
 
-  gw::Error cdn =
-      f.adapter->parse_error(413, "<html>Request Entity Too Large</html>", {}, f.target);
+  gw::Error cdn = f.parse_error(413, "<html>Request Entity Too Large</html>");
   CHECK(cdn.status == 413);
   CHECK(cdn.code == "request_too_large");
   CHECK(cdn.message == "anthropic: upstream returned HTTP 413");
 
-  gw::Error bare = f.adapter->parse_error(529, "", {}, f.target);
+  gw::Error bare = f.parse_error(529, "");
   CHECK(bare.status == 503);
-  gw::Error odd = f.adapter->parse_error(
-      418, R"({"type":"error","error":{"type":"teapot_error","message":"short and stout"}})", {},
-      f.target);
+  gw::Error odd = f.parse_error(
+      418, R"({"type":"error","error":{"type":"teapot_error","message":"short and stout"}})");
   CHECK(odd.status == 400);
   CHECK(odd.message == "anthropic: short and stout");
 }

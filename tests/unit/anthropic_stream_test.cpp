@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/provider.hpp"
 
 namespace {
@@ -123,49 +124,24 @@ struct Run {
 };
 
 gw::api::ChatRequest request(const std::string& extra = "") {
-  auto r = gw::api::parse_chat_request(
-      R"({"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}])" +
-      (extra.empty() ? "" : "," + extra) + "}");
-  REQUIRE(r.has_value());
-  return *r;
+  return gw::test::chat_request(
+      gw::test::chat_body("claude-sonnet-4-5", gw::test::kHiMessages,
+                          R"("stream":true)" + (extra.empty() ? "" : "," + extra)));
 }
 
 // Feeds `stream` in pieces cut at `cuts` (ascending byte offsets), as the transport would.
 Run decode(const std::string& stream, const std::vector<size_t>& cuts,
            const gw::api::ChatRequest& req = request()) {
-  gw::config::ProviderConfig cfg;
-  cfg.name = "anthropic";
-  cfg.kind = "anthropic";
-  gw::providers::Target t{&cfg, "claude-sonnet-4-5"};
-  auto adapter = gw::providers::make_anthropic_adapter();
-  auto dec = adapter->make_stream_decoder(req, t);
-  gw::net::SseParser parser;
+  auto f = gw::test::anthropic_fixture();
+  auto dec = f.adapter->make_stream_decoder(req, f.target());
   Run run;
   gw::api::ChunkList out;
-  auto on_event = [&](const gw::net::SseEvent& ev) {
-    if (run.error || dec->done()) return;
-    auto r = dec->on_event(ev, out);
-    if (!r) run.error = r.error();
-  };
-  size_t from = 0;
-  std::vector<size_t> all = cuts;
-  all.push_back(stream.size());
-  for (size_t to : all) {
-    parser.feed(std::string_view(stream).substr(from, to - from), on_event);
-    from = to;
-  }
-  parser.finish(on_event);
-  if (!run.error) {
-    auto r = dec->on_end(out);
-    if (!r) run.error = r.error();
-  }
+  run.error = gw::test::feed_sse(*dec, gw::test::pieces_cut_at(stream, cuts), out);
+  if (!run.error) run.error = gw::test::end_stream(*dec, out);
   for (const auto& c : out) {
     run.ids.push_back(c.id);
     run.created.push_back(c.created);
-    Json j = gw::api::to_json(c);
-    j["id"] = "";
-    j["created"] = 0;
-    run.chunks.push_back(std::move(j));
+    run.chunks.push_back(gw::test::chunk_json_without_fresh_fields(c));
   }
   run.done = dec->done();
   run.usage = dec->usage();

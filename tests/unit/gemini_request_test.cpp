@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/gemini_translate.hpp"
 #include "providers/provider.hpp"
 
@@ -10,36 +11,12 @@ namespace {
 using gw::api::Json;
 using gw::providers::Target;
 
-struct Fixture {
-  gw::config::ProviderConfig cfg;
-  std::unique_ptr<gw::providers::Adapter> adapter = gw::providers::make_gemini_adapter();
-  Fixture() {
-    cfg.name = "gemini";
-    cfg.kind = "gemini";
-    cfg.base_url = "https://generativelanguage.googleapis.com";
-    cfg.api_key = "AIza-test";
-  }
-  Target target(std::string model = "gemini-2.5-flash") const { return Target{&cfg, model}; }
-
-  gw::Result<gw::providers::UpstreamCall> call(std::string_view openai_json, bool stream = false,
-                                               std::string model = "gemini-2.5-flash") const {
-    auto req = gw::api::parse_chat_request(openai_json);
-    REQUIRE_MESSAGE(req.has_value(), (req ? "" : req.error().message));
-    return adapter->build_request(*req, target(model), stream);
-  }
-  Json body(std::string_view openai_json) const {
-    auto c = call(openai_json);
-    REQUIRE_MESSAGE(c.has_value(), (c ? "" : c.error().message));
-    Json j = Json::parse(c->body, nullptr, false);
-    REQUIRE_FALSE(j.is_discarded());
-    return j;
-  }
-  gw::Error error(std::string_view openai_json) const {
-    auto c = call(openai_json);
-    REQUIRE_FALSE(c.has_value());
-    return c.error();
-  }
-};
+// Gemini's endpoint with a test key, for gemini-2.5-flash.
+gw::test::AdapterFixture fixture() {
+  auto f = gw::test::gemini_fixture();
+  f.cfg.base_url = "https://generativelanguage.googleapis.com";
+  return f;
+}
 
 std::string header(const gw::net::Headers& h, std::string_view name) {
   return std::string(gw::net::header_value(h, name));
@@ -47,8 +24,7 @@ std::string header(const gw::net::Headers& h, std::string_view name) {
 
 // The body of a one-user-message request with `extra` fields merged in.
 std::string with(std::string_view extra_fields) {
-  return R"({"model":"g","messages":[{"role":"user","content":"hi"}])" +
-         (extra_fields.empty() ? std::string() : "," + std::string(extra_fields)) + "}";
+  return gw::test::chat_body("g", gw::test::kHiMessages, extra_fields);
 }
 
 const Json kHiContents = Json::parse(R"([{"role":"user","parts":[{"text":"hi"}]}])");
@@ -56,7 +32,7 @@ const Json kHiContents = Json::parse(R"([{"role":"user","parts":[{"text":"hi"}]}
 }  // namespace
 
 TEST_CASE("gemini request: path, stream path with alt=sse, headers") {
-  Fixture f;
+  auto f = fixture();
   f.cfg.headers = {{"x-extra", "1"}};
   auto c = f.call(with(""));
   REQUIRE(c);
@@ -72,7 +48,8 @@ TEST_CASE("gemini request: path, stream path with alt=sse, headers") {
   // The stream flag is a path matter: the body is the same GenerateContentRequest.
   CHECK(Json::parse(s->body) == Json::parse(c->body));
 
-  auto m = f.call(with(""), true, "models/gemini-2.5-pro");
+  auto m =
+      gw::test::build_call(*f.adapter, with(""), Target{&f.cfg, "models/gemini-2.5-pro"}, true);
   REQUIRE(m);
   CHECK(m->path == "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse");
 
@@ -83,7 +60,7 @@ TEST_CASE("gemini request: path, stream path with alt=sse, headers") {
 }
 
 TEST_CASE("gemini request: PROTOCOLS 1.3 sample → 3.2 shape (golden)") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(R"({"model":"gemini-2.5-flash","stream":true,
    "stream_options":{"include_usage":true},
    "messages":[{"role":"system","content":"Be brief."},
@@ -108,7 +85,7 @@ TEST_CASE("gemini request: PROTOCOLS 1.3 sample → 3.2 shape (golden)") {
 }
 
 TEST_CASE("gemini request: system/developer anywhere concatenate; same-role turns merge") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(R"({"model":"g","messages":[
     {"role":"system","content":"A"},
     {"role":"user","content":"u1"},
@@ -137,7 +114,7 @@ TEST_CASE("gemini request: system/developer anywhere concatenate; same-role turn
 }
 
 TEST_CASE("gemini request: tool result whose call is unknown → 400 naming the message") {
-  Fixture f;
+  auto f = fixture();
   auto e = f.error(R"({"model":"g","messages":[
     {"role":"user","content":"hi"},
     {"role":"assistant","tool_calls":[{"id":"c1","type":"function",
@@ -157,7 +134,7 @@ TEST_CASE("gemini request: tool result whose call is unknown → 400 naming the 
 }
 
 TEST_CASE("gemini request: bad or empty tool arguments become {}") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(R"({"model":"g","messages":[{"role":"user","content":"hi"},
     {"role":"assistant","tool_calls":[
       {"id":"a","type":"function","function":{"name":"f","arguments":"{\"q\": \"cut"}},
@@ -169,7 +146,7 @@ TEST_CASE("gemini request: bad or empty tool arguments become {}") {
 }
 
 TEST_CASE("gemini request: thought signature travels in the tool-call id suffix (5.21)") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(R"({"model":"g","messages":[{"role":"user","content":"hi"},
     {"role":"assistant","tool_calls":[
       {"id":"ab12cd34__thought__EvwDCvkD+/=","type":"function",
@@ -200,7 +177,7 @@ TEST_CASE("gemini request: thought signature travels in the tool-call id suffix 
 }
 
 TEST_CASE("gemini request: thought signature survives response → next request") {
-  Fixture f;
+  auto f = fixture();
   auto resp = f.adapter->parse_response(R"({"candidates":[{"content":{"role":"model","parts":[
       {"functionCall":{"name":"lookup","args":{"q":"cat"},"id":"ab12cd34"},"thoughtSignature":"EvwD=="},
       {"functionCall":{"name":"lookup","args":{"q":"dog"}}}]},
@@ -232,7 +209,7 @@ TEST_CASE("gemini request: thought signature survives response → next request"
 }
 
 TEST_CASE("gemini request: images as inlineData / fileData") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(R"({"model":"g","messages":[{"role":"user","content":[
     {"type":"image_url","image_url":{"url":"data:image/webp;base64,UklGR"}},
     {"type":"image_url","image_url":{"url":"https://x.test/a/cat.PNG?sig=1"}},
@@ -252,7 +229,7 @@ TEST_CASE("gemini request: images as inlineData / fileData") {
 }
 
 TEST_CASE("gemini request: generationConfig fields") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(with(R"("temperature":1.5,"top_p":0.9,"max_tokens":100,
     "max_completion_tokens":200,"stop":["END","STOP","x","y"],"n":2,"seed":7,
     "presence_penalty":0.5,"frequency_penalty":-0.5,"logprobs":true,"top_logprobs":3)"));
@@ -271,7 +248,7 @@ TEST_CASE("gemini request: generationConfig fields") {
 }
 
 TEST_CASE("gemini request: stop sequences are capped at 5") {
-  Fixture f;
+  auto f = fixture();
   gw::api::ChatRequest req;
   req.model = "g";
   req.messages.push_back(gw::api::Message::plain("user", "hi"));
@@ -287,7 +264,7 @@ TEST_CASE("gemini request: stop sequences are capped at 5") {
 }
 
 TEST_CASE("gemini request: tool schema cleaning") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(with(R"("tools":[{"type":"function","function":{"name":"book",
     "description":"Book it","strict":true,"parameters":{
       "$schema":"http://json-schema.org/draft-07/schema#","type":"object",
@@ -329,7 +306,7 @@ TEST_CASE("gemini request: tool schema cleaning") {
 }
 
 TEST_CASE("gemini request: tool_choice variants") {
-  Fixture f;
+  auto f = fixture();
   const std::string tools = R"("tools":[{"type":"function","function":{"name":"a"}},
                                        {"type":"function","function":{"name":"b"}}])";
   auto mode = [&](std::string_view choice) {
@@ -355,7 +332,7 @@ TEST_CASE("gemini request: tool_choice variants") {
 }
 
 TEST_CASE("gemini request: json modes") {
-  Fixture f;
+  auto f = fixture();
   CHECK(f.body(with(R"("response_format":{"type":"json_object"})"))["generationConfig"] ==
         Json::parse(R"({"responseMimeType":"application/json"})"));
   CHECK(f.body(with(R"("response_format":{"type":"json_schema","json_schema":{"name":"x",
@@ -368,7 +345,7 @@ TEST_CASE("gemini request: json modes") {
 }
 
 TEST_CASE("gemini request: parameters with no equivalent: 400 with param, or dropped") {
-  Fixture f;
+  auto f = fixture();
   struct Row {
     const char* fields;
     const char* param;
@@ -393,7 +370,7 @@ TEST_CASE("gemini request: parameters with no equivalent: 400 with param, or dro
 }
 
 TEST_CASE("gemini request: fields without effect are dropped silently") {
-  Fixture f;
+  auto f = fixture();
   Json got = f.body(with(R"("parallel_tool_calls":false,"user":"u1","metadata":{"a":"b"},
     "store":true,"service_tier":"flex","stream_options":null)"));
   CHECK(got == Json{{"contents", kHiContents}});

@@ -5,31 +5,12 @@
 #include <cctype>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/provider.hpp"
 
 namespace {
 
 using gw::api::Json;
-using gw::providers::Target;
-
-struct Fixture {
-  gw::config::ProviderConfig cfg;
-  std::unique_ptr<gw::providers::Adapter> adapter = gw::providers::make_gemini_adapter();
-  Fixture() {
-    cfg.name = "gemini";
-    cfg.kind = "gemini";
-    cfg.api_key = "AIza-test";
-  }
-  Target target() const { return Target{&cfg, "gemini-2.5-flash"}; }
-  gw::api::ChatResponse parse(std::string_view body) const {
-    auto r = adapter->parse_response(body, target());
-    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-    return *r;
-  }
-  gw::Error error(int status, std::string_view body, gw::net::Headers headers = {}) const {
-    return adapter->parse_error(status, body, headers, target());
-  }
-};
 
 bool is_generated_call_id(std::string_view id) {
   if (!id.starts_with("call_") || id.size() != 5 + 24) return false;
@@ -46,7 +27,7 @@ std::string one_candidate(std::string_view parts, std::string_view finish) {
 }  // namespace
 
 TEST_CASE("gemini response: text, thoughts skipped, model and usage (PROTOCOLS 3.3)") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"candidates":[{"content":{"role":"model","parts":[
       {"text":"thinking...","thought":true},{"text":"A "},{"text":"cat."}]},
      "finishReason":"STOP","index":0}],
@@ -76,7 +57,7 @@ TEST_CASE("gemini response: text, thoughts skipped, model and usage (PROTOCOLS 3
 }
 
 TEST_CASE("gemini response: model falls back to the target's name; several candidates") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"candidates":[
      {"content":{"parts":[{"text":"one"}]},"finishReason":"STOP","index":0},
      {"content":{"parts":[{"text":"two"}]},"finishReason":"MAX_TOKENS","index":1}]})");
@@ -89,7 +70,7 @@ TEST_CASE("gemini response: model falls back to the target's name; several candi
 }
 
 TEST_CASE("gemini response: functionCall parts → tool_calls") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto r = f.parse(one_candidate(R"([
       {"text":"Let me look."},
       {"functionCall":{"name":"lookup","args":{"q":"cat","n":2},"id":"flveizpn"},
@@ -120,7 +101,7 @@ TEST_CASE("gemini response: functionCall parts → tool_calls") {
 }
 
 TEST_CASE("gemini response: every finishReason class (PROTOCOLS 4.2)") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   struct Row {
     const char* gemini;
     const char* openai;
@@ -158,7 +139,7 @@ TEST_CASE("gemini response: every finishReason class (PROTOCOLS 4.2)") {
 }
 
 TEST_CASE("gemini response: blocked prompt is a content_filter completion (5.18)") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"promptFeedback":{"blockReason":"PROHIBITED_CONTENT",
       "safetyRatings":[]},"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12},
       "modelVersion":"gemini-2.5-flash"})");
@@ -173,7 +154,7 @@ TEST_CASE("gemini response: blocked prompt is a content_filter completion (5.18)
 }
 
 TEST_CASE("gemini response: usage with thoughts, cache and tool-use prompt") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"candidates":[{"content":{"parts":[{"text":"x"}]},"finishReason":"STOP"}],
     "usageMetadata":{"promptTokenCount":1000,"cachedContentTokenCount":800,
       "candidatesTokenCount":50,"thoughtsTokenCount":120,"toolUsePromptTokenCount":30,
@@ -187,7 +168,7 @@ TEST_CASE("gemini response: usage with thoughts, cache and tool-use prompt") {
 }
 
 TEST_CASE("gemini response: logprobsResult → OpenAI logprobs") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"candidates":[{"content":{"parts":[{"text":"Hi"}]},"finishReason":"STOP",
     "logprobsResult":{"topCandidates":[{"candidates":[{"token":"Hi","logProbability":-0.1},
       {"token":"Yo","logProbability":-2.5}]}],
@@ -199,7 +180,7 @@ TEST_CASE("gemini response: logprobsResult → OpenAI logprobs") {
 }
 
 TEST_CASE("gemini response: invalid bodies → 502 bad_upstream_response") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   for (std::string_view body : {std::string_view("not json"), std::string_view("{\"candid"),
                                 std::string_view("[1,2]"), std::string_view("{}")}) {
     CAPTURE(body);
@@ -212,7 +193,7 @@ TEST_CASE("gemini response: invalid bodies → 502 bad_upstream_response") {
 }
 
 TEST_CASE("gemini errors: each row of PROTOCOLS 4.3") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto body = [](int code, std::string_view status, std::string_view message,
                  std::string_view details = "[]") {
     // Gemini pretty-prints its errors.
@@ -239,18 +220,14 @@ TEST_CASE("gemini errors: each row of PROTOCOLS 4.3") {
            Row{401, "UNAUTHENTICATED", 502, "upstream_auth_error", "upstream_auth_error"},
        }) {
     CAPTURE(row.status);
-    auto e = f.error(row.http, body(row.http, row.status, "boom"));
-    CHECK(e.status == row.want_status);
-    CHECK(e.type == row.want_type);
-    CHECK(e.code == row.want_code);
-    CHECK(e.message == "gemini: boom");
-    CHECK(e.retry_after_ms == -1);
+    gw::test::check_mapped_error(f.parse_error(row.http, body(row.http, row.status, "boom")),
+                                 row.want_status, row.want_type, row.want_code, "gemini: boom");
   }
 }
 
 TEST_CASE("gemini errors: bad or missing key is gw's problem → 502 upstream_auth_error") {
-  Fixture f;
-  auto bad_key = f.error(400, R"({
+  auto f = gw::test::gemini_fixture();
+  auto bad_key = f.parse_error(400, R"({
   "error": {
     "code": 400,
     "message": "API key not valid. Please pass a valid API key.",
@@ -271,7 +248,7 @@ TEST_CASE("gemini errors: bad or missing key is gw's problem → 502 upstream_au
   CHECK(bad_key.message == "gemini: API key not valid. Please pass a valid API key.");
 
   f.cfg.api_key.clear();
-  auto missing = f.error(
+  auto missing = f.parse_error(
       403,
       R"({"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}})");
   CHECK(missing.status == 502);
@@ -279,7 +256,7 @@ TEST_CASE("gemini errors: bad or missing key is gw's problem → 502 upstream_au
 }
 
 TEST_CASE("gemini errors: retryDelay and retry-after become retry_after_ms") {
-  Fixture f;
+  auto f = gw::test::gemini_fixture();
   auto with_delay = [](std::string_view delay) {
     return R"({"error":{"code":429,"message":"Quota exceeded","status":"RESOURCE_EXHAUSTED",
       "details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[]},
@@ -287,29 +264,30 @@ TEST_CASE("gemini errors: retryDelay and retry-after become retry_after_ms") {
                  {"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":")" +
            std::string(delay) + R"("}]}})";
   };
-  auto e34 = f.error(429, with_delay("34s"));
+  auto e34 = f.parse_error(429, with_delay("34s"));
   CHECK(e34.status == 429);
   CHECK(e34.code == "rate_limit_exceeded");
   CHECK(e34.retry_after_ms == 34000);
-  CHECK(f.error(429, with_delay("1.5s")).retry_after_ms == 1500);
-  CHECK(f.error(429, with_delay("0.0004s")).retry_after_ms == 1);  // rounded up
+  CHECK(f.parse_error(429, with_delay("1.5s")).retry_after_ms == 1500);
+  CHECK(f.parse_error(429, with_delay("0.0004s")).retry_after_ms == 1);  // rounded up
   // retryDelay wins over the header; the header serves when there is no retryDelay.
-  CHECK(f.error(429, with_delay("2s"), {{"Retry-After", "9"}}).retry_after_ms == 2000);
-  auto hdr = f.error(429, R"({"error":{"code":429,"message":"q","status":"RESOURCE_EXHAUSTED"}})",
-                     {{"retry-after", "7"}});
+  CHECK(f.parse_error(429, with_delay("2s"), {{"Retry-After", "9"}}).retry_after_ms == 2000);
+  auto hdr =
+      f.parse_error(429, R"({"error":{"code":429,"message":"q","status":"RESOURCE_EXHAUSTED"}})",
+                    {{"retry-after", "7"}});
   CHECK(hdr.retry_after_ms == 7000);
 }
 
 TEST_CASE("gemini errors: bodies that say nothing fall back to the HTTP status") {
-  Fixture f;
-  auto e = f.error(503, "<html>Service Unavailable</html>");
+  auto f = gw::test::gemini_fixture();
+  auto e = f.parse_error(503, "<html>Service Unavailable</html>");
   CHECK(e.status == 503);
   CHECK(e.code == "overloaded");
   CHECK(e.message == "gemini: upstream returned HTTP 503");
-  CHECK(f.error(429, "").status == 429);
-  CHECK(f.error(500, "{}").status == 502);
+  CHECK(f.parse_error(429, "").status == 429);
+  CHECK(f.parse_error(500, "{}").status == 502);
   // The non-SSE streaming endpoint wraps errors in an array.
-  auto arr = f.error(
+  auto arr = f.parse_error(
       404, R"([{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}])");
   CHECK(arr.status == 404);
   CHECK(arr.message == "gemini: models/x is not found");

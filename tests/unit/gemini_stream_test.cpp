@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/provider.hpp"
 
 namespace {
@@ -20,32 +21,18 @@ struct Outcome {
 };
 
 struct Fixture {
-  gw::config::ProviderConfig cfg;
-  std::unique_ptr<gw::providers::Adapter> adapter = gw::providers::make_gemini_adapter();
-  Fixture() {
-    cfg.name = "gemini";
-    cfg.kind = "gemini";
-    cfg.api_key = "AIza-test";
-  }
+  gw::test::AdapterFixture gemini = gw::test::gemini_fixture();
 
   // Feeds the pieces in order through the SSE parser and a fresh decoder, as HttpProvider does.
   Outcome run(const std::vector<std::string_view>& pieces) const {
     gw::api::ChatRequest req;
     req.model = "gemini-2.5-flash";
-    auto dec = adapter->make_stream_decoder(req, gw::providers::Target{&cfg, "gemini-2.5-flash"});
-    gw::net::SseParser parser;
+    auto dec = gemini.adapter->make_stream_decoder(req, gemini.target());
     Outcome o;
-    auto on_event = [&](const gw::net::SseEvent& ev) {
-      if (o.error) return;
-      auto r = dec->on_event(ev, o.chunks);
-      if (!r) o.error = r.error();
-    };
-    for (auto p : pieces) parser.feed(p, on_event);
-    if (!o.error) parser.finish(on_event);
+    o.error = gw::test::feed_sse(*dec, pieces, o.chunks);
     if (!o.error) {
       CHECK_FALSE(dec->done());  // no terminator event: done only at EOF
-      auto r = dec->on_end(o.chunks);
-      if (!r) o.error = r.error();
+      o.error = gw::test::end_stream(*dec, o.chunks);
     }
     o.usage = dec->usage();
     o.finish_reason = dec->finish_reason();
@@ -57,10 +44,7 @@ struct Fixture {
 
 // A chunk's content without the per-response id/created, for comparing runs.
 std::string normalized(const gw::api::ChatChunk& c) {
-  Json j = gw::api::to_json(c);
-  j["id"] = "";
-  j["created"] = 0;
-  return gw::api::dump(j);
+  return gw::api::dump(gw::test::chunk_json_without_fresh_fields(c));
 }
 
 std::vector<std::string> signature(const Outcome& o) {
@@ -357,8 +341,7 @@ TEST_CASE("gemini stream: identical chunks however the bytes are split (5.1, 5.2
     // Every split point into two reads: covers splits between \r and \n and inside every
     // multi-byte UTF-8 sequence of these streams.
     for (size_t cut = 0; cut <= bytes.size(); ++cut) {
-      std::string_view all(bytes);
-      auto got = signature(f.run({all.substr(0, cut), all.substr(cut)}));
+      auto got = signature(f.run(gw::test::pieces_cut_at(bytes, {cut})));
       if (got != whole) {
         CAPTURE(cut);
         CHECK(got == whole);
@@ -366,10 +349,7 @@ TEST_CASE("gemini stream: identical chunks however the bytes are split (5.1, 5.2
       }
     }
     // One byte per read.
-    std::vector<std::string_view> bytewise;
-    for (size_t i = 0; i < bytes.size(); ++i)
-      bytewise.push_back(std::string_view(bytes).substr(i, 1));
-    CHECK(signature(f.run(bytewise)) == whole);
+    CHECK(signature(f.run(gw::test::one_byte_pieces(bytes))) == whole);
   }
   // The interesting cut points really occur in these streams.
   CHECK(kRecorded.find("\r\n") != std::string::npos);

@@ -4,8 +4,6 @@
 // are masked in stream errors. Runs on a plain thread (the client polls); every wait is bounded.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include <thread>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "net/upstream_pool.hpp"
 #include "providers/http_provider.hpp"
 
@@ -29,15 +28,9 @@ class OneShotServer {
  public:
   using Reply = std::function<void(int fd)>;
   explicit OneShotServer(Reply reply) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listen_fd_, 4) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    auto listener = gw::test::listen_on("127.0.0.1", 4);
+    listen_fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this, reply = std::move(reply)] {
       pollfd p{listen_fd_, POLLIN, 0};
       if (::poll(&p, 1, 5000) != 1) return;
@@ -99,24 +92,16 @@ struct Outcome {
 // Streams `m` from `server` through a fresh HttpProvider; the sink says false (client gone)
 // on chunk number `leave_at` (0: never).
 Outcome run(const std::string& kind, const OneShotServer& server, int leave_at = 0) {
-  gw::config::ProviderConfig p;
-  p.name = kind;
-  p.kind = kind;
-  p.base_url = server.url();
-  p.api_key = "key-SECRET-0123456789";
+  auto p = gw::test::provider_config(kind, server.url(), gw::test::kSecretKey);
   p.timeout_s = 20;
   gw::net::UpstreamPool pool;
-  auto adapter = kind == "openai" ? gw::providers::make_openai_adapter()
-                                  : gw::providers::make_anthropic_adapter();
-  gw::providers::HttpProvider provider(std::move(adapter), pool);
-  auto req = gw::api::parse_chat_request(
-      R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})");
-  REQUIRE(req.has_value());
+  gw::providers::HttpProvider provider(gw::test::adapter_for(kind), pool);
+  auto req = gw::test::hi_stream_request();
   gw::providers::CallStats stats;
   Outcome o{gw::fail(gw::Error::internal("not run")), 0, 0};
   auto t0 = std::chrono::steady_clock::now();
   o.result = provider.stream(
-      *req, gw::providers::Target{&p, "m"},
+      req, gw::providers::Target{&p, "m"},
       [&](const gw::api::ChatChunk&) { return ++o.chunks != leave_at; }, stats);
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return o;

@@ -3,27 +3,15 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <thread>
 
+#include "fixtures.hpp"
 #include "gateway/auth.hpp"
 #include "store/keys.hpp"
 
 namespace {
 
-namespace fs = std::filesystem;
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/gw_keys_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using gw::test::TempDir;
 
 bool is_alnum(const std::string& s) {
   for (char c : s)
@@ -34,7 +22,7 @@ bool is_alnum(const std::string& s) {
 }  // namespace
 
 TEST_CASE("keys: create, list, find by secret, revoke") {
-  TempDir dir;
+  TempDir dir("gw_keys_test_");
   auto ks = gw::store::KeyStore::open(dir.path + "/gw.db");
   REQUIRE(ks);
   REQUIRE(ks->count_active() == 0);
@@ -92,7 +80,7 @@ TEST_CASE("keys: create, list, find by secret, revoke") {
 }
 
 TEST_CASE("keys: only the hash of the secret is stored") {
-  TempDir dir;
+  TempDir dir("gw_keys_test_");
   auto ks = gw::store::KeyStore::open(dir.path + "/gw.db");
   REQUIRE(ks);
   auto k = ks->create("ci", "", "");
@@ -118,7 +106,7 @@ TEST_CASE("keys: only the hash of the secret is stored") {
 
 TEST_CASE("keys: auth stage modes, attribution and the revocation cache") {
   using gw::gateway::Auth;
-  TempDir dir;
+  TempDir dir("gw_keys_test_");
   std::string path = dir.path + "/gw.db";
   auto admin = gw::store::KeyStore::open(path);
   REQUIRE(admin);
@@ -181,7 +169,7 @@ TEST_CASE("keys: auth stage modes, attribution and the revocation cache") {
   CHECK(r7.error().status == 401);
 
   // keys mode with no key at all: everything is refused.
-  TempDir empty;
+  TempDir empty("gw_keys_test_");
   auto ks = gw::store::KeyStore::open(empty.path + "/gw.db");
   REQUIRE(ks);
   Auth strict(Auth::Mode::kKeys, std::make_unique<gw::store::KeyStore>(std::move(*ks)));

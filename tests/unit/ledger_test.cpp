@@ -10,24 +10,14 @@
 #include <fstream>
 #include <thread>
 
+#include "fixtures.hpp"
 #include "store/ledger.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/gw_ledger_test_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, ec);
-    fs::remove_all(path, ec);
-  }
-};
+using gw::test::TempDir;
 
 gw::store::LedgerRow row(std::string user, int64_t in, int64_t out, std::optional<double> cost) {
   gw::store::LedgerRow r;
@@ -54,7 +44,7 @@ int64_t scalar(gw::store::Db& db, const char* sql) {
 }  // namespace
 
 TEST_CASE("ledger: creates folders and a 0600 file, writes every enqueued row on flush") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/a/b/gw.db";
   auto l = gw::store::Ledger::open(path);
   REQUIRE_MESSAGE(l, (l ? "" : l.error().message));
@@ -81,7 +71,7 @@ TEST_CASE("ledger: creates folders and a 0600 file, writes every enqueued row on
 }
 
 TEST_CASE("ledger: close (and the destructor) writes what is pending; NULL cost stays NULL") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   {
     auto l = gw::store::Ledger::open(path);
@@ -96,7 +86,7 @@ TEST_CASE("ledger: close (and the destructor) writes what is pending; NULL cost 
 }
 
 TEST_CASE("ledger: an idle writer (no timer) is woken by the first row and writes it unasked") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   auto l = gw::store::Ledger::open(tmp.path + "/gw.db");
   REQUIRE(l);
   for (int round = 0; round < 3; ++round) {  // idle → one row → idle again, three times
@@ -111,7 +101,7 @@ TEST_CASE("ledger: an idle writer (no timer) is woken by the first row and write
 }
 
 TEST_CASE("ledger: enqueue after close is dropped and counted, never blocks") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   auto l = gw::store::Ledger::open(tmp.path + "/gw.db");
   REQUIRE(l);
   (*l)->close();
@@ -121,7 +111,7 @@ TEST_CASE("ledger: enqueue after close is dropped and counted, never blocks") {
 }
 
 TEST_CASE("ledger: the two halves of a logged body meet by request id") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   auto l = gw::store::Ledger::open(path);
   REQUIRE(l);
@@ -139,7 +129,7 @@ TEST_CASE("ledger: the two halves of a logged body meet by request id") {
 }
 
 TEST_CASE("migrations: idempotent, recorded in user_version, WAL mode") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   for (int i = 0; i < 3; ++i) {
     auto db = gw::store::open_store(path, true);
@@ -154,7 +144,7 @@ TEST_CASE("migrations: idempotent, recorded in user_version, WAL mode") {
 }
 
 TEST_CASE("migration 3: only the time index is kept on the ledger, and a query plan uses it") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   auto db = gw::store::open_store(tmp.path + "/gw.db", true);
   REQUIRE(db);
   auto st = db->prepare(
@@ -171,7 +161,7 @@ TEST_CASE("migration 3: only the time index is kept on the ledger, and a query p
 }
 
 TEST_CASE("open: a newer schema than this gw knows is refused") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   {
     auto db = gw::store::open_store(path, true);
@@ -184,7 +174,7 @@ TEST_CASE("open: a newer schema than this gw knows is refused") {
 }
 
 TEST_CASE("open: unusable paths give a config_error naming the path") {
-  TempDir tmp;
+  TempDir tmp("gw_ledger_test_");
   std::string file = tmp.path + "/not-a-folder";
   std::ofstream(file) << "x";
   auto l = gw::store::Ledger::open(file + "/gw.db");

@@ -4,26 +4,20 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/provider.hpp"
 
 namespace {
 
 using gw::api::Json;
 
-gw::config::ProviderConfig provider() {
-  gw::config::ProviderConfig p;
-  p.name = "oai";
-  p.kind = "openai";
-  p.base_url = "http://127.0.0.1:1/v1";
-  p.api_key = "sk-test";
-  p.headers = {{"X-Extra", "1"}};
-  return p;
-}
-
-gw::api::ChatRequest request(const std::string& body) {
-  auto r = gw::api::parse_chat_request(body);
-  REQUIRE(r.has_value());
-  return *r;
+// The OpenAI-compatible adapter configured as "oai", for gpt-x.
+gw::test::AdapterFixture oai() {
+  gw::test::AdapterFixture f{
+      gw::test::provider_config("openai", "http://127.0.0.1:1/v1", "sk-test"), "gpt-x"};
+  f.cfg.name = "oai";
+  f.cfg.headers = {{"X-Extra", "1"}};
+  return f;
 }
 
 struct Decoded {
@@ -31,26 +25,19 @@ struct Decoded {
   std::optional<gw::Error> error;
 };
 
+// Events of data only, in order; the first error stops them.
 Decoded decode(gw::providers::StreamDecoder& dec, const std::vector<std::string>& events) {
+  std::vector<std::pair<std::string, std::string>> unnamed;
+  for (const auto& e : events) unnamed.emplace_back("", e);
   Decoded d;
-  for (const auto& e : events) {
-    gw::net::SseEvent ev;
-    ev.data = e;
-    auto r = dec.on_event(ev, d.chunks);
-    if (!r) {
-      d.error = r.error();
-      break;
-    }
-  }
+  d.error = gw::test::feed_events(dec, unnamed, d.chunks);
   return d;
 }
 
 TEST_CASE("openai decoder: chunks keep the upstream text; empty deltas are dropped") {
-  auto p = provider();
-  gw::providers::Target t{&p, "gpt-x"};
-  auto adapter = gw::providers::make_openai_adapter();
-  auto req = request(R"({"model":"oai/gpt-x","messages":[{"role":"user","content":"hi"}]})");
-  auto dec = adapter->make_stream_decoder(req, t);
+  auto f = oai();
+  auto req = gw::test::chat_request(gw::test::chat_body("oai/gpt-x"));
+  auto dec = f.adapter->make_stream_decoder(req, f.target());
   const std::vector<std::string> events = {
       R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}],"usage":null})",
       R"({"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-x","choices":[{"index":0,"delta":{"content":"say \"usage\":{}"},"finish_reason":null}],"usage":null})",
@@ -78,25 +65,23 @@ TEST_CASE("openai decoder: chunks keep the upstream text; empty deltas are dropp
 }
 
 TEST_CASE("openai decoder: error and malformed events are errors, worded as before") {
-  auto p = provider();
-  gw::providers::Target t{&p, "gpt-x"};
-  auto adapter = gw::providers::make_openai_adapter();
-  auto req = request(R"({"model":"oai/gpt-x","messages":[{"role":"user","content":"hi"}]})");
+  auto f = oai();
+  auto req = gw::test::chat_request(gw::test::chat_body("oai/gpt-x"));
   {
-    auto dec = adapter->make_stream_decoder(req, t);
+    auto dec = f.adapter->make_stream_decoder(req, f.target());
     auto d = decode(*dec, {R"({"error":{"message":"overloaded","type":"server_error"}})"});
     REQUIRE(d.error.has_value());
     CHECK(d.error->message.find("overloaded") != std::string::npos);
   }
   for (const char* bad : {R"({"id":"c","choices":[)", "{\"id\":\"\xff\"}", R"({"x":1e999})"}) {
     CAPTURE(bad);
-    auto dec = adapter->make_stream_decoder(req, t);
+    auto dec = f.adapter->make_stream_decoder(req, f.target());
     auto d = decode(*dec, {bad});
     REQUIRE(d.error.has_value());
     CHECK(d.error->status == 502);
     CHECK(d.error->message == "oai: upstream sent a malformed stream event");
   }
-  auto dec = adapter->make_stream_decoder(req, t);
+  auto dec = f.adapter->make_stream_decoder(req, f.target());
   gw::api::ChunkList none;
   auto end = dec->on_end(none);
   REQUIRE_FALSE(end.has_value());
@@ -104,14 +89,12 @@ TEST_CASE("openai decoder: error and malformed events are errors, worded as befo
 }
 
 TEST_CASE("openai adapter: answers parse the same on both paths") {
-  auto p = provider();
-  gw::providers::Target t{&p, "gpt-x"};
-  auto adapter = gw::providers::make_openai_adapter();
+  auto f = oai();
   const std::string body =
       R"({"id":"chatcmpl-1","object":"chat.completion","created":1735689600,"model":"gpt-x-2025",
       "choices":[{"index":0,"message":{"role":"assistant","content":"A cat.","refusal":null,"annotations":[]},
       "logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":31,"completion_tokens":3,"total_tokens":34}})";
-  auto r = adapter->parse_response(body, t);
+  auto r = f.adapter->parse_response(body, f.target());
   REQUIRE(r.has_value());
   CHECK(r->model == "gpt-x-2025");
   CHECK(r->choices[0].message.text == "A cat.");
@@ -120,30 +103,28 @@ TEST_CASE("openai adapter: answers parse the same on both paths") {
   CHECK(r->raw == body);
   CHECK(gw::api::serialize(*r) ==
         gw::api::dump(gw::api::to_json(*gw::api::chat_response_from_json(Json::parse(body)))));
-  auto bad = adapter->parse_response(R"({"id":"x"})", t);
+  auto bad = f.adapter->parse_response(R"({"id":"x"})", f.target());
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().status == 502);
   CHECK(bad.error().message == "oai: upstream response is not a chat completion");
-  auto invalid = adapter->parse_response("{", t);
+  auto invalid = f.adapter->parse_response("{", f.target());
   REQUIRE_FALSE(invalid.has_value());
   CHECK(invalid.error().message == "oai: upstream sent invalid JSON");
 }
 
 TEST_CASE("openai adapter: the upstream body has gw's model and stream fields") {
-  auto p = provider();
-  gw::providers::Target t{&p, "gpt-x"};
-  auto adapter = gw::providers::make_openai_adapter();
-  auto req = request(
+  auto f = oai();
+  auto req = gw::test::chat_request(
       R"({"model":"oai/gpt-x","messages":[{"role":"user","content":"hi"}],"stream":true,
           "temperature":0.2,"store":true})");
-  auto s = adapter->build_request(req, t, true);
+  auto s = f.adapter->build_request(req, f.target(), true);
   REQUIRE(s.has_value());
   CHECK(s->path == "/chat/completions");
   CHECK(Json::parse(s->body) ==
         Json::parse(R"({"model":"gpt-x","messages":[{"role":"user","content":"hi"}],
                         "stream":true,"stream_options":{"include_usage":true},
                         "temperature":0.2,"store":true})"));
-  auto n = adapter->build_request(req, t, false);
+  auto n = f.adapter->build_request(req, f.target(), false);
   REQUIRE(n.has_value());
   CHECK(Json::parse(n->body) ==
         Json::parse(R"({"model":"gpt-x","messages":[{"role":"user","content":"hi"}],

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/meter.hpp"
 #include "gateway/pricing.hpp"
@@ -182,12 +183,11 @@ output = 2.0
                                       "inline.toml");
   REQUIRE(cfg);
   gw::gateway::Gateway gateway(*cfg, {}, std::make_shared<const PriceTable>(*cfg));
-  auto req = gw::api::parse_chat_request(
+  auto req = gw::test::chat_request(
       R"({"model":"mock/echo","messages":[{"role":"user","content":"two words"}]})");
-  REQUIRE(req);
   gw::gateway::RequestContext ctx;
   gw::gateway::Outcome out;
-  REQUIRE(gateway.complete(*req, ctx, out));
+  REQUIRE(gateway.complete(req, ctx, out));
   REQUIRE(out.usage);
   REQUIRE(out.cost_usd);
   CHECK(*out.cost_usd ==

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "net/sse_parser.hpp"
 
 namespace {
@@ -41,19 +42,19 @@ std::vector<Ev> parse_whole(std::string_view s, bool finish = true) {
   return c.events;
 }
 
-std::vector<Ev> parse_split(std::string_view s, size_t at) {
+std::vector<Ev> parse_pieces(const std::vector<std::string_view>& pieces) {
   Collector c;
-  c.feed(s.substr(0, at));
-  c.feed(s.substr(at));
+  for (auto piece : pieces) c.feed(piece);
   c.finish();
   return c.events;
 }
 
+std::vector<Ev> parse_split(std::string_view s, size_t at) {
+  return parse_pieces(gw::test::pieces_cut_at(s, {at}));
+}
+
 std::vector<Ev> parse_bytewise(std::string_view s) {
-  Collector c;
-  for (size_t i = 0; i < s.size(); ++i) c.feed(s.substr(i, 1));
-  c.finish();
-  return c.events;
+  return parse_pieces(gw::test::one_byte_pieces(s));
 }
 
 // Recorded-style streams (PROTOCOLS 1.5, 2.4, 3.4).
@@ -319,12 +320,7 @@ TEST_CASE("sse: three-way splits around every CR/LF of the mixed stream") {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '\r' && text[i] != '\n') continue;
     for (size_t j = i + 1; j <= text.size() && j <= i + 3; ++j) {
-      Collector c;
-      c.feed(std::string_view(text).substr(0, i));
-      c.feed(std::string_view(text).substr(i, j - i));
-      c.feed(std::string_view(text).substr(j));
-      c.finish();
-      if (c.events != whole) ++mismatches;
+      if (parse_pieces(gw::test::pieces_cut_at(text, {i, j})) != whole) ++mismatches;
     }
   }
   CHECK(mismatches == 0);

@@ -4,35 +4,22 @@
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/provider.hpp"
 
 namespace {
 
-using gw::providers::Target;
-
-struct Fixture {
-  gw::config::ProviderConfig p;
-  std::unique_ptr<gw::providers::Adapter> adapter;
+// A fresh stream decoder of `kind` for the streamed "hi" to model m, and its chunks so far.
+struct Fixture : gw::test::AdapterFixture {
   std::unique_ptr<gw::providers::StreamDecoder> dec;
   gw::api::ChunkList chunks;
 
-  explicit Fixture(const std::string& kind) {
-    p.name = kind;
-    p.kind = kind;
-    adapter = kind == "openai"      ? gw::providers::make_openai_adapter()
-              : kind == "anthropic" ? gw::providers::make_anthropic_adapter()
-                                    : gw::providers::make_gemini_adapter();
-    auto req = gw::api::parse_chat_request(
-        R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})");
-    REQUIRE(req.has_value());
-    dec = adapter->make_stream_decoder(*req, Target{&p, "m"});
-  }
+  explicit Fixture(const std::string& kind)
+      : AdapterFixture{gw::test::provider_config(kind), "m"},
+        dec(adapter->make_stream_decoder(gw::test::hi_stream_request(), target())) {}
   void event(const std::string& data, const std::string& name = "") {
-    gw::net::SseEvent ev;
-    ev.event = name;
-    ev.data = data;
-    auto r = dec->on_event(ev, chunks);
-    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    auto error = gw::test::feed_events(*dec, {{name, data}}, chunks);
+    REQUIRE_MESSAGE(!error, (error ? error->message : ""));
   }
   bool end() { return dec->on_end(chunks).has_value(); }
   bool usage_chunk_sent() const {
@@ -41,6 +28,13 @@ struct Fixture {
     return false;
   }
 };
+
+// Neither a usage count, final or not, nor a usage chunk.
+void check_no_usage(const Fixture& f) {
+  CHECK_FALSE(f.dec->usage().has_value());
+  CHECK_FALSE(f.dec->usage_final());
+  CHECK_FALSE(f.usage_chunk_sent());
+}
 
 const char* kAbsurd[] = {"-5",    "1000000000001", "12.5", "1e30", "18446744073709551615",
                          "\"7\"", "-1e30"};
@@ -117,9 +111,7 @@ TEST_CASE("anthropic stream: an absurd count anywhere means no usage, and no usa
             R"({"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":)") +
         bad + "}}");
     f.event(R"({"type":"message_stop"})");
-    CHECK_FALSE(f.dec->usage().has_value());
-    CHECK_FALSE(f.dec->usage_final());
-    CHECK_FALSE(f.usage_chunk_sent());
+    check_no_usage(f);
   }
 }
 
@@ -134,9 +126,7 @@ TEST_CASE("openai stream: an absurd usage chunk is dropped and not reported") {
             R"({"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":)") +
         bad + R"(,"total_tokens":5}})");
     f.event("[DONE]");
-    CHECK_FALSE(f.dec->usage().has_value());
-    CHECK_FALSE(f.dec->usage_final());
-    CHECK_FALSE(f.usage_chunk_sent());
+    check_no_usage(f);
   }
   // Nested counts too; a chunk that still has content keeps it, without its raw text.
   Fixture f("openai");
@@ -158,9 +148,7 @@ TEST_CASE("gemini stream: absurd usageMetadata is not reported, and no usage chu
         "usageMetadata":{"promptTokenCount":4,"candidatesTokenCount":)") +
         bad + "}}");
     CHECK(f.end());
-    CHECK_FALSE(f.dec->usage().has_value());
-    CHECK_FALSE(f.dec->usage_final());
-    CHECK_FALSE(f.usage_chunk_sent());
+    check_no_usage(f);
   }
 }
 
@@ -175,7 +163,7 @@ TEST_CASE("non-streamed answers with absurd usage report none") {
             "message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],
             "usage":{"prompt_tokens":)" +
               n + R"(,"completion_tokens":1,"total_tokens":2}})",
-          Target{&f.p, "m"});
+          f.target());
       REQUIRE(r.has_value());
       CHECK_FALSE(r->usage.has_value());
       CHECK(r->raw.empty());  // the upstream's text would still carry the numbers
@@ -186,7 +174,7 @@ TEST_CASE("non-streamed answers with absurd usage report none") {
           R"({"type":"message","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn",
             "usage":{"input_tokens":3,"output_tokens":)" +
               n + "}}",
-          Target{&f.p, "m"});
+          f.target());
       REQUIRE(r.has_value());
       CHECK_FALSE(r->usage.has_value());
     }
@@ -196,7 +184,7 @@ TEST_CASE("non-streamed answers with absurd usage report none") {
           R"({"candidates":[{"content":{"parts":[{"text":"hi"}]},"finishReason":"STOP"}],
             "usageMetadata":{"promptTokenCount":3,"totalTokenCount":)" +
               n + "}}",
-          Target{&f.p, "m"});
+          f.target());
       REQUIRE(r.has_value());
       CHECK_FALSE(r->usage.has_value());
     }
@@ -208,7 +196,7 @@ TEST_CASE("believable usage is reported as before (integral floats, counts near 
   auto r = f.adapter->parse_response(
       R"({"type":"message","content":[{"type":"text","text":"hi"}],
         "usage":{"input_tokens":3.0,"output_tokens":999999999990}})",
-      Target{&f.p, "m"});
+      f.target());
   REQUIRE(r.has_value());
   REQUIRE(r->usage.has_value());
   CHECK(r->usage->prompt_tokens == 3);

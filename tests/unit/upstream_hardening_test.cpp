@@ -6,6 +6,7 @@
 #include <map>
 
 #include "api/json_codec.hpp"
+#include "fixtures.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/gemini_translate.hpp"
 #include "providers/provider.hpp"
@@ -15,28 +16,14 @@ namespace {
 using gw::api::Json;
 using gw::providers::Target;
 
+// A provider of `kind` whose key and header values are secrets to mask.
 gw::config::ProviderConfig provider(const std::string& kind) {
-  gw::config::ProviderConfig p;
-  p.name = kind;
-  p.kind = kind;
-  p.base_url = "http://127.0.0.1:1";
-  p.api_key = "key-SECRET-0123456789";
+  auto p = gw::test::provider_config(kind, "http://127.0.0.1:1", gw::test::kSecretKey);
   p.headers = {{"X-Proxy-Auth", "Bearer proxy-token-abcdef"}, {"X-Tenant", "tenant-42-secret"}};
   return p;
 }
 
-std::unique_ptr<gw::providers::Adapter> adapter_for(const std::string& kind) {
-  if (kind == "openai") return gw::providers::make_openai_adapter();
-  if (kind == "anthropic") return gw::providers::make_anthropic_adapter();
-  return gw::providers::make_gemini_adapter();
-}
-
-gw::api::ChatRequest request(std::string_view body = R"({"model":"m","stream":true,
-    "messages":[{"role":"user","content":"hi"}]})") {
-  auto r = gw::api::parse_chat_request(body);
-  REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-  return *r;
-}
+using gw::test::adapter_for;
 
 std::string nested(int depth, std::string_view inner = "1") {
   return std::string(static_cast<size_t>(depth), '[') + std::string(inner) +
@@ -52,17 +39,8 @@ struct Decoded {
 Decoded decode(const std::string& kind, const gw::config::ProviderConfig& p,
                const std::vector<std::pair<std::string, std::string>>& events) {
   Decoded d;
-  d.dec = adapter_for(kind)->make_stream_decoder(request(), Target{&p, "m"});
-  for (const auto& [name, data] : events) {
-    gw::net::SseEvent ev;
-    ev.event = name;
-    ev.data = data;
-    auto r = d.dec->on_event(ev, d.chunks);
-    if (!r) {
-      d.error = r.error();
-      break;
-    }
-  }
+  d.dec = adapter_for(kind)->make_stream_decoder(gw::test::hi_stream_request(), Target{&p, "m"});
+  d.error = gw::test::feed_events(*d.dec, events, d.chunks);
   return d;
 }
 
@@ -71,7 +49,7 @@ Decoded decode(const std::string& kind, const gw::config::ProviderConfig& p,
 TEST_CASE("gemini: the model id is a plain resource id, else 400 invalid_model") {
   auto p = provider("gemini");
   auto a = gw::providers::make_gemini_adapter();
-  auto req = request();
+  auto req = gw::test::hi_stream_request();
   auto path = [&](const std::string& model, bool stream = false) {
     auto c = a->build_request(req, Target{&p, model}, stream);
     return c ? c->path
@@ -105,7 +83,8 @@ TEST_CASE("openai and anthropic: no client string reaches the path or a header")
   for (const std::string kind : {"openai", "anthropic"}) {
     CAPTURE(kind);
     auto p = provider(kind);
-    auto req = request(R"({"model":"x","user":"u\r\nX: 1","metadata":{"user_id":"../a"},
+    auto req =
+        gw::test::chat_request(R"({"model":"x","user":"u\r\nX: 1","metadata":{"user_id":"../a"},
         "messages":[{"role":"user","content":"hi"}]})");
     auto c = adapter_for(kind)->build_request(req, Target{&p, "../../admin?x#"}, true);
     REQUIRE(c.has_value());
@@ -214,16 +193,14 @@ TEST_CASE("client tool-call arguments nested past 128 levels are a 400 naming th
              Json(args).dump() + R"(}}]},{"role":"tool","tool_call_id":"call_1","content":"ok"}]})";
     };
     auto a = adapter_for(kind);
-    auto deep =
-        a->build_request(request(body(R"({"a":)" + nested(3000) + "}")), Target{&p, "m"}, false);
+    auto deep = gw::test::build_call(*a, body(R"({"a":)" + nested(3000) + "}"), Target{&p, "m"});
     REQUIRE_FALSE(deep.has_value());
     CHECK(deep.error().status == 400);
     CHECK(deep.error().param == "messages[1].tool_calls[0].function.arguments");
-    auto fine =
-        a->build_request(request(body(R"({"a":)" + nested(100) + "}")), Target{&p, "m"}, false);
+    auto fine = gw::test::build_call(*a, body(R"({"a":)" + nested(100) + "}"), Target{&p, "m"});
     REQUIRE(fine.has_value());
     CHECK(fine->body.find(nested(100)) != std::string::npos);
-    auto bad = a->build_request(request(body("{not json")), Target{&p, "m"}, false);
+    auto bad = gw::test::build_call(*a, body("{not json"), Target{&p, "m"});
     REQUIRE(bad.has_value());  // bad JSON still becomes {}
   }
 }

@@ -4,8 +4,6 @@
 // client polls); every wait is bounded.
 #include <doctest/doctest.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "net/event_loop.hpp"
 #include "net/upstream_pool.hpp"
 
@@ -97,15 +96,9 @@ class TestServer {
   using Handler = std::function<void(Peer&, TestServer&)>;
 
   explicit TestServer(std::vector<Handler> handlers, const char* ip = "127.0.0.1") : ip_(ip) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    REQUIRE(::inet_pton(AF_INET, ip, &a.sin_addr) == 1);
-    REQUIRE(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(listen_fd_, 16) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    auto listener = gw::test::listen_on(ip, 16);
+    listen_fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this, hs = std::move(handlers)] {
       for (const auto& h : hs) {
         int fd = accept_within(5s);
@@ -491,15 +484,9 @@ TEST_SUITE("upstream_pool") {
   }
 
   TEST_CASE("connection refused is 502 upstream_connect_error naming provider and address") {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    int port = ntohs(a.sin_port);
-    ::close(fd);  // nobody listens there now
+    auto gone = gw::test::listen_on("127.0.0.1", 1);
+    ::close(gone.fd);  // nobody listens there now
+    int port = gone.port;
     UpstreamPool pool;
     auto r = post(pool, "http://127.0.0.1:" + std::to_string(port) + "/v1");
     REQUIRE_FALSE(r.result.has_value());
