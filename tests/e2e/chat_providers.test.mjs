@@ -22,7 +22,7 @@ const kinds = {
       assert.equal(Boolean(req.body.stream), stream);
     },
     system: (req) => req.body.system,
-    // OpenAI prompt_tokens = input + cache read + cache write (PROTOCOLS 4.2).
+    // OpenAI prompt_tokens = input + cache read + cache write (docs/PROTOCOLS.md §6.3).
     usage: (u) => ({ prompt: u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0), completion: u.output_tokens, cached: u.cache_read_input_tokens ?? 0 }),
   },
   gemini: {

@@ -1,4 +1,4 @@
-// Anthropic Messages: responses, SSE events, error bodies (PROTOCOLS.md section 2).
+// Anthropic Messages: responses, SSE events, error bodies (gw's side: docs/PROTOCOLS.md §4.3).
 #include "answer.hpp"
 #include "dialects.hpp"
 #include "faults.hpp"

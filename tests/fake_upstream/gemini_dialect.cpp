@@ -1,5 +1,5 @@
 // Gemini generateContent / streamGenerateContent: responses, SSE (CRLF) or JSON-array
-// streams, google.rpc error bodies (PROTOCOLS.md section 3).
+// streams, google.rpc error bodies (gw's side: docs/PROTOCOLS.md §4.4).
 #include "answer.hpp"
 #include "dialects.hpp"
 #include "faults.hpp"

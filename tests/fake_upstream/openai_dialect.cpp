@@ -1,4 +1,5 @@
-// OpenAI Chat Completions: responses, SSE chunks, error bodies (PROTOCOLS.md section 1).
+// OpenAI Chat Completions: responses, SSE chunks, error bodies (gw's side of it:
+// docs/PROTOCOLS.md §4.2).
 #include <cstdint>
 #include <ctime>
 

@@ -1,4 +1,4 @@
-// Golden tests: OpenAI request → Anthropic Messages request (PROTOCOLS 4.1, 5.19-5.25).
+// Golden tests: OpenAI request → Anthropic Messages request (docs/PROTOCOLS.md §4.3, §5).
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"

@@ -1,5 +1,5 @@
-// Golden tests: Anthropic Message → chat.completion (PROTOCOLS 4.2) and error bodies → OpenAI
-// errors (PROTOCOLS 4.3).
+// Golden tests: Anthropic Message → chat.completion (docs/PROTOCOLS.md §6) and error bodies →
+// OpenAI errors (§8.2).
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
@@ -45,7 +45,7 @@ TEST_CASE("anthropic response: text blocks concatenate, thinking is not content"
       "completion_tokens_details":{"reasoning_tokens":0}}})"));
 }
 
-TEST_CASE("anthropic response: tool_use and cache usage (PROTOCOLS 2.3 sample)") {
+TEST_CASE("anthropic response: tool_use and cache usage") {
   auto f = gw::test::anthropic_fixture();
   auto r = f.parse(message(R"([{"type":"text","text":"Let me look."},
     {"type":"tool_use","id":"toolu_01A","name":"lookup","input":{"q":"cat"}},
@@ -82,7 +82,7 @@ TEST_CASE("anthropic response: content is null when there is no text") {
   CHECK(golden(f, message("[]", R"("end_turn")"))["choices"][0]["message"]["content"].is_null());
 }
 
-TEST_CASE("anthropic response: every stop_reason maps (PROTOCOLS 4.2)") {
+TEST_CASE("anthropic response: every stop_reason maps") {
   const std::pair<const char*, const char*> rows[] = {
       {R"("end_turn")", "stop"},
       {R"("stop_sequence")", "stop"},
@@ -127,7 +127,7 @@ TEST_CASE("anthropic response: invalid bodies are 502 bad_upstream_response") {
   CHECK(e.error().status == 503);
 }
 
-TEST_CASE("anthropic parse_error: each row of PROTOCOLS 4.3") {
+TEST_CASE("anthropic parse_error: each error type maps to its class") {
   struct Row {
     int status;
     const char* type;

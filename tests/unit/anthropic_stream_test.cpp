@@ -1,4 +1,4 @@
-// Anthropic Messages SSE → OpenAI chunks (PROTOCOLS 2.4, 4.2, 5.1-5.17), fed through the real
+// Anthropic Messages SSE → OpenAI chunks (docs/PROTOCOLS.md §7.3, §9), fed through the real
 // net::SseParser, whole and split at every byte offset.
 #include <doctest/doctest.h>
 
@@ -10,7 +10,7 @@ namespace {
 
 using gw::api::Json;
 
-// PROTOCOLS 2.4, verbatim.
+// A recorded-style stream: text, then a tool call (docs/PROTOCOLS.md §7.3 walks through it).
 const std::string kRecorded = R"(event: message_start
 data: {"type":"message_start","message":{"id":"msg_01XYZ","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":412,"cache_creation_input_tokens":0,"cache_read_input_tokens":1024,"output_tokens":1}}}
 
@@ -196,7 +196,7 @@ const std::string kModel = "claude-sonnet-4-5-20250929";
 
 }  // namespace
 
-TEST_CASE("anthropic stream: the PROTOCOLS 2.4 recording gives the exact OpenAI chunks") {
+TEST_CASE("anthropic stream: the recorded stream gives the exact OpenAI chunks") {
   Run run = decode(kRecorded, {});
   REQUIRE_FALSE(run.error.has_value());
   const std::vector<Json> want = {
@@ -291,7 +291,7 @@ event: message_delta
 data: {"type":"message_delta","delta":{"stop_reason":"max_tokens","stop_sequence":null},"usage":{"output_tokens":2}}
 
 event: message_stop
-data: {"type":"message_stop"})";  // no blank line before EOF: still delivered (5.7)
+data: {"type":"message_stop"})";  // no blank line before EOF: still delivered
   Run run = decode(text, {});
   REQUIRE_FALSE(run.error.has_value());
   const std::vector<Json> want = {

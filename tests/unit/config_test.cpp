@@ -1,5 +1,5 @@
-// Config: the TOML file of DESIGN 3, zero-config providers from the environment, errors that
-// name file:line, and `gw config show` masking secrets.
+// Config: the TOML file (README "Configuration"), zero-config providers from the environment,
+// errors that name file:line, and `gw config show` masking secrets.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -132,7 +132,7 @@ restore = false
 
 }  // namespace
 
-TEST_CASE("config: a full file like DESIGN 3") {
+TEST_CASE("config: a full file with every table") {
   EnvGuard env;
   env.set("GW_TEST_KEY", "sk-from-env-abcdefghijklmnop");
   Config c = parse_ok(kFullToml);

@@ -1,4 +1,4 @@
-// Gemini adapter: OpenAI request → GenerateContentRequest (PROTOCOLS 3.2, 4.1, 5.19-5.26).
+// Gemini adapter: OpenAI request → GenerateContentRequest (docs/PROTOCOLS.md §4.4, §5).
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"
@@ -59,7 +59,7 @@ TEST_CASE("gemini request: path, stream path with alt=sse, headers") {
   CHECK(header(nokey->headers, "x-goog-api-key").empty());
 }
 
-TEST_CASE("gemini request: PROTOCOLS 1.3 sample → 3.2 shape (golden)") {
+TEST_CASE("gemini request: system, image, tool call and tool result → contents (golden)") {
   auto f = fixture();
   Json got = f.body(R"({"model":"gemini-2.5-flash","stream":true,
    "stream_options":{"include_usage":true},
@@ -145,7 +145,7 @@ TEST_CASE("gemini request: bad or empty tool arguments become {}") {
   CHECK(parts[1]["functionCall"]["args"] == Json::object());
 }
 
-TEST_CASE("gemini request: thought signature travels in the tool-call id suffix (5.21)") {
+TEST_CASE("gemini request: thought signature travels in the tool-call id suffix") {
   auto f = fixture();
   Json got = f.body(R"({"model":"g","messages":[{"role":"user","content":"hi"},
     {"role":"assistant","tool_calls":[

@@ -1,5 +1,5 @@
-// Gemini adapter: GenerateContentResponse and google.rpc errors → OpenAI (PROTOCOLS 3.3, 3.5,
-// 4.2, 4.3, 5.18).
+// Gemini adapter: GenerateContentResponse and google.rpc errors → OpenAI (docs/PROTOCOLS.md §6,
+// §8.2).
 #include <doctest/doctest.h>
 
 #include <cctype>
@@ -26,7 +26,7 @@ std::string one_candidate(std::string_view parts, std::string_view finish) {
 
 }  // namespace
 
-TEST_CASE("gemini response: text, thoughts skipped, model and usage (PROTOCOLS 3.3)") {
+TEST_CASE("gemini response: text, thoughts skipped, model and usage") {
   auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"candidates":[{"content":{"role":"model","parts":[
       {"text":"thinking...","thought":true},{"text":"A "},{"text":"cat."}]},
@@ -100,7 +100,7 @@ TEST_CASE("gemini response: functionCall parts → tool_calls") {
   CHECK(only.choices[0].finish_reason == "tool_calls");
 }
 
-TEST_CASE("gemini response: every finishReason class (PROTOCOLS 4.2)") {
+TEST_CASE("gemini response: every finishReason class") {
   auto f = gw::test::gemini_fixture();
   struct Row {
     const char* gemini;
@@ -138,7 +138,7 @@ TEST_CASE("gemini response: every finishReason class (PROTOCOLS 4.2)") {
   CHECK(noparts.choices[0].finish_reason == "stop");
 }
 
-TEST_CASE("gemini response: blocked prompt is a content_filter completion (5.18)") {
+TEST_CASE("gemini response: blocked prompt is a content_filter completion") {
   auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"promptFeedback":{"blockReason":"PROHIBITED_CONTENT",
       "safetyRatings":[]},"usageMetadata":{"promptTokenCount":12,"totalTokenCount":12},
@@ -192,7 +192,7 @@ TEST_CASE("gemini response: invalid bodies → 502 bad_upstream_response") {
   }
 }
 
-TEST_CASE("gemini errors: each row of PROTOCOLS 4.3") {
+TEST_CASE("gemini errors: each google.rpc status maps to its class") {
   auto f = gw::test::gemini_fixture();
   auto body = [](int code, std::string_view status, std::string_view message,
                  std::string_view details = "[]") {

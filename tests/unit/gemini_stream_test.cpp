@@ -1,5 +1,5 @@
-// Gemini adapter: alt=sse stream → OpenAI chunks, through net::SseParser (PROTOCOLS 0, 3.4,
-// 4.2, 5.1-5.18), including every split of the bytes across reads.
+// Gemini adapter: alt=sse stream → OpenAI chunks, through net::SseParser (docs/PROTOCOLS.md §2,
+// §7.4, §9), including every split of the bytes across reads.
 #include <doctest/doctest.h>
 
 #include <optional>
@@ -72,7 +72,7 @@ void check_sequence(const Outcome& o, const char* want_json) {
   Json got = Json::array();
   for (const auto& c : o.chunks) got.push_back(view(c));
   CHECK(got.dump() == want.dump());
-  // One id, one created, one model and the chunk object for every chunk (4.2).
+  // Every chunk: one id, created and model, and the chunk object (docs/PROTOCOLS.md §6.4).
   for (const auto& c : o.chunks) {
     CHECK(c.id == o.chunks.front().id);
     CHECK(c.created == o.chunks.front().created);
@@ -84,7 +84,7 @@ void check_sequence(const Outcome& o, const char* want_json) {
   }
 }
 
-// PROTOCOLS 3.4, verbatim, with Gemini's CRLF line endings.
+// A recorded-style stream, with Gemini's CRLF line endings.
 const std::string kRecorded =
     "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Hel\"}],\"role\": "
     "\"model\"},\"index\": 0}],\"usageMetadata\": {\"promptTokenCount\": 8,"
@@ -143,7 +143,7 @@ const std::string kTruncated =
 
 }  // namespace
 
-TEST_CASE("gemini stream: the recorded PROTOCOLS 3.4 stream") {
+TEST_CASE("gemini stream: a recorded stream") {
   Fixture f;
   auto o = f.run(kRecorded);
   REQUIRE_FALSE(o.error);
@@ -218,7 +218,7 @@ TEST_CASE("gemini stream: a call without id gets a generated call_ id") {
   CHECK_FALSE(o.usage);
 }
 
-TEST_CASE("gemini stream: last chunk with usage only (5.13)") {
+TEST_CASE("gemini stream: last chunk with usage only") {
   Fixture f;
   const std::string head =
       "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Hi\"}],\"role\":\"model\"},"
@@ -256,7 +256,7 @@ TEST_CASE("gemini stream: last chunk with usage only (5.13)") {
   CHECK(o.chunks.back().usage->completion_tokens == 2);
 }
 
-TEST_CASE("gemini stream: blocked prompt streams as a content_filter finish (5.18)") {
+TEST_CASE("gemini stream: blocked prompt streams as a content_filter finish") {
   Fixture f;
   auto o = f.run(
       "data: {\"promptFeedback\":{\"blockReason\":\"SAFETY\"},\"usageMetadata\":"
@@ -271,7 +271,7 @@ TEST_CASE("gemini stream: blocked prompt streams as a content_filter finish (5.1
       "completion_tokens_details":{"reasoning_tokens":0}}}])");
 }
 
-TEST_CASE("gemini stream: mid-stream error event → mapped Error (5.9)") {
+TEST_CASE("gemini stream: mid-stream error event → mapped Error") {
   Fixture f;
   auto o = f.run(kMidError);
   REQUIRE(o.error);
@@ -304,7 +304,7 @@ TEST_CASE("gemini stream: mid-stream error event → mapped Error (5.9)") {
   CHECK(tail.error->code == "upstream_stream_truncated");
 }
 
-TEST_CASE("gemini stream: EOF without finishReason is truncated (5.8)") {
+TEST_CASE("gemini stream: EOF without finishReason is truncated") {
   Fixture f;
   auto o = f.run(kTruncated);
   REQUIRE(o.error);
@@ -318,7 +318,7 @@ TEST_CASE("gemini stream: EOF without finishReason is truncated (5.8)") {
   CHECK(empty.error->code == "upstream_stream_truncated");
   CHECK(empty.chunks.empty());
 
-  // The last event without its blank line is still used (5.7): a finish there completes.
+  // The last event without its blank line is still used: a finish there completes.
   std::string unterminated = kRecorded.substr(0, kRecorded.size() - 4);
   auto ok = f.run(unterminated);
   CHECK_FALSE(ok.error);
@@ -326,7 +326,7 @@ TEST_CASE("gemini stream: EOF without finishReason is truncated (5.8)") {
   CHECK(signature(ok) == signature(f.run(kRecorded)));
 }
 
-TEST_CASE("gemini stream: identical chunks however the bytes are split (5.1, 5.2, 5.6)") {
+TEST_CASE("gemini stream: identical chunks however the bytes are split") {
   Fixture f;
   struct Case {
     const char* name;

@@ -1,4 +1,4 @@
-// HTTP value helpers: retry hints (PROTOCOLS 5.30), Google durations, upstream URLs.
+// HTTP value helpers: retry hints (docs/PROTOCOLS.md §8.4), Google durations, upstream URLs.
 #include <doctest/doctest.h>
 
 #include <ctime>

@@ -525,8 +525,8 @@ TEST_CASE("json: max_completion_tokens below 1 is named even when max_tokens is 
   CHECK(e.param == "max_completion_tokens");
 }
 
-TEST_CASE("json: penalties and top_logprobs out of range (PROTOCOLS 1.2)") {
-  // OpenAI answers 400 for these; gw accepts them and passes them on.
+TEST_CASE("json: penalties and top_logprobs out of range") {
+  // OpenAI answers 400 for these, and so does gw, naming the param (docs/PROTOCOLS.md §3.2).
   auto param = [](const std::string& body) {
     auto r = gw::api::parse_chat_request(body);
     return r.has_value() ? std::string("<accepted>") : r.error().param;

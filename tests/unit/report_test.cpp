@@ -157,7 +157,7 @@ TEST_CASE("report: by user,model and by day; filters") {
   CHECK(f.run(q).total.requests == 1);
 }
 
-TEST_CASE("report json: the exact DESIGN 4 shape") {
+TEST_CASE("report json: the exact documented shape") {
   Fixture f;
   auto r = f.run({"user"}, kNov1 + kDay);
   CHECK(gw::store::render_json(r) ==

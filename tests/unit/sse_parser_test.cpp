@@ -1,4 +1,4 @@
-// SSE parser: line endings, fields, dispatch rules (PROTOCOLS 0, 5.1-5.7), and the property
+// SSE parser: line endings, fields, dispatch rules (docs/PROTOCOLS.md §2.1), and the property
 // that any split of the byte stream yields exactly the events of feeding it whole.
 #include <doctest/doctest.h>
 
@@ -57,7 +57,7 @@ std::vector<Ev> parse_bytewise(std::string_view s) {
   return parse_pieces(gw::test::one_byte_pieces(s));
 }
 
-// Recorded-style streams (PROTOCOLS 1.5, 2.4, 3.4).
+// Recorded-style streams: OpenAI, Anthropic, Gemini.
 const std::string kOpenAiStream =
     "data: "
     "{\"id\":\"chatcmpl-9fA3\",\"object\":\"chat.completion.chunk\",\"created\":1735689600,"
