@@ -70,6 +70,9 @@ struct ChatRequest {
   std::vector<std::string> stop;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage as the client asked
+  // stream_options.include_obfuscation: OpenAI's opt-out of the random padding it adds to
+  // every stream event (absent = OpenAI's default, on).
+  std::optional<bool> include_obfuscation;
   std::vector<Tool> tools;
   Json tool_choice;  // null, "none"/"auto"/"required", or an object
   std::optional<bool> parallel_tool_calls;

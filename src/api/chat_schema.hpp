@@ -51,7 +51,10 @@ void describe_request(V& v, R& r) {
   v("logprobs", r.logprobs);
   v("top_logprobs", r.top_logprobs, Range{0, 20});
   v("stream", r.stream);
-  v("stream_options", stream_only, [&](auto& o) { o("include_usage", r.include_usage); });
+  v("stream_options", stream_only, [&](auto& o) {
+    o("include_usage", r.include_usage);
+    o("include_obfuscation", r.include_obfuscation);
+  });
   v("stop", r.stop);
   v("tools", r.tools);
   v("tool_choice", r.tool_choice, Shape::string_or_object);

@@ -213,3 +213,26 @@ test('concurrent padded streams through gw each keep their own text and usage', 
     assert.equal(got.usage.completion_tokens, want.usage.completion_tokens);
   }
 });
+
+// gw carries the client's opt-out to an OpenAI-compatible upstream (stream_options is typed in
+// src/api/chat_schema.hpp): the upstream then sends no padding, and gw adds none.
+test('include_obfuscation:false from the client reaches the upstream, and no chunk is padded', T, async () => {
+  const want = await expected('gpt-x+words=40');
+  await fake.clear();
+  const res = await fetch(`${gw.value.split(' ')[0]}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'fake/gpt-x+words=40', messages: user('pad me'), stream: true,
+      stream_options: { include_usage: true, include_obfuscation: false } }),
+    signal: AbortSignal.timeout(15000),
+  });
+  assert.equal(res.status, 200);
+  const events = (await res.text()).split('\n\n').filter((b) => b.startsWith('data: {'))
+    .map((b) => JSON.parse(b.slice('data: '.length)));
+  assert.ok(events.length > 2);
+  assert.ok(events.every((e) => !('obfuscation' in e)), 'a chunk still carries padding');
+  assert.equal(text(events), want.text);
+  assert.ok(events.some((e) => e.usage), 'usage was asked for');
+  const req = await fake.last();
+  assert.deepEqual(req.body.stream_options, { include_usage: true, include_obfuscation: false });
+});

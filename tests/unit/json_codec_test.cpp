@@ -223,6 +223,31 @@ TEST_CASE("json: stream and stream_options") {
   CHECK(gw::api::to_json(without)["stream_options"]["include_usage"] == true);
 }
 
+TEST_CASE("json: stream_options.include_obfuscation is read, checked, written and sent on") {
+  auto off = parse_ok(req(
+      kHi, R"("stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false})"));
+  REQUIRE(off.include_obfuscation.has_value());
+  CHECK_FALSE(*off.include_obfuscation);
+  CHECK(off.extra.empty());
+  CHECK(gw::api::to_json(off)["stream_options"] ==
+        Json::parse(R"({"include_usage":true,"include_obfuscation":false})"));
+  // Upstream: gw's include_usage still wins, the client's opt-out goes along.
+  CHECK(Json::parse(gw::api::serialize_upstream(off, "m", true))["stream_options"] ==
+        Json::parse(R"({"include_obfuscation":false,"include_usage":true})"));
+  CHECK_FALSE(Json::parse(gw::api::serialize_upstream(off, "m", false)).contains("stream_options"));
+
+  auto absent = parse_ok(req(kHi, R"("stream":true)"));
+  CHECK_FALSE(absent.include_obfuscation.has_value());  // OpenAI's default stays its default
+  CHECK(Json::parse(gw::api::serialize_upstream(absent, "m", true))["stream_options"] ==
+        Json::parse(R"({"include_usage":true})"));
+
+  auto e = parse_err(req(kHi, R"("stream":true,"stream_options":{"include_obfuscation":"no"})"));
+  CHECK(e.param == "stream_options.include_obfuscation");
+  CHECK(e.code == "invalid_type");
+  CHECK(param_of(req(kHi, R"("stream_options":{"include_obfuscation":false})")) ==
+        "stream_options");
+}
+
 TEST_CASE("json: a bare string image_url is accepted and written as an object") {
   auto r = parse_ok(req(
       R"([{"role":"user","content":[{"type":"image_url","image_url":"https://x.test/a.png"}]}])"));

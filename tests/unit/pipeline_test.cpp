@@ -35,7 +35,7 @@ struct RawProvider : gw::providers::Provider {
   static ChatChunk chunk(const std::string& text) {
     ChatChunk c;
     c.id = "chatcmpl-1";
-    c.model = "m";
+    c.model = "gpt-test";
     gw::api::ChunkChoice ch;
     ch.content = text;
     c.choices.push_back(ch);
