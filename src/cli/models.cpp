@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "gateway/catalogue.hpp"
 #include "gateway/pricing.hpp"
 
 namespace gw::cli {
@@ -73,21 +74,23 @@ void add_models_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
       exit_code = kConfig;
       return;
     }
+    auto cat = gateway::catalogue_of(*cfg);
     std::cout << "PROVIDER    KIND       KEY   BASE URL\n";
-    for (const auto& [name, p] : cfg->providers) {
-      std::string key = p.kind == "mock" ? "-" : (p.api_key.empty() ? "no" : "yes");
-      std::printf("%-11s %-10s %-5s %s\n", name.c_str(), p.kind.c_str(), key.c_str(),
-                  p.kind == "mock" ? "(built in, offline)" : p.base_url.c_str());
+    for (const auto& p : cat.providers) {
+      std::string key = p.mock ? "-" : (p.has_key ? "yes" : "no");
+      std::printf("%-11s %-10s %-5s %s\n", p.name.c_str(), p.kind.c_str(), key.c_str(),
+                  p.mock ? "(built in, offline)" : p.base_url.c_str());
     }
-    std::cout
-        << "\nmock models: mock/echo, mock/lorem, mock/fail-429, mock/fail-500, mock/slow-<ms>\n";
-    if (!cfg->routes.empty()) {
+    std::string mock_models;
+    for (const auto& m : cat.mock_models) mock_models += (mock_models.empty() ? "" : ", ") + m;
+    std::cout << "\nmock models: " << mock_models << "\n";
+    if (!cat.routes.empty()) {
       std::cout << "\nROUTE       STRATEGY   TARGETS\n";
-      for (const auto& [name, r] : cfg->routes) {
+      for (const auto& r : cat.routes) {
         std::string targets;
-        for (const auto& t : r.targets) targets += (targets.empty() ? "" : ", ") + t.model;
+        for (const auto& t : r.targets) targets += (targets.empty() ? "" : ", ") + t;
         if (targets.empty()) targets = "(rules)";
-        std::printf("%-11s %-10s %s\n", name.c_str(), r.strategy.c_str(), targets.c_str());
+        std::printf("%-11s %-10s %s\n", r.name.c_str(), r.strategy.c_str(), targets.c_str());
       }
     }
     std::cout.flush();

@@ -1,16 +1,14 @@
-// Token estimates for when an upstream reports no usage, and for routing decisions made
-// before a request is sent. Roughly 4 bytes a token, as OpenAI's rule of thumb.
+// The token estimates moved to api/tokens.hpp, below the providers that need them too (the
+// mock provider counts its prompts with them). This header keeps the gateway's own callers
+// compiling under their old names.
 #pragma once
 
-#include <cstdint>
-#include <string_view>
-
-#include "api/chat.hpp"
+#include "api/tokens.hpp"
 
 namespace gw::gateway {
 
-int64_t estimate_text_tokens(std::string_view text);
-int64_t estimate_prompt_tokens(const api::ChatRequest& req);
-bool has_images(const api::ChatRequest& req);
+using api::estimate_prompt_tokens;
+using api::estimate_text_tokens;
+using api::has_images;
 
 }  // namespace gw::gateway

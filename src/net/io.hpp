@@ -7,10 +7,9 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <expected>
 #include <string>
 #include <string_view>
-
-#include "api/error.hpp"
 
 namespace gw::net {
 

@@ -47,43 +47,37 @@ bool proxy_for(const Url& base, Url& proxy) {
   return parse_url(p, proxy);
 }
 
-Error connect_error(const ConnectError& e, const std::string& who, const std::string& via) {
-  if (e.timeout) return Error::upstream(504, "timed out connecting to " + who + via, "timeout");
-  return Error::upstream(502, "cannot connect to " + who + via + ": " + e.message,
-                         "upstream_connect_error");
+using Kind = TransportError::Kind;
+
+TransportError connect_error(const ConnectError& e, const std::string& proxy) {
+  if (e.timeout) return {Kind::connect_timeout, {}, proxy};
+  return {Kind::connect_failed, e.message, proxy};
 }
 
 // Opens a CONNECT tunnel to `base` through the proxy `sock` is connected to.
-std::optional<Error> open_tunnel(Socket& sock, const Url& base, Deadline d, const std::string& who,
-                                 const std::string& via) {
+std::optional<TransportError> open_tunnel(Socket& sock, const Url& base, Deadline d,
+                                          const std::string& proxy) {
   std::string authority = host_header(base, true);
   std::string req;
   http1::append_request_head(req, "CONNECT", authority, authority, {});
   int err = 0;
-  if (!sock.write_all(req, d, err))
-    return Error::upstream(502, "failed sending CONNECT to " + who + via, "upstream_connect_error");
+  if (!sock.write_all(req, d, err)) return TransportError{Kind::tunnel_write_failed, {}, proxy};
   std::string buf(1024, '\0');
   size_t len = 0;
   http1::ResponseHead head;
   for (;;) {
     if (len == buf.size()) buf.resize(buf.size() * 2);
     ssize_t n = sock.read_some(buf.data() + len, buf.size() - len, d, err);
-    if (n < 0 && err == ETIMEDOUT)
-      return Error::upstream(504, "timed out connecting to " + who + via, "timeout");
-    if (n <= 0)
-      return Error::upstream(502, "cannot connect to " + who + via + ": the proxy hung up",
-                             "upstream_connect_error");
+    if (n < 0 && err == ETIMEDOUT) return TransportError{Kind::connect_timeout, {}, proxy};
+    if (n <= 0) return TransportError{Kind::connect_failed, "the proxy hung up", proxy};
     len += static_cast<size_t>(n);
     auto r = http1::parse_response_head(std::string_view(buf.data(), len), head);
     if (r.status == http1::Parse::incomplete) continue;
     if (r.status == http1::Parse::error || r.consumed != len)
-      return Error::upstream(502, "cannot connect to " + who + via + ": bad proxy answer",
-                             "upstream_connect_error");
+      return TransportError{Kind::connect_failed, "bad proxy answer", proxy};
     if (head.status < 200 || head.status > 299)
-      return Error::upstream(
-          502,
-          "cannot connect to " + who + via + ": the proxy answered " + std::to_string(head.status),
-          "upstream_connect_error");
+      return TransportError{Kind::connect_failed,
+                            "the proxy answered " + std::to_string(head.status), proxy};
     return std::nullopt;
   }
 }
@@ -121,25 +115,21 @@ std::string UpstreamConn::tls_error() const {
   return {};
 }
 
-Result<UpstreamConn> connect_upstream(const Url& base, Deadline d, const std::string& who) {
-  Url proxy;
-  bool proxied = proxy_for(base, proxy);
-  std::string via =
-      proxied ? " through proxy " + proxy.host + ":" + std::to_string(proxy.port) : std::string();
-  auto sock =
-      proxied ? connect_tcp(proxy.host, proxy.port, d) : connect_tcp(base.host, base.port, d);
-  if (!sock) return fail(connect_error(sock.error(), who, via));
+TransportResult<UpstreamConn> connect_upstream(const Url& base, Deadline d) {
+  Url proxy_url;
+  bool proxied = proxy_for(base, proxy_url);
+  std::string proxy =
+      proxied ? proxy_url.host + ":" + std::to_string(proxy_url.port) : std::string();
+  auto sock = proxied ? connect_tcp(proxy_url.host, proxy_url.port, d)
+                      : connect_tcp(base.host, base.port, d);
+  if (!sock) return std::unexpected(connect_error(sock.error(), proxy));
   if (base.scheme != "https") return UpstreamConn(std::move(*sock), proxied);
   if (proxied)
-    if (auto e = open_tunnel(*sock, base, d, who, via)) return fail(std::move(*e));
+    if (auto e = open_tunnel(*sock, base, d, proxy)) return std::unexpected(std::move(*e));
   auto tls = TlsStream::handshake(std::move(*sock), base.host, d);
   if (!tls) {
-    if (tls.error().timeout)
-      return fail(
-          Error::upstream(504, "timed out connecting to " + who + " (TLS handshake)", "timeout"));
-    return fail(Error::upstream(502,
-                                "TLS failure talking to " + who + " (" + tls.error().message + ")",
-                                "upstream_tls_error"));
+    if (tls.error().timeout) return std::unexpected(TransportError{Kind::tls_timeout, {}, proxy});
+    return std::unexpected(TransportError{Kind::tls_failed, tls.error().message, proxy});
   }
   return UpstreamConn(std::move(*tls));
 }

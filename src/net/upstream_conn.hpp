@@ -7,10 +7,10 @@
 #include <string_view>
 #include <variant>
 
-#include "api/error.hpp"
 #include "net/http_types.hpp"
 #include "net/io.hpp"
 #include "net/tls.hpp"
+#include "net/transport_error.hpp"
 
 namespace gw::net {
 
@@ -37,9 +37,9 @@ class UpstreamConn {
 };
 
 // Connects to `base` (through the proxy the environment names, with a CONNECT tunnel for
-// https) and handshakes TLS, all by `d`. Errors are OpenAI-shaped and name `who`:
-// 502 upstream_connect_error, 504 timeout, 502 upstream_tls_error.
-Result<UpstreamConn> connect_upstream(const Url& base, Deadline d, const std::string& who);
+// https) and handshakes TLS, all by `d`. Failures are connect_failed, connect_timeout,
+// tunnel_write_failed, tls_timeout or tls_failed, with the proxy named when there is one.
+TransportResult<UpstreamConn> connect_upstream(const Url& base, Deadline d);
 
 // "host" or "host:port" as a Host header / CONNECT authority writes it (port omitted when it
 // is the scheme's default, IPv6 literals bracketed).

@@ -17,19 +17,11 @@ constexpr size_t kReadBuffer = 16 * 1024;
 // larger ones are not worth copying.
 constexpr size_t kCoalesceBody = 64 * 1024;
 
-Error total_timeout(std::string_view provider) {
-  return Error::upstream(504, std::string(provider) + std::string(kTotalTimeoutMessage), "timeout");
-}
-Error no_answer(const std::string& who) {
-  return Error::upstream(504, who + " did not answer in time (or closed the connection)",
-                         "timeout");
-}
-Error stalled(const std::string& who) {
-  return Error::upstream(504, who + std::string(kStalledMessage), "timeout");
-}
-Error bad_response(const std::string& who, std::string_view why) {
-  return Error::upstream(502, who + " sent a malformed response: " + std::string(why),
-                         "bad_upstream_response");
+// Not "Kind": ReadOutcome below has a Kind of its own.
+using Failure = TransportError::Kind;
+
+std::unexpected<TransportError> transport_failure(Failure kind, std::string detail = {}) {
+  return std::unexpected(TransportError{kind, std::move(detail), {}});
 }
 
 // deadline_in for configured seconds, kept clear of overflow.
@@ -55,8 +47,6 @@ struct UpstreamPool::Exchange {
   const Headers& headers;
   const std::string* body;  // null: no body (GET)
   const Timeouts& t;
-  std::string_view provider;
-  std::string who;  // "<provider> (<host>:<port>)", for messages
   Deadline total;
 };
 
@@ -64,9 +54,9 @@ namespace {
 
 // The request head (and the body, when small): built once the connection says whether the
 // target must be absolute (an http:// upstream through a proxy).
-Result<std::string> build_request(const Url& base, std::string_view method, const std::string& path,
-                                  const Headers& headers, const std::string* body,
-                                  bool absolute_form) {
+TransportResult<std::string> build_request(const Url& base, std::string_view method,
+                                           const std::string& path, const Headers& headers,
+                                           const std::string* body, bool absolute_form) {
   std::string target;
   target.reserve(base.path.size() + path.size() + 64);
   if (absolute_form) target.append("http://").append(host_header(base));
@@ -77,14 +67,16 @@ Result<std::string> build_request(const Url& base, std::string_view method, cons
   // byte that could end the request line or start a second request reaches the wire.
   for (unsigned char c : target)
     if (c <= 0x20 || c == 0x7F)
-      return fail(Error::internal("upstream request target contains a space or control byte"));
+      return transport_failure(Failure::invalid_request,
+                               "upstream request target contains a space or control byte");
 
   Headers h;
   h.reserve(headers.size() + 3);
   bool has_type = false, has_agent = false;
   for (const auto& [k, v] : headers) {
     if (bad_header_text(k) || bad_header_text(v))
-      return fail(Error::internal("upstream header '" + k + "' contains a line break or NUL"));
+      return transport_failure(Failure::invalid_request,
+                               "upstream header '" + k + "' contains a line break or NUL");
     // Framing is ours to write, and compressed answers are not decoded here.
     if (iequals(k, "host") || iequals(k, "content-length") || iequals(k, "transfer-encoding") ||
         iequals(k, "connection") || iequals(k, "accept-encoding"))
@@ -110,24 +102,21 @@ Result<std::string> build_request(const Url& base, std::string_view method, cons
 struct ReadOutcome {
   enum Kind { done, cancelled, retry, failed } kind = failed;
   bool reusable = false;  // done, and the connection is ready for the next request
-  Error error;
+  TransportError error;
 };
 
 // Reads one response from `conn`, skipping 1xx, calling on_head once and on_body with body
 // bytes straight from a 16 KiB buffer as they arrive.
-ReadOutcome read_response(UpstreamConn& conn, bool reused, const std::string& who,
-                          std::string_view provider, Deadline total, double first_byte_s,
+ReadOutcome read_response(UpstreamConn& conn, bool reused, Deadline total, double first_byte_s,
                           const OnHead& on_head, const OnBody& on_body) {
+  auto failure = [](Failure kind, std::string detail = {}) {
+    return ReadOutcome{ReadOutcome::failed, false, {kind, std::move(detail), {}}};
+  };
   auto read_failed = [&](ssize_t n, int err) {
-    if (n < 0 && err == ETIMEDOUT && Clock::now() >= total)
-      return ReadOutcome{ReadOutcome::failed, false, total_timeout(provider)};
-    if (n < 0 && err == ETIMEDOUT) return ReadOutcome{ReadOutcome::failed, false, stalled(who)};
-    if (n < 0 && err == EPROTO && conn.tls())
-      return ReadOutcome{
-          ReadOutcome::failed, false,
-          Error::upstream(502, "TLS failure talking to " + who + " (" + conn.tls_error() + ")",
-                          "upstream_tls_error")};
-    return ReadOutcome{ReadOutcome::failed, false, no_answer(who)};
+    if (n < 0 && err == ETIMEDOUT && Clock::now() >= total) return failure(Failure::total_timeout);
+    if (n < 0 && err == ETIMEDOUT) return failure(Failure::stalled);
+    if (n < 0 && err == EPROTO && conn.tls()) return failure(Failure::tls_failed, conn.tls_error());
+    return failure(Failure::closed);
   };
   auto read_deadline = [&] { return std::min(after(first_byte_s), total); };
 
@@ -140,11 +129,9 @@ ReadOutcome read_response(UpstreamConn& conn, bool reused, const std::string& wh
   for (;;) {
     if (len > 0) {
       auto r = http1::parse_response_head(std::string_view(buf.get(), len), head);
-      if (r.status == http1::Parse::error)
-        return {ReadOutcome::failed, false, bad_response(who, r.error)};
+      if (r.status == http1::Parse::error) return failure(Failure::bad_response, r.error);
       if (r.status == http1::Parse::complete) {
-        if (head.status == 101)
-          return {ReadOutcome::failed, false, bad_response(who, "unexpected 101")};
+        if (head.status == 101) return failure(Failure::bad_response, "unexpected 101");
         if (head.status >= 200) {
           pos = r.consumed;
           break;
@@ -192,7 +179,7 @@ ReadOutcome read_response(UpstreamConn& conn, bool reused, const std::string& wh
         if (!stop && !on_body(d.data(), d.size())) stop = true;
       });
       if (stop) return {ReadOutcome::cancelled, false, {}};
-      if (fed < 0) return {ReadOutcome::failed, false, bad_response(who, "malformed chunked body")};
+      if (fed < 0) return failure(Failure::bad_response, "malformed chunked body");
       used = static_cast<size_t>(fed);
       finished = chunks.done();
     } else if (!until_close) {
@@ -204,7 +191,7 @@ ReadOutcome read_response(UpstreamConn& conn, bool reused, const std::string& wh
       return {ReadOutcome::cancelled, false, {}};
     // Bytes past the end of the answer: the peer is out of step; do not reuse.
     if (finished) return {ReadOutcome::done, reusable && used == avail.size(), {}};
-    if (Clock::now() >= total) return {ReadOutcome::failed, false, total_timeout(provider)};
+    if (Clock::now() >= total) return failure(Failure::total_timeout);
     int err = 0;
     ssize_t n = conn.read_some(buf.get(), cap, read_deadline(), err);
     if (n == 0 && until_close) return {ReadOutcome::done, false, {}};
@@ -246,8 +233,8 @@ void UpstreamPool::put_idle(const EventLoop* loop, std::string_view origin,
   if (it->second.size() < kMaxIdlePerOrigin) it->second.push_back(std::move(c));
 }
 
-Result<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_head,
-                                           const OnBody& on_body) {
+TransportResult<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_head,
+                                                    const OnBody& on_body) {
   const EventLoop* loop = EventLoop::current();
   std::string origin = x.base.origin();
   std::string request;
@@ -257,13 +244,13 @@ Result<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_h
     std::unique_ptr<UpstreamConn> conn = fresh_only ? nullptr : take_idle(loop, origin);
     bool reused = conn != nullptr;
     if (!conn) {
-      auto c = connect_upstream(x.base, std::min(after(x.t.connect_s), x.total), x.who);
-      if (!c) return fail(c.error());
+      auto c = connect_upstream(x.base, std::min(after(x.t.connect_s), x.total));
+      if (!c) return std::unexpected(std::move(c.error()));
       conn = std::make_unique<UpstreamConn>(std::move(*c));
     }
     if (request.empty() || request_absolute != conn->absolute_form()) {
       auto r = build_request(x.base, x.method, x.path, x.headers, x.body, conn->absolute_form());
-      if (!r) return fail(r.error());
+      if (!r) return std::unexpected(std::move(r.error()));
       request = std::move(*r);
       request_absolute = conn->absolute_form();
     }
@@ -278,13 +265,12 @@ Result<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_h
         fresh_only = true;
         continue;
       }
-      if (err == ETIMEDOUT && Clock::now() >= x.total) return fail(total_timeout(x.provider));
-      return fail(
-          Error::upstream(502, "failed sending the request to " + x.who, "upstream_connect_error"));
+      if (err == ETIMEDOUT && Clock::now() >= x.total)
+        return transport_failure(Failure::total_timeout);
+      return transport_failure(Failure::send_failed);
     }
 
-    auto out = read_response(*conn, reused, x.who, x.provider, x.total, x.t.first_byte_s, on_head,
-                             on_body);
+    auto out = read_response(*conn, reused, x.total, x.t.first_byte_s, on_head, on_body);
     switch (out.kind) {
       case ReadOutcome::retry:
         fresh_only = true;
@@ -292,7 +278,7 @@ Result<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_h
       case ReadOutcome::cancelled:
         return TransportStatus::cancelled;  // the connection closes mid-answer
       case ReadOutcome::failed:
-        return fail(std::move(out.error));
+        return std::unexpected(std::move(out.error));
       case ReadOutcome::done:
         if (out.reusable) put_idle(loop, origin, std::move(conn));
         return TransportStatus::ok;
@@ -300,36 +286,19 @@ Result<TransportStatus> UpstreamPool::send(const Exchange& x, const OnHead& on_h
   }
 }
 
-Result<TransportStatus> UpstreamPool::post(const Url& base, const std::string& path,
-                                           const Headers& headers, const std::string& body,
-                                           const Timeouts& t, std::string_view provider,
-                                           const OnHead& on_head, const OnBody& on_body) {
-  Exchange x{base,
-             "POST",
-             path,
-             headers,
-             &body,
-             t,
-             provider,
-             std::string(provider) + " (" + base.host + ":" + std::to_string(base.port) + ")",
-             after(t.total_s)};
+TransportResult<TransportStatus> UpstreamPool::post(const Url& base, const std::string& path,
+                                                    const Headers& headers, const std::string& body,
+                                                    const Timeouts& t, const OnHead& on_head,
+                                                    const OnBody& on_body) {
+  Exchange x{base, "POST", path, headers, &body, t, after(t.total_s)};
   return send(x, on_head, on_body);
 }
 
-Result<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Url& base,
-                                                               const std::string& path,
-                                                               const Headers& headers,
-                                                               const Timeouts& t,
-                                                               std::string_view provider) {
-  Exchange x{base,
-             "GET",
-             path,
-             headers,
-             nullptr,
-             t,
-             provider,
-             std::string(provider) + " (" + base.host + ":" + std::to_string(base.port) + ")",
-             after(t.total_s)};
+TransportResult<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Url& base,
+                                                                        const std::string& path,
+                                                                        const Headers& headers,
+                                                                        const Timeouts& t) {
+  Exchange x{base, "GET", path, headers, nullptr, t, after(t.total_s)};
   std::pair<UpstreamHead, std::string> out;
   auto sent = send(
       x, [&](UpstreamHead&& h) { out.first = std::move(h); },
@@ -337,7 +306,7 @@ Result<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Url& base,
         out.second.append(data, len);
         return true;
       });
-  if (!sent) return fail(sent.error());
+  if (!sent) return std::unexpected(std::move(sent.error()));
   return out;
 }
 

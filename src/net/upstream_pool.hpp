@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api/error.hpp"
 #include "net/http_types.hpp"
+#include "net/transport_error.hpp"
 
 namespace gw::net {
 
@@ -39,17 +39,6 @@ using OnBody = std::function<bool(const char* data, size_t len)>;
 
 enum class TransportStatus { ok, cancelled };
 
-// The message tail of a read that hit its deadline (first_byte_timeout_s between bytes): a
-// stall, told apart from a connection the upstream closed (is_stall).
-inline constexpr std::string_view kStalledMessage =
-    " did not answer in time (nothing within first_byte_timeout_s)";
-inline constexpr std::string_view kTotalTimeoutMessage = ": upstream exceeded timeout_s";
-// A deadline passed mid-answer (a stall or timeout_s), not a connection the upstream closed.
-inline bool is_stall(const Error& e) {
-  return e.code == "timeout" &&
-         (e.message.ends_with(kStalledMessage) || e.message.ends_with(kTotalTimeoutMessage));
-}
-
 class UpstreamPool {
  public:
   UpstreamPool();
@@ -58,21 +47,23 @@ class UpstreamPool {
   UpstreamPool& operator=(const UpstreamPool&) = delete;
 
   // POSTs `body` to `base.path + path`. Transport failures (refused, TLS, timeouts) come
-  // back as OpenAI-shaped 502/504 errors naming the provider; HTTP error statuses are not
-  // failures here: the caller reads them through on_head/on_body.
-  Result<TransportStatus> post(const Url& base, const std::string& path, const Headers& headers,
-                               const std::string& body, const Timeouts& timeouts,
-                               std::string_view provider, const OnHead& on_head,
-                               const OnBody& on_body);
+  // back as a TransportError for the caller to word; HTTP error statuses are not failures
+  // here: the caller reads them through on_head/on_body.
+  TransportResult<TransportStatus> post(const Url& base, const std::string& path,
+                                        const Headers& headers, const std::string& body,
+                                        const Timeouts& timeouts, const OnHead& on_head,
+                                        const OnBody& on_body);
 
   // GET for small control requests (model lists); whole body returned.
-  Result<std::pair<UpstreamHead, std::string>> get(const Url& base, const std::string& path,
-                                                   const Headers& headers, const Timeouts& timeouts,
-                                                   std::string_view provider);
+  TransportResult<std::pair<UpstreamHead, std::string>> get(const Url& base,
+                                                            const std::string& path,
+                                                            const Headers& headers,
+                                                            const Timeouts& timeouts);
 
  private:
   struct Exchange;  // one request: what to send, to whom, by when
-  Result<TransportStatus> send(const Exchange& x, const OnHead& on_head, const OnBody& on_body);
+  TransportResult<TransportStatus> send(const Exchange& x, const OnHead& on_head,
+                                        const OnBody& on_body);
 
   struct IdleKey {
     const EventLoop* loop;

@@ -1,5 +1,6 @@
 // The transport every HTTP provider shares: adapter-built request → pooled upstream
 // connection → adapter-parsed answer, with streams decoded event by event as bytes arrive.
+// net reports transport failures as values; transport_error words them for clients here.
 #include "providers/http_provider.hpp"
 
 #include <chrono>
@@ -34,6 +35,46 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 }  // namespace
 
+Error transport_error(const net::TransportError& e, std::string_view provider,
+                      const net::Url& base) {
+  using Kind = net::TransportError::Kind;
+  std::string who =
+      std::string(provider) + " (" + base.host + ":" + std::to_string(base.port) + ")";
+  std::string via = e.proxy.empty() ? std::string() : " through proxy " + e.proxy;
+  switch (e.kind) {
+    case Kind::invalid_request:
+      return Error::internal(e.detail);
+    case Kind::connect_failed:
+      return Error::upstream(502, "cannot connect to " + who + via + ": " + e.detail,
+                             "upstream_connect_error");
+    case Kind::connect_timeout:
+      return Error::upstream(504, "timed out connecting to " + who + via, "timeout");
+    case Kind::tunnel_write_failed:
+      return Error::upstream(502, "failed sending CONNECT to " + who + via,
+                             "upstream_connect_error");
+    case Kind::tls_timeout:
+      return Error::upstream(504, "timed out connecting to " + who + " (TLS handshake)", "timeout");
+    case Kind::tls_failed:
+      return Error::upstream(502, "TLS failure talking to " + who + " (" + e.detail + ")",
+                             "upstream_tls_error");
+    case Kind::send_failed:
+      return Error::upstream(502, "failed sending the request to " + who, "upstream_connect_error");
+    case Kind::stalled:
+      return Error::upstream(
+          504, who + " did not answer in time (nothing within first_byte_timeout_s)", "timeout");
+    case Kind::total_timeout:
+      return Error::upstream(504, std::string(provider) + ": upstream exceeded timeout_s",
+                             "timeout");
+    case Kind::closed:
+      return Error::upstream(504, who + " did not answer in time (or closed the connection)",
+                             "timeout");
+    case Kind::bad_response:
+      return Error::upstream(502, who + " sent a malformed response: " + e.detail,
+                             "bad_upstream_response");
+  }
+  return Error::internal("unknown transport failure");  // every Kind is handled above
+}
+
 HttpProvider::HttpProvider(std::unique_ptr<Adapter> adapter, net::UpstreamPool& pool)
     : adapter_(std::move(adapter)), pool_(pool) {}
 
@@ -56,7 +97,7 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
   std::string body;
   bool too_big = false;
   auto sent = pool_.post(
-      *url, call->path, call->headers, call->body, timeouts_of(*t.provider), t.provider->name,
+      *url, call->path, call->headers, call->body, timeouts_of(*t.provider),
       [&](net::UpstreamHead&& h) {
         head = std::move(h);
         stats.ttft_ms = ms_since(t0);
@@ -69,7 +110,7 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
         body.append(data, len);
         return true;
       });
-  if (!sent) return fail(sent.error());
+  if (!sent) return fail(transport_error(sent.error(), t.provider->name, *url));
   if (too_big)
     return fail(Error::upstream(502, t.provider->name + ": upstream answer exceeds 64 MiB",
                                 "bad_upstream_response"));
@@ -117,7 +158,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
   };
 
   auto sent = pool_.post(
-      *url, call->path, call->headers, call->body, timeouts_of(*t.provider), t.provider->name,
+      *url, call->path, call->headers, call->body, timeouts_of(*t.provider),
       [&](net::UpstreamHead&& h) { head = std::move(h); },
       [&](const char* data, size_t len) {
         if (head.status < 200 || head.status >= 300) {
@@ -151,9 +192,9 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
     // The connection broke after a 200 and some events: the stream was cut short (5.8).
     // A stall past the timeout stays a timeout (504), not a cut.
     if (head.status >= 200 && head.status < 300 && decoder_saw_bytes &&
-        !net::is_stall(sent.error()))
+        !sent.error().deadline_passed())
       return finish_error(truncated_stream_error(t.provider->name));
-    return finish_error(sent.error());
+    return finish_error(transport_error(sent.error(), t.provider->name, *url));
   }
   if (head.status < 200 || head.status >= 300)
     return finish_error(adapter_->parse_error(head.status, error_body, head.headers, t));

@@ -1,9 +1,21 @@
+// The transport every HTTP provider shares, and the one place that turns what went wrong on
+// the wire (net::TransportError) into what a client is told.
 #pragma once
 
+#include <string_view>
+
+#include "net/transport_error.hpp"
 #include "net/upstream_pool.hpp"
 #include "providers/provider.hpp"
 
 namespace gw::providers {
+
+// The client-facing error for a transport failure: 502 (upstream_connect_error,
+// upstream_tls_error, bad_upstream_response) or 504 (timeout), naming the provider and the
+// address it was reached at (`base`), and the proxy when there was one. A request that cannot
+// go on the wire at all is gw's own fault: 500.
+Error transport_error(const net::TransportError& e, std::string_view provider,
+                      const net::Url& base);
 
 class HttpProvider final : public Provider {
  public:

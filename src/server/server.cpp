@@ -3,9 +3,9 @@
 #include <openssl/crypto.h>
 
 #include <charconv>
-#include <set>
 
 #include "api/json_codec.hpp"
+#include "gateway/catalogue.hpp"
 #include "server/chat_endpoint.hpp"
 #include "server/http_server.hpp"
 #include "server/metrics.hpp"
@@ -97,16 +97,8 @@ void Server::install_routes() {
     ctx.presented_key = req.presented_key();
     if (auto a = auth_.on_admit(ctx); !a) return send_error(res, a.error());
     api::Json data = api::Json::array();
-    std::set<std::string> seen;
-    auto add = [&](const std::string& id, const std::string& owner) {
-      if (!seen.insert(id).second) return;
-      data.push_back({{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", owner}});
-    };
-    for (const auto& [name, r] : cfg_.routes) add(name, "gw");
-    for (const auto& [name, r] : cfg_.routes)
-      for (const auto& t : r.targets) add(t.model, t.model.substr(0, t.model.find('/')));
-    for (const auto& [key, p] : cfg_.prices) add(key, key.substr(0, key.find('/')));
-    for (const char* m : {"mock/echo", "mock/lorem"}) add(m, "mock");
+    for (const auto& m : gateway::catalogue_of(cfg_).models)
+      data.push_back({{"id", m.id}, {"object", "model"}, {"created", 0}, {"owned_by", m.owned_by}});
     res.send(200, api::dump({{"object", "list"}, {"data", std::move(data)}}));
   };
   http_->route("GET", "/v1/models", models);

@@ -1,5 +1,6 @@
 // The upstream HTTP/1.1 client against a tiny blocking server on 127.0.0.1: framing (length,
-// chunked split anywhere, until close, 1xx), errors and their OpenAI-shaped mapping, timeouts,
+// chunked split anywhere, until close, 1xx), failures (net's TransportError kinds, and the
+// OpenAI-shaped errors providers::transport_error makes of them for clients), timeouts,
 // keep-alive reuse, stale and dead pooled connections, proxies. Runs on a plain thread (the
 // client polls); every wait is bounded.
 #include <doctest/doctest.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,11 +22,13 @@
 #include "fixtures.hpp"
 #include "net/event_loop.hpp"
 #include "net/upstream_pool.hpp"
+#include "providers/http_provider.hpp"
 
 namespace {
 
 using gw::net::Headers;
 using gw::net::Timeouts;
+using Kind = gw::net::TransportError::Kind;
 using gw::net::TransportStatus;
 using gw::net::UpstreamHead;
 using gw::net::UpstreamPool;
@@ -178,7 +182,8 @@ std::string ok_json(std::string_view body, std::string_view extra = "") {
 }
 
 struct Reply {
-  gw::Result<TransportStatus> result;
+  gw::Result<TransportStatus> result;  // a failure as the client would see it
+  std::optional<Kind> kind;            // a failure as net reported it
   int heads = 0;
   UpstreamHead head;
   std::string body;
@@ -195,8 +200,9 @@ Reply post(UpstreamPool& pool, const std::string& url, const Timeouts& t = kFast
            std::function<bool(const Reply&)> keep_going = nullptr) {
   Reply r;
   Headers h{{"Authorization", "Bearer sk-test"}};
-  r.result = pool.post(
-      url_of(url), "/chat/completions", h, R"({"model":"m"})", t, "prov",
+  Url base = url_of(url);
+  auto sent = pool.post(
+      base, "/chat/completions", h, R"({"model":"m"})", t,
       [&](const UpstreamHead& head) {
         ++r.heads;
         r.head = head;
@@ -206,6 +212,12 @@ Reply post(UpstreamPool& pool, const std::string& url, const Timeouts& t = kFast
         ++r.pieces;
         return !keep_going || keep_going(r);
       });
+  if (sent) {
+    r.result = *sent;
+  } else {
+    r.kind = sent.error().kind;
+    r.result = std::unexpected(gw::providers::transport_error(sent.error(), "prov", base));
+  }
   return r;
 }
 
@@ -253,10 +265,11 @@ TEST_SUITE("upstream_pool") {
     for (std::string path : {std::string("/x HTTP/1.1\r\nHost: evil\r\n\r\nGET /admin"),
                              std::string("/a b"), std::string("/nul\0x", 6)}) {
       auto r = pool.post(
-          url_of(srv.url()), path, h, "{}", kFast, "prov", [](const UpstreamHead&) {},
+          url_of(srv.url()), path, h, "{}", kFast, [](const UpstreamHead&) {},
           [](const char*, size_t) { return true; });
       REQUIRE_FALSE(r.has_value());
-      CHECK(r.error().status == 500);
+      CHECK(r.error().kind == Kind::invalid_request);
+      CHECK(gw::providers::transport_error(r.error(), "prov", url_of(srv.url())).status == 500);
     }
     CHECK(srv.requests().empty());
   }
@@ -349,6 +362,7 @@ TEST_SUITE("upstream_pool") {
     UpstreamPool pool;
     auto r = post(pool, srv.url());
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::closed);
     CHECK(r.result.error().status == 504);
     CHECK(r.result.error().code == "timeout");
     CHECK(r.result.error().message == "prov (127.0.0.1:" + std::to_string(srv.port()) +
@@ -364,6 +378,7 @@ TEST_SUITE("upstream_pool") {
     UpstreamPool pool;
     auto r = post(pool, srv.url());
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::closed);
     CHECK(r.result.error().status == 504);
     CHECK(r.heads == 1);
     CHECK(r.body == "only a part");
@@ -381,11 +396,16 @@ TEST_SUITE("upstream_pool") {
     UpstreamPool pool;
     auto a = post(pool, srv.url());
     REQUIRE_FALSE(a.result.has_value());
+    CHECK(a.kind == Kind::bad_response);
     CHECK(a.result.error().status == 502);
     CHECK(a.result.error().code == "bad_upstream_response");
+    CHECK(a.result.error().message.starts_with("prov (127.0.0.1:" + std::to_string(srv.port()) +
+                                               ") sent a malformed response: "));
     auto b = post(pool, srv.url());
     REQUIRE_FALSE(b.result.has_value());
+    CHECK(b.kind == Kind::bad_response);
     CHECK(b.result.error().code == "bad_upstream_response");
+    CHECK(b.result.error().message.ends_with(": malformed chunked body"));
   }
 
   TEST_CASE("first_byte_s bounds the wait for the head") {
@@ -398,8 +418,12 @@ TEST_SUITE("upstream_pool") {
     auto r = post(pool, srv.url(), Timeouts{1, 0.2, 5});
     double took = seconds_since(t0);
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::stalled);
     CHECK(r.result.error().status == 504);
-    CHECK(r.result.error().message.find("did not answer in time") != std::string::npos);
+    CHECK(r.result.error().code == "timeout");
+    CHECK(r.result.error().message ==
+          "prov (127.0.0.1:" + std::to_string(srv.port()) +
+              ") did not answer in time (nothing within first_byte_timeout_s)");
     CHECK(took >= 0.15);
     CHECK(took < 0.6);
   }
@@ -417,6 +441,7 @@ TEST_SUITE("upstream_pool") {
     auto t0 = std::chrono::steady_clock::now();
     auto r = post(pool, srv.url(), Timeouts{1, 0.3, 0.25});
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::total_timeout);
     CHECK(r.result.error().status == 504);
     CHECK(r.result.error().code == "timeout");
     CHECK(r.result.error().message == "prov: upstream exceeded timeout_s");
@@ -490,6 +515,7 @@ TEST_SUITE("upstream_pool") {
     UpstreamPool pool;
     auto r = post(pool, "http://127.0.0.1:" + std::to_string(port) + "/v1");
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::connect_failed);
     CHECK(r.result.error().status == 502);
     CHECK(r.result.error().code == "upstream_connect_error");
     CHECK(r.result.error().message.starts_with(
@@ -499,7 +525,7 @@ TEST_SUITE("upstream_pool") {
   TEST_CASE("get returns the whole answer") {
     TestServer srv({answer({ok_json(R"({"data":[]})")})});
     UpstreamPool pool;
-    auto r = pool.get(url_of(srv.url()), "/models", {{"x-api-key", "k"}}, kFast, "prov");
+    auto r = pool.get(url_of(srv.url()), "/models", {{"x-api-key", "k"}}, kFast);
     REQUIRE(r.has_value());
     CHECK(r->first.status == 200);
     CHECK(r->second == R"({"data":[]})");
@@ -518,6 +544,7 @@ TEST_SUITE("upstream_pool") {
     UpstreamPool pool;
     auto r = post(pool, "https://127.0.0.1:" + std::to_string(srv.port()) + "/v1");
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::tls_failed);
     CHECK(r.result.error().status == 502);
     CHECK(r.result.error().code == "upstream_tls_error");
     CHECK(r.result.error().message.starts_with("TLS failure talking to prov (127.0.0.1:"));
@@ -552,9 +579,12 @@ TEST_SUITE("upstream_pool") {
     UpstreamPool pool;
     auto r = post(pool, "https://secure.invalid/v1");
     REQUIRE_FALSE(r.result.has_value());
+    CHECK(r.kind == Kind::connect_failed);
     CHECK(r.result.error().status == 502);
     CHECK(r.result.error().code == "upstream_connect_error");
-    CHECK(r.result.error().message.find("the proxy answered 403") != std::string::npos);
+    CHECK(r.result.error().message ==
+          "cannot connect to prov (secure.invalid:443) through proxy 127.0.0.1:" +
+              std::to_string(proxy.port()) + ": the proxy answered 403");
   }
 
   TEST_CASE("NO_PROXY names hosts reached directly") {

@@ -1,16 +1,16 @@
-#include "gateway/tokens.hpp"
+#include "api/tokens.hpp"
 
-namespace gw::gateway {
+namespace gw::api {
 
 int64_t estimate_text_tokens(std::string_view text) {
   return text.empty() ? 0 : static_cast<int64_t>((text.size() + 3) / 4);
 }
 
-int64_t estimate_prompt_tokens(const api::ChatRequest& req) {
+int64_t estimate_prompt_tokens(const ChatRequest& req) {
   int64_t n = 3;  // reply priming
   for (const auto& m : req.messages) {
     n += 4;  // per-message framing
-    if (m.kind == api::Message::ContentKind::text) n += estimate_text_tokens(m.text);
+    if (m.kind == Message::ContentKind::text) n += estimate_text_tokens(m.text);
     for (const auto& p : m.parts) {
       if (p.type == "text")
         n += estimate_text_tokens(p.text);
@@ -26,11 +26,11 @@ int64_t estimate_prompt_tokens(const api::ChatRequest& req) {
   return n;
 }
 
-bool has_images(const api::ChatRequest& req) {
+bool has_images(const ChatRequest& req) {
   for (const auto& m : req.messages)
     for (const auto& p : m.parts)
       if (p.type == "image_url") return true;
   return false;
 }
 
-}  // namespace gw::gateway
+}  // namespace gw::api
