@@ -3,7 +3,7 @@
 // validation (json_codec.cpp), writing (to_json, serialize, serialize_upstream) and the
 // pass-through rule (a member not described here goes to `extra`, untouched) all walk this
 // one list, so a new parameter is a member in chat.hpp plus one line here
-// (docs/ARCHITECTURE.md, "Adding a request parameter").
+// (docs/ARCHITECTURE.md §7.2).
 //
 // A visitor V is called once per parameter, in this order, which is also the order
 // validation errors are reported in when a request has several.

@@ -1,4 +1,4 @@
-// `gw keys create|list|revoke`: the virtual API keys of `gw serve` (DESIGN 4, 5).
+// `gw keys create|list|revoke`: the virtual API keys of `gw serve`.
 #pragma once
 
 #include <CLI/CLI.hpp>

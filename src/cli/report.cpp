@@ -1,4 +1,4 @@
-// `gw report`: tokens and dollars from the ledger, grouped by who, what and when (DESIGN 4).
+// `gw report`: tokens and dollars from the ledger, grouped by who, what and when.
 #include "cli/report.hpp"
 
 #include <chrono>
@@ -94,7 +94,8 @@ void add_report_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                   "Only requests to this model (provider/model, the bare model name, or the "
                   "route or name the client asked for)");
   cmd->add_option("--format", o->format,
-                  "table (aligned, with totals), json (one line, see DESIGN.md 4) or csv")
+                  "table (aligned, with totals), json (one line: by, since, until, rows, total) "
+                  "or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->callback([&g, &exit_code, o] { exit_code = run_report(g, *o); });
 }

@@ -200,7 +200,7 @@ Error upstream_error(UpstreamFailure kind, std::string_view provider, std::strin
 }
 
 Error truncated_stream_error(std::string_view provider) {
-  (void)provider;  // the message is fixed (PROTOCOLS 5.8) so clients can match on it
+  (void)provider;  // the message is fixed (docs/PROTOCOLS.md §7.6) so clients can match on it
   return Error::upstream(502, "upstream stream ended early", "upstream_stream_truncated");
 }
 

@@ -1,5 +1,5 @@
 // Helpers every adapter shares: ids, clocks, and the upstream-error → client-status rules of
-// PROTOCOLS 4.3, so each adapter only has to read its own dialect's error body.
+// docs/PROTOCOLS.md §8.1-§8.2, so each adapter only has to read its own dialect's error body.
 #pragma once
 
 #include <cstdint>

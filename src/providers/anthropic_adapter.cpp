@@ -1,4 +1,4 @@
-// Anthropic Messages (PROTOCOLS 2). The translation lives in anthropic_request.cpp,
+// Anthropic Messages (docs/PROTOCOLS.md §4.3). The translation lives in anthropic_request.cpp,
 // anthropic_response.cpp and anthropic_stream.cpp; this file wires it to the Adapter seam.
 #include <algorithm>
 #include <cctype>
@@ -18,7 +18,8 @@ class AnthropicAdapter final : public Adapter {
     auto body = anthropic::request_body(req, t, stream);
     if (!body) return fail(body.error());
     UpstreamCall call;
-    call.path = "/v1/messages";  // an anthropic base_url carries no version (DESIGN 3)
+    // An anthropic base_url carries no version (docs/PROTOCOLS.md §4.1).
+    call.path = "/v1/messages";
     call.body = api::dump(*body);
     if (!t.provider->api_key.empty()) call.headers.emplace_back("x-api-key", t.provider->api_key);
     call.headers.emplace_back("anthropic-version", std::string(anthropic::kApiVersion));

@@ -1,4 +1,5 @@
-// OpenAI Chat Completions request → Anthropic Messages request body (PROTOCOLS 4.1, 5.19-5.25).
+// OpenAI Chat Completions request → Anthropic Messages request body
+// (docs/PROTOCOLS.md §4.3, §5).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -95,7 +96,7 @@ class Builder {
     Json tool_choice;
     if (auto r = map_tool_choice(tool_choice); !r) return fail(r.error());
     if (auto r = add_json_tool(tools, tool_choice); !r) return fail(r.error());
-    // Tool blocks in the history need tool definitions (5.23).
+    // Tool blocks in the history need tool definitions (docs/PROTOCOLS.md §5.5).
     tool_blocks_ = !tools.empty();
 
     for (size_t i = 0; i < req_.messages.size(); ++i)
@@ -123,7 +124,8 @@ class Builder {
     body["messages"] = std::move(msgs);
 
     body["max_tokens"] = req_.output_limit().value_or(kDefaultMaxTokens);
-    if (req_.temperature) body["temperature"] = std::min(*req_.temperature, 1.0);  // (rec) clamp
+    // Anthropic takes 0 to 1, OpenAI 0 to 2: clamped (docs/PROTOCOLS.md §5.6).
+    if (req_.temperature) body["temperature"] = std::min(*req_.temperature, 1.0);
     if (req_.top_p) body["top_p"] = *req_.top_p;
     Json stops = Json::array();
     for (const auto& s : req_.stop)
@@ -150,7 +152,8 @@ class Builder {
         "unsupported_parameter"));
   }
 
-  // Parameters whose silent loss would change the answer: 400 unless drop_params (4.1 rec).
+  // Parameters whose silent loss would change the answer: 400 unless drop_params
+  // (docs/PROTOCOLS.md §5.8).
   Result<void> check_unsupported() const {
     if (req_.n && *req_.n > 1) return unsupported("n", "'n' greater than 1");
     if (req_.logprobs && *req_.logprobs) return unsupported("logprobs", "'logprobs'");
@@ -238,7 +241,8 @@ class Builder {
                                    "invalid_value"));
   }
 
-  // Text and image blocks of a message's content; empty / whitespace-only text dropped (5.22).
+  // Text and image blocks of a message's content; empty / whitespace-only text dropped
+  // (docs/PROTOCOLS.md §5.3).
   Result<void> content_blocks(const api::Message& m, size_t i, Json& out) const {
     if (m.kind == api::Message::ContentKind::text) {
       if (!blank(m.text)) out.push_back({{"type", "text"}, {"text", m.text}});
@@ -336,7 +340,7 @@ class Builder {
   }
 
   // Consecutive same-role messages merge into one turn; in a user turn the tool_result
-  // blocks come first, before the turn's other blocks (PROTOCOLS 2.2).
+  // blocks come first, before the turn's other blocks (docs/PROTOCOLS.md §5.2).
   void push(const std::string& role, Json blocks) {
     if (blocks.empty()) return;
     if (turns_.empty() || turns_.back().role != role) {
@@ -354,7 +358,8 @@ class Builder {
     }
   }
 
-  // Anthropic rejects a final assistant turn (a prefill) that ends in whitespace (5.22).
+  // Anthropic rejects a final assistant turn (a prefill) that ends in whitespace
+  // (docs/PROTOCOLS.md §5.2).
   void trim_final_assistant() {
     while (!turns_.empty() && turns_.back().role == "assistant") {
       Json& blocks = turns_.back().blocks;

@@ -1,5 +1,5 @@
 // Anthropic Message → OpenAI chat.completion, error bodies → OpenAI-shaped errors, and the
-// stop_reason / usage mappings the stream decoder shares (PROTOCOLS 4.2, 4.3).
+// stop_reason / usage mappings the stream decoder shares (docs/PROTOCOLS.md §6, §8.2).
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/anthropic_translate.hpp"
@@ -41,7 +41,8 @@ api::Usage RawUsage::to_openai() const {
   api::Usage u;
   u.cached_tokens = cache_read.value_or(0);
   u.cache_write_tokens = cache_creation.value_or(0);
-  // (rec) every input token, cached ones included: input is only the uncached part.
+  // Every input token, cached ones included: input is only the uncached part
+  // (docs/PROTOCOLS.md §6.3).
   u.prompt_tokens = input.value_or(0) + u.cached_tokens + u.cache_write_tokens;
   u.completion_tokens = output.value_or(0);
   u.total_tokens = u.prompt_tokens + u.completion_tokens;

@@ -40,7 +40,7 @@ class Decoder final : public StreamDecoder {
     if (type == "message_delta") return on_message_delta(j, out);
     if (type == "message_stop") return on_message_stop(out);
     if (type == "error") return fail(error_from_body(0, j, provider_, -1));
-    return {};  // ping, content_block_stop, and event types added later (5.12)
+    return {};  // ping, content_block_stop, and event types added later (docs/PROTOCOLS.md §7.3)
   }
 
   Result<void> on_end(api::ChunkList&) override {

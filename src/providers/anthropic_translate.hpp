@@ -1,4 +1,4 @@
-// Anthropic Messages ⇄ OpenAI Chat Completions (PROTOCOLS 2, 4, 5). The adapter in
+// Anthropic Messages ⇄ OpenAI Chat Completions (docs/PROTOCOLS.md §4.3, §5-§8). The adapter in
 // anthropic_adapter.cpp only wires these pieces together:
 //   anthropic_request.cpp   OpenAI request → Messages request body
 //   anthropic_response.cpp  Message → ChatResponse, error bodies → Error, shared mappings
@@ -24,13 +24,13 @@ inline constexpr std::string_view kJsonToolName = "json_tool_call";
 // The client asked for JSON output (response_format json_object / json_schema).
 bool wants_json(const api::ChatRequest& req);
 
-// The Messages request body for `req` (PROTOCOLS 4.1). 400s name the offending param.
+// The Messages request body for `req` (docs/PROTOCOLS.md §5). 400s name the offending param.
 Result<api::Json> request_body(const api::ChatRequest& req, const Target& t, bool stream);
 
 // Anthropic tool ids must match ^[a-zA-Z0-9_-]+$: other bytes become '_'.
 std::string sanitize_tool_id(std::string_view id);
 
-// stop_reason → OpenAI finish_reason (PROTOCOLS 4.2); unknown → "stop".
+// stop_reason → OpenAI finish_reason (docs/PROTOCOLS.md §6.2); unknown → "stop".
 std::string finish_reason_for(std::string_view stop_reason);
 
 // Token counters as Anthropic reports them; absent fields stay nullopt so cumulative
@@ -45,7 +45,8 @@ struct RawUsage {
   std::optional<api::Usage> reported() const;
 };
 
-// An Anthropic error body ({"type":"error","error":{type,message}}) → client Error (4.3).
+// An Anthropic error body ({"type":"error","error":{type,message}}) → client Error
+// (docs/PROTOCOLS.md §8.2).
 // `status` 0 means an error event inside a 200 stream: the class comes from the type alone.
 Error error_from_body(int status, const api::Json& body, std::string_view provider,
                       int retry_after_ms);

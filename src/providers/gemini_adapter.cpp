@@ -20,7 +20,7 @@ class GeminiAdapter final : public Adapter {
     auto body = gemini::build_body(req, *t.provider);
     if (!body) return fail(body.error());
     UpstreamCall call;
-    // The base URL has no version (DESIGN 3); gw always streams with alt=sse (PROTOCOLS 3.1).
+    // A gemini base_url has no version; gw always streams with alt=sse (docs/PROTOCOLS.md §4.4).
     call.path =
         "/v1beta/" + *resource + (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
     call.body = api::dump(*body);

@@ -1,4 +1,4 @@
-// OpenAI Chat Completions request → Gemini GenerateContentRequest (PROTOCOLS 3.2, 4.1, 5.19-26).
+// OpenAI Chat Completions request → Gemini GenerateContentRequest (docs/PROTOCOLS.md §4.4, §5).
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -70,7 +70,8 @@ Error unsupported(const std::string& what, const std::string& param) {
       param, "unsupported_parameter");
 }
 
-// A user message's parts. Empty text is dropped: Gemini parts need a payload (5.22).
+// A user message's parts. Empty text is dropped: Gemini parts need a payload
+// (docs/PROTOCOLS.md §5.3).
 Result<Json> user_parts(const api::Message& m, size_t i, bool drop_params) {
   Json parts = Json::array();
   if (m.kind == api::Message::ContentKind::text) {
@@ -104,8 +105,8 @@ Result<Json> user_parts(const api::Message& m, size_t i, bool drop_params) {
 
 struct Contents {
   Json list = Json::array();
-  // Consecutive turns of one role merge into one Content (4.1); a turn without parts is
-  // dropped (Gemini rejects empty Contents).
+  // Consecutive turns of one role merge into one Content (docs/PROTOCOLS.md §5.2); a turn
+  // without parts is dropped (Gemini rejects empty Contents).
   void add(const char* role, Json parts) {
     if (parts.empty()) return;
     if (!list.empty() && list.back()["role"] == role) {
@@ -400,8 +401,8 @@ Result<void> add_generation_config(const api::ChatRequest& req, Json& body) {
   return {};
 }
 
-// Parameters that would silently change the answer: 400 unless drop_params (4.1 "No
-// equivalent"). Everything else Gemini cannot express is dropped silently.
+// Parameters that would silently change the answer: 400 unless drop_params
+// (docs/PROTOCOLS.md §5.8). Everything else Gemini cannot express is dropped silently.
 Result<void> check_unsupported(const api::ChatRequest& req) {
   const Json& x = req.extra;
   if (auto it = x.find("logit_bias"); it != x.end() && !it->is_null())

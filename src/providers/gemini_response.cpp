@@ -1,5 +1,5 @@
-// Gemini GenerateContentResponse and google.rpc errors → OpenAI shapes (PROTOCOLS 3.3, 3.5,
-// 4.2, 4.3, 5.13, 5.16, 5.18).
+// Gemini GenerateContentResponse and google.rpc errors → OpenAI shapes
+// (docs/PROTOCOLS.md §6, §8.2, §8.4).
 #include <array>
 
 #include "api/json_codec.hpp"
@@ -140,7 +140,7 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
     const Json* fb = obj_of(j, "promptFeedback");
     if (!fb || api::str_or(*fb, "blockReason").empty())
       return fail(bad_upstream(provider, "upstream response has no candidates"));
-    api::Choice c;  // blocked prompt: a valid, empty completion (5.18)
+    api::Choice c;  // blocked prompt: a valid, empty completion (docs/PROTOCOLS.md §6.1)
     c.message.role = "assistant";
     c.finish_reason = "content_filter";
     r.choices.push_back(std::move(c));
@@ -167,7 +167,7 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
         has_text = true;
       }
     }
-    if (has_text && !text.empty()) {  // content stays null without text (4.2)
+    if (has_text && !text.empty()) {  // content stays null without text (docs/PROTOCOLS.md §6.1)
       c.message.kind = api::Message::ContentKind::text;
       c.message.text = std::move(text);
     }
@@ -196,7 +196,7 @@ Error error_from_body(int http_status, const Json& body, const net::Headers& hea
   }
   UpstreamFailure kind = failure_for_rpc_status(status, http_status);
   // A bad key is gw's problem, not the caller's: Gemini answers 400 API_KEY_INVALID for a
-  // wrong key and 403 for a missing one (5.27).
+  // wrong key and 403 for a missing one (docs/PROTOCOLS.md §8.2).
   if (d.reason.starts_with("API_KEY_")) kind = UpstreamFailure::auth;
   if (kind == UpstreamFailure::permission &&
       (provider.api_key.empty() || message.find("unregistered callers") != std::string::npos))

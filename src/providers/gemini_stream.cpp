@@ -1,5 +1,5 @@
 // Gemini `streamGenerateContent?alt=sse` → OpenAI chat.completion.chunk sequence
-// (PROTOCOLS 3.4, 4.2 "Gemini → OpenAI", 5.1-5.18).
+// (docs/PROTOCOLS.md §7.4).
 //
 // Every event is a whole GenerateContentResponse holding only the new parts, a cumulative
 // usageMetadata and, on the last one, a finishReason. Gemini has no terminator event: the
@@ -21,7 +21,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
   Result<void> on_event(const net::SseEvent& ev, api::ChunkList& out) override {
     if (is_blank(ev.data)) return {};
     // A malformed event is an error once another event follows it; as the last event it is
-    // the unterminated tail of a cut stream (5.7) and on_end reports truncation instead.
+    // the unterminated tail of a cut stream and on_end reports truncation instead
+    // (docs/PROTOCOLS.md §7.4, §7.6).
     if (malformed_) return fail(*malformed_);
     Json j = parse_upstream_json(ev.data);
     if (j.is_array() && j.size() == 1) j = Json(j[0]);  // lenient: a one-element array
@@ -83,7 +84,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
   void decode_candidates(const Json& j, api::ChunkList& out) {
     const Json* candidates = arr_of(j, "candidates");
     if (!candidates || candidates->empty()) {
-      // A blocked prompt streams as one event with promptFeedback and no candidates (5.18).
+      // A blocked prompt streams as one event with promptFeedback and no candidates
+      // (docs/PROTOCOLS.md §7.4).
       const Json* fb = obj_of(j, "promptFeedback");
       if (fb && !api::str_or(*fb, "blockReason").empty()) finish(0, "content_filter", out);
       return;
@@ -160,7 +162,8 @@ class GeminiStreamDecoder final : public StreamDecoder {
 
   void finish(int index, std::string reason, api::ChunkList& out) {
     ChoiceState& st = choice(index, out);
-    if (st.next_tool > 0 && reason == "stop") reason = "tool_calls";  // 5.16
+    // Gemini ends a turn of tool calls with STOP (docs/PROTOCOLS.md §6.2).
+    if (st.next_tool > 0 && reason == "stop") reason = "tool_calls";
     st.finished = true;
     if (index == 0 || finish_reason_.empty()) finish_reason_ = reason;
     chunk(index, out).choices[0].finish_reason = std::move(reason);

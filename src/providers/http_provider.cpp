@@ -189,8 +189,8 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
     return decoder->usage_final() ? decoder->usage() : std::nullopt;
   };
   if (!sent) {
-    // The connection broke after a 200 and some events: the stream was cut short (5.8).
-    // A stall past the timeout stays a timeout (504), not a cut.
+    // The connection broke after a 200 and some events: the stream was cut short
+    // (docs/PROTOCOLS.md §7.6). A stall past the timeout stays a timeout (504), not a cut.
     if (head.status >= 200 && head.status < 300 && decoder_saw_bytes &&
         !sent.error().deadline_passed())
       return finish_error(truncated_stream_error(t.provider->name));

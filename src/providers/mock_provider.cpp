@@ -1,5 +1,5 @@
-// The built-in offline provider (DESIGN 6): deterministic answers, streams, usage, and
-// simulated faults, so every feature can be tried and tested with no network and no key.
+// The built-in offline provider (docs/PROTOCOLS.md §4.5): deterministic answers, streams, usage,
+// and simulated faults, so every feature can be tried and tested with no network and no key.
 //   mock/echo        the last user message back (also any unknown model name)
 //   mock/lorem       N words of lorem ipsum (N = max_tokens, default 50)
 //   mock/fail-429    a rate-limit error (retry-after 1 s); mock/fail-500 a server error

@@ -88,7 +88,7 @@ class Adapter {
   virtual Result<api::ChatResponse> parse_response(std::string_view body,
                                                    const Target& t) const = 0;
   // A non-2xx upstream answer → an OpenAI-shaped error with the status a client expects
-  // (PROTOCOLS 4.3), the message prefixed with the provider name, retry hints kept.
+  // (docs/PROTOCOLS.md §8.1), the message prefixed with the provider name, retry hints kept.
   virtual Error parse_error(int status, std::string_view body, const net::Headers& headers,
                             const Target& t) const = 0;
   virtual std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest& req,

@@ -103,7 +103,7 @@ void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext c
     set_gw_headers(res, head_of(out, false));
     return send_error(res, r.error());
   } else {
-    // After the first byte: an explicit error event, never a clean end (PROTOCOLS 5.8).
+    // After the first byte: an explicit error event, never a clean end (docs/PROTOCOLS.md §7.6).
     res.write("data: ", api::error_body(r.error()), "\n\n");
   }
   res.end_stream();

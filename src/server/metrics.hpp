@@ -1,6 +1,6 @@
-// Prometheus metrics for `gw serve` (DESIGN 5): a pipeline Filter that counts requests,
-// tokens, cost, errors and in-flight requests, and times latency and TTFT. Labelled handles
-// are cached, so a request costs a map lookup and a few atomic adds.
+// Prometheus metrics for `gw serve` (docs/ARCHITECTURE.md §4.1): a pipeline Filter that counts
+// requests, tokens, cost, errors and in-flight requests, and times latency and TTFT. Labelled
+// handles are cached, so a request costs a map lookup and a few atomic adds.
 #pragma once
 
 #include <atomic>

@@ -1,4 +1,5 @@
-// `gw serve`: the OpenAI-compatible HTTP front on the gateway pipeline (DESIGN 5).
+// `gw serve`: the OpenAI-compatible HTTP front on the gateway pipeline (docs/PROTOCOLS.md §3,
+// docs/ARCHITECTURE.md §3).
 #pragma once
 
 #include <memory>

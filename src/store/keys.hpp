@@ -1,5 +1,5 @@
-// Virtual API keys (DESIGN 4, 5): `gk-` secrets handed to clients of `gw serve`, stored only
-// as a SHA-256 hash with a short display prefix, each naming a user and a tenant.
+// Virtual API keys: `gk-` secrets handed to clients of `gw serve`, stored only as a SHA-256
+// hash with a short display prefix, each naming a user and a tenant.
 #pragma once
 
 #include <cstdint>

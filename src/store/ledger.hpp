@@ -1,5 +1,6 @@
-// The usage ledger (DESIGN 6): one row per client request, written by a background thread in
-// batched transactions so the request path only pays for a vector push under a mutex.
+// The usage ledger (docs/ARCHITECTURE.md §8): one row per client request, written by a
+// background thread in batched transactions so the request path only pays for a vector push
+// under a mutex.
 #pragma once
 
 #include <atomic>

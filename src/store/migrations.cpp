@@ -14,7 +14,7 @@ struct Migration {
 };
 
 constexpr std::array kMigrations{
-    // 1: the ledger of DESIGN 6, one row per client request; bodies apart (log_bodies).
+    // 1: the ledger (docs/ARCHITECTURE.md §8): a row per client request; bodies apart (log_bodies).
     Migration{1, R"sql(
 CREATE TABLE ledger (
   id                 INTEGER PRIMARY KEY,
@@ -58,7 +58,7 @@ CREATE TABLE bodies (
   response   TEXT
 );
 )sql"},
-    // 2: virtual API keys (DESIGN 4, 5). Only a SHA-256 of the secret is kept, never the secret.
+    // 2: virtual API keys. Only a SHA-256 of the secret is kept, never the secret.
     Migration{2, R"sql(
 CREATE TABLE keys (
   id         TEXT PRIMARY KEY,          -- key_<12 alnum>

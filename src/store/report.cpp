@@ -22,8 +22,8 @@ Error usage(std::string msg) {
 constexpr std::array<std::string_view, 8> kKeys{"user",     "tenant", "key", "model",
                                                 "provider", "route",  "day", "month"};
 
-// The SQL each key groups by. A model is named provider/model (DESIGN 3); a request that
-// failed before routing has no provider and is grouped under the name the client asked for.
+// The SQL each key groups by. A model is named provider/model; a request that failed before
+// routing has no provider and is grouped under the name the client asked for.
 std::string_view key_sql(std::string_view k) {
   if (k == "user") return "user";
   if (k == "tenant") return "tenant";

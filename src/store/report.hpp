@@ -1,5 +1,5 @@
 // `gw report`'s engine: group the ledger by any set of keys over a time window, and render
-// the result as an aligned table, the JSON of DESIGN 4, or CSV. Never reads bodies.
+// the result as an aligned table, one line of JSON, or CSV. Never reads bodies.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +52,7 @@ struct Report {
 
 Result<Report> run_report(Db& db, const ReportQuery& q);
 
-std::string render_json(const Report& r);  // one line, DESIGN 4's exact shape
+std::string render_json(const Report& r);  // one line: {"by","since","until","rows","total"}
 std::string render_csv(const Report& r);
 std::string render_table(const Report& r);
 

@@ -1,5 +1,5 @@
 // Golden tests: Anthropic Message → chat.completion (docs/PROTOCOLS.md §6) and error bodies →
-// OpenAI errors (§8.2).
+// OpenAI errors (docs/PROTOCOLS.md §8.2).
 #include <doctest/doctest.h>
 
 #include "api/json_codec.hpp"

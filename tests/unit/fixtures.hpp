@@ -102,7 +102,7 @@ inline api::ChatResponse parse_answer(const providers::Adapter& adapter, std::st
   return *r;
 }
 
-// An upstream error mapped as PROTOCOLS 4.3 says, with no retry hint.
+// An upstream error mapped as docs/PROTOCOLS.md §8.1 says, with no retry hint.
 inline void check_mapped_error(const Error& e, int status, const std::string& type,
                                const std::string& code, const std::string& message) {
   CHECK(e.status == status);
