@@ -1,7 +1,7 @@
 // Hot-path micro-benchmarks (Google Benchmark): SSE parsing, OpenAI request/response/chunk
 // codec, OpenAI ⇄ Anthropic and OpenAI ⇄ Gemini translation per request and per chunk, and
 // the ledger write on the request path (Meter::on_complete: price + row + enqueue). Built by
-// bench/micro/CMakeLists.txt against build/bench-release/libgwcore.a; bench/run runs it and puts
+// bench/micro/CMakeLists.txt against the layer libraries of build/bench-release; bench/run runs it and puts
 // the figures in bench/results/latest.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
-#include "gateway/tokens.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/tokens.hpp"
 
 namespace gw::gateway {
 namespace {
@@ -18,7 +18,7 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 // What gw charges when the upstream reports no usage (and marks as estimated).
 api::Usage estimated_usage(const api::ChatRequest& req, int64_t completion_tokens) {
   api::Usage u;
-  u.prompt_tokens = estimate_prompt_tokens(req);
+  u.prompt_tokens = providers::estimate_prompt_tokens(req);
   u.completion_tokens = completion_tokens;
   u.total_tokens = u.prompt_tokens + completion_tokens;
   return u;
@@ -164,7 +164,7 @@ Result<api::ChatResponse> Gateway::complete(api::ChatRequest req, RequestContext
         } else {
           int64_t completion = 0;
           for (const auto& c : answer.choices)
-            completion += estimate_text_tokens(c.message.all_text());
+            completion += providers::estimate_text_tokens(c.message.all_text());
           out.usage = estimated_usage(req, completion);
           out.usage_estimated = true;
         }

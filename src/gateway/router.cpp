@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "gateway/tokens.hpp"
+#include "providers/tokens.hpp"
 
 namespace gw::gateway {
 namespace {
@@ -22,9 +22,9 @@ bool rule_matches(const config::RouteRule& r, const api::ChatRequest& req,
                   const RequestContext& ctx) {
   if (r.task && *r.task != ctx.task) return false;
   if (r.tools && *r.tools != !req.tools.empty()) return false;
-  if (r.images && *r.images != has_images(req)) return false;
+  if (r.images && *r.images != providers::has_images(req)) return false;
   if (r.max_prompt_tokens || r.min_prompt_tokens) {
-    int64_t n = estimate_prompt_tokens(req);
+    int64_t n = providers::estimate_prompt_tokens(req);
     if (r.max_prompt_tokens && n > *r.max_prompt_tokens) return false;
     if (r.min_prompt_tokens && n < *r.min_prompt_tokens) return false;
   }
@@ -194,7 +194,7 @@ void Router::order_fastest(RoutePlan& plan, bool stream) {
 
 // Cheapest for this request's estimated tokens; unpriced targets last.
 void Router::order_cheapest(RoutePlan& plan, const api::ChatRequest& req) {
-  int64_t in = estimate_prompt_tokens(req);
+  int64_t in = providers::estimate_prompt_tokens(req);
   int64_t out = req.output_limit().value_or(256);
   std::vector<std::pair<double, providers::Target>> priced;
   for (auto& t : plan.targets) {

@@ -9,9 +9,9 @@
 #include <charconv>
 #include <thread>
 
-#include "api/tokens.hpp"
 #include "net/io.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/tokens.hpp"
 
 namespace gw::providers {
 namespace {
@@ -90,7 +90,7 @@ Result<Plan> plan_for(const api::ChatRequest& req, const Target& t) {
 
 api::Usage usage_for(const api::ChatRequest& req, const std::string& text) {
   api::Usage u;
-  u.prompt_tokens = api::estimate_prompt_tokens(req);
+  u.prompt_tokens = estimate_prompt_tokens(req);
   u.completion_tokens = count_words(text);
   u.total_tokens = u.prompt_tokens + u.completion_tokens;
   return u;

@@ -1,7 +1,7 @@
 // Token estimates for when an upstream reports no usage, and for routing decisions made
 // before a request is sent. Roughly 4 bytes a token, as OpenAI's rule of thumb. They live with
-// the canonical types they read so that every layer (the mock provider, the gateway's router
-// and meter) can count the same way.
+// the providers (the mock counts its prompts with them) so that the gateway's router and its
+// estimated usage count the same way.
 #pragma once
 
 #include <cstdint>
@@ -9,10 +9,10 @@
 
 #include "api/chat.hpp"
 
-namespace gw::api {
+namespace gw::providers {
 
 int64_t estimate_text_tokens(std::string_view text);
-int64_t estimate_prompt_tokens(const ChatRequest& req);
-bool has_images(const ChatRequest& req);
+int64_t estimate_prompt_tokens(const api::ChatRequest& req);
+bool has_images(const api::ChatRequest& req);
 
-}  // namespace gw::api
+}  // namespace gw::providers

@@ -1,6 +1,9 @@
-#include "api/tokens.hpp"
+#include "providers/tokens.hpp"
 
-namespace gw::api {
+namespace gw::providers {
+
+using api::ChatRequest;
+using api::Message;
 
 int64_t estimate_text_tokens(std::string_view text) {
   return text.empty() ? 0 : static_cast<int64_t>((text.size() + 3) / 4);
@@ -33,4 +36,4 @@ bool has_images(const ChatRequest& req) {
   return false;
 }
 
-}  // namespace gw::api
+}  // namespace gw::providers
