@@ -3,6 +3,7 @@
 // forcing usage on for streams and mapping errors.
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/openai_read.hpp"
 #include "providers/provider.hpp"
 
 namespace gw::providers {
@@ -77,16 +78,21 @@ class OpenAIStreamDecoder final : public StreamDecoder {
       done_ = true;
       return {};
     }
-    Json j = parse_upstream_json(ev.data);
-    if (j.is_discarded())
-      return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
-                                  "bad_upstream_response"));
-    if (auto e = j.find("error"); e != j.end() && !e->is_null())
-      return fail(error_from_openai_body(500, j, provider_, -1));
-    bool usage_dropped = drop_unreadable_usage(j);
-    auto parsed = api::chat_chunk_from_json(j);
-    if (!parsed) return fail(parsed.error());
-    out.push_back(std::move(*parsed));
+    bool usage_dropped = false;
+    if (auto fast = read_openai_chunk(ev.data)) {
+      out.push_back(std::move(*fast));
+    } else {  // errors and unusual shapes: the nlohmann path words them
+      Json j = parse_upstream_json(ev.data);
+      if (j.is_discarded())
+        return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",
+                                    "bad_upstream_response"));
+      if (auto e = j.find("error"); e != j.end() && !e->is_null())
+        return fail(error_from_openai_body(500, j, provider_, -1));
+      usage_dropped = drop_unreadable_usage(j);
+      auto parsed = api::chat_chunk_from_json(j);
+      if (!parsed) return fail(parsed.error());
+      out.push_back(std::move(*parsed));
+    }
     api::ChatChunk& c = out.back();
     usage_dropped = drop_absurd_usage(c) || usage_dropped;
     usage_bad_ = usage_bad_ || usage_dropped;
@@ -148,6 +154,11 @@ class OpenAIAdapter final : public Adapter {
   }
 
   Result<api::ChatResponse> parse_response(std::string_view body, const Target& t) const override {
+    if (auto fast = read_openai_response(body)) {
+      // Already the client's wire format: forwarded as is, unless its usage is unbelievable.
+      if (!drop_absurd_usage(*fast)) fast->raw.assign(body);
+      return std::move(*fast);
+    }
     Json j = parse_upstream_json(body);
     if (j.is_discarded())
       return fail(Error::upstream(502, t.provider->name + ": upstream sent invalid JSON",
