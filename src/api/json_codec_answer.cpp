@@ -62,6 +62,7 @@ Result<ChatResponse> chat_response_from_json(const Json& j) {
   for (const auto& c : j["choices"]) {
     if (!c.is_object()) continue;
     Choice ch;
+    ch.message.role = "assistant";  // a choice without a message is still the assistant's
     ch.index = int_or<int>(c, "index", ch.index);
     if (auto m = c.find("message"); m != c.end() && m->is_object()) {
       Json mm = *m;

@@ -262,6 +262,7 @@ std::optional<api::ChatResponse> read_openai_response(std::string_view text) {
       has_choices = true;
       r.elements(v, [&](dom::element e) {
         api::Choice& ch = resp.choices.emplace_back();
+        ch.message.role = "assistant";
         r.members(e, [&](std::string_view ck, dom::element cv) {
           if (ck == "index")
             r.whole(cv, ch.index);
