@@ -69,10 +69,11 @@ struct RawProvider : gw::providers::Provider {
 
 // Reads every answer and chunk; changes nothing.
 struct Reader : gw::gateway::Filter {
-  int chunks = 0;
+  int* chunks;  // outlives the gateway that owns this stage
+  explicit Reader(int* n) : chunks(n) {}
   std::string_view name() const override { return "reader"; }
   void on_chunk(Editable<ChatChunk>& c, RequestContext&) override {
-    chunks += static_cast<int>(c.get().choices.size());
+    *chunks += static_cast<int>(c.get().choices.size());
   }
   void on_response(Editable<ChatResponse>& r, RequestContext&) override { (void)r.get(); }
 };
@@ -137,10 +138,9 @@ Run run_with(std::unique_ptr<gw::gateway::Filter> stage) {
 }  // namespace
 
 TEST_CASE("pipeline: a stage that only reads keeps the provider's own bytes") {
-  auto reader = std::make_unique<Reader>();
-  Reader& seen = *reader;
-  Run run = run_with(std::move(reader));
-  CHECK(seen.chunks == 2);
+  int chunks = 0;
+  Run run = run_with(std::make_unique<Reader>(&chunks));
+  CHECK(chunks == 2);
   REQUIRE(run.raw_chunks.size() == 2);
   CHECK(run.raw_chunks[0] == RawProvider::chunk("hello ").raw);
   CHECK(run.answer_raw);
