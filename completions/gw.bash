@@ -12,6 +12,9 @@ _gw() {
     -m|--model) COMPREPLY=($(compgen -W "mock/echo mock/lorem openai/gpt-4o-mini openai/gpt-4o anthropic/claude-sonnet-4-5 gemini/gemini-2.5-flash gemini/gemini-2.5-pro" -- "$cur")); return ;;
     --format) if [[ $sub == keys ]]; then COMPREPLY=($(compgen -W "table json" -- "$cur")); else COMPREPLY=($(compgen -W "table json csv" -- "$cur")); fi; return ;;
     --by) COMPREPLY=($(compgen -W "user tenant key model provider route day month" -- "$cur")); return ;;
+    --period) COMPREPLY=($(compgen -W "day month total" -- "$cur")); return ;;
+    --unpriced) COMPREPLY=($(compgen -W "allow refuse" -- "$cur")); return ;;
+    --models|--rpm|--tpm|--max-parallel|--budget) return ;;
   esac
   case "$sub" in
     "") COMPREPLY=($(compgen -W "$cmds -c --config -h --help -V --version" -- "$cur")) ;;
@@ -20,10 +23,12 @@ _gw() {
     report) COMPREPLY=($(compgen -W "--by --since --until --user --tenant --model --format -h --help" -- "$cur")) ;;
     keys)
       local act=""
-      for w in "${words[@]:2}"; do case "$w" in create|list|revoke) act=$w; break ;; esac; done
+      for w in "${words[@]:2}"; do case "$w" in create|update|list|revoke) act=$w; break ;; esac; done
+      local policy="--models --rpm --tpm --max-parallel --budget --period --unpriced"
       case "$act" in
-        "") COMPREPLY=($(compgen -W "create list revoke -h --help" -- "$cur")) ;;
-        create) COMPREPLY=($(compgen -W "--name --user --tenant -h --help" -- "$cur")) ;;
+        "") COMPREPLY=($(compgen -W "create update list revoke -h --help" -- "$cur")) ;;
+        create) COMPREPLY=($(compgen -W "--name --user --tenant $policy -h --help" -- "$cur")) ;;
+        update) COMPREPLY=($(compgen -W "--name --user --tenant $policy -h --help" -- "$cur")) ;;
         list) COMPREPLY=($(compgen -W "--format -h --help" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;
       esac ;;

@@ -23,9 +23,16 @@ complete -c gw -n "__fish_seen_subcommand_from report" -l until -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l user -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l tenant -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l model -x
-complete -c gw -n "__fish_seen_subcommand_from keys; and not __fish_seen_subcommand_from create list revoke" -a 'create list revoke'
-complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create" -l name -x -d 'Key name'
-complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create" -l user -x -d 'User of its requests'
-complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create" -l tenant -x -d 'Tenant of its requests'
+complete -c gw -n "__fish_seen_subcommand_from keys; and not __fish_seen_subcommand_from create update list revoke" -a 'create update list revoke'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l name -x -d 'Key name'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l user -x -d 'User of its requests'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l tenant -x -d 'Tenant of its requests'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l models -x -d 'Allowed models, comma-separated globs'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l rpm -x -d 'Requests per minute'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l tpm -x -d 'Tokens per minute'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l max-parallel -x -d 'Requests in flight'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l budget -x -d 'Budget in USD per period'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l period -x -a 'day month total' -d 'Budget period'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l unpriced -x -a 'allow refuse' -d 'Models with no known price'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from list" -l format -x -a 'table json'
 complete -c gw -n "__fish_seen_subcommand_from config" -a 'check show'

@@ -1,16 +1,20 @@
 // Hot-path micro-benchmarks (Google Benchmark): SSE parsing, OpenAI request/response/chunk
 // codec, OpenAI ⇄ Anthropic and OpenAI ⇄ Gemini translation per request and per chunk, and
-// the ledger write on the request path (Meter::on_complete: price + row + enqueue). Built by
-// bench/micro/CMakeLists.txt against the layer libraries of build/bench-release; bench/run runs it and puts
-// the figures in bench/results/latest.md.
+// the ledger write on the request path (Meter::on_complete: price + row + enqueue), and what
+// auth + limits + budgets cost a request with 10 to 100,000 keys. Built by
+// bench/micro/CMakeLists.txt against the layer libraries of build/bench-release; bench/run runs it
+// and puts the figures in bench/results/latest.md.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "api/json_codec.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/limits.hpp"
 #include "gateway/meter.hpp"
 #include "net/sse_parser.hpp"
 #include "providers/anthropic_translate.hpp"
@@ -477,6 +481,90 @@ void BM_Ledger_MeterOnComplete(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_Ledger_MeterOnComplete);
+
+// What traffic control costs a request: the auth stage (the key's hash, its cache), then the
+// limits stage admitting it (rpm, tpm, parallel and a budget on the key; rpm and a budget on
+// its tenant; the worst-case cost) and settling it, with `keys` keys in the store, requests
+// spread over all of them. Flat in `keys` is the point: every lookup is a hash map's. The key
+// cache here outlives the run (gw serve re-reads a key at most once a second).
+void BM_Limits_AuthAdmitSettle(benchmark::State& state) {
+  const auto keys = static_cast<size_t>(state.range(0));
+  std::string dir = std::filesystem::temp_directory_path() /
+                    ("gw_micro_limits_" + std::to_string(::getpid()) + "_" + std::to_string(keys));
+  std::filesystem::create_directories(dir);
+  {
+    auto cfg = gw::config::parse_config(R"(
+[providers.fake]
+kind = "openai"
+base_url = "http://127.0.0.1:9/v1"
+[prices."fake/bench"]
+input = 0.15
+output = 0.60
+[tenants.bench]
+rpm = 1000000000
+budget_usd = 1000000000
+)",
+                                        "bench.toml");
+    auto ks = gw::store::KeyStore::open(dir + "/gw.db");
+    if (!cfg || !ks) {
+      state.SkipWithError("cannot set up the config or the key store");
+      return;
+    }
+    gw::config::Limits policy;
+    policy.rpm = 1'000'000'000;
+    policy.tpm = 1'000'000'000'000;
+    policy.max_parallel = 100'000;
+    policy.budget_usd = 1e9;
+    std::vector<std::string> secrets;
+    (void)ks->db().exec("BEGIN");
+    for (size_t i = 0; i < keys; ++i) {
+      auto k = ks->create("k", "", "bench", policy);
+      if (!k) break;
+      secrets.push_back(k->secret);
+    }
+    (void)ks->db().exec("COMMIT");
+    if (secrets.size() != keys) {
+      state.SkipWithError("cannot create the keys");
+      return;
+    }
+    gw::gateway::Auth auth(gw::gateway::Auth::Mode::kKeys,
+                           std::make_unique<gw::store::KeyStore>(std::move(*ks)),
+                           std::chrono::hours(1));
+    auto prices = std::make_shared<const gw::gateway::PriceTable>(*cfg);
+    gw::gateway::Limits limits(*cfg, prices, std::make_shared<gw::gateway::MemoryLimitStore>());
+    gw::api::ChatRequest req;
+    req.model = "fake/bench";
+    req.max_tokens = 256;
+    req.messages.push_back(gw::api::Message::plain("user", prompt()));
+    gw::gateway::Outcome out;
+    out.usage = gw::api::Usage{260, 180, 440, 0, 0, 0};
+    out.cost_usd = 0.000147;
+    for (const auto& s : secrets) {  // warm the key cache, as a running server's is
+      gw::gateway::RequestContext ctx;
+      ctx.presented_key = s;
+      (void)auth.on_admit(ctx);
+    }
+    size_t n = 0;
+    for (auto _ : state) {
+      gw::gateway::RequestContext ctx;
+      ctx.presented_key = secrets[(n++ * 7919) % keys];
+      auto a = auth.on_admit(ctx);
+      auto r = limits.on_request(req, ctx);
+      if (!a || !r) {
+        state.SkipWithError("refused");
+        break;
+      }
+      limits.on_complete(out, ctx);
+      benchmark::DoNotOptimize(ctx.response_headers.size());
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK(BM_Limits_AuthAdmitSettle)
+    ->Arg(10)
+    ->Arg(1000)
+    ->Arg(100000)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

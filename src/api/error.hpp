@@ -7,6 +7,7 @@
 #include <expected>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace gw {
 
@@ -25,6 +26,9 @@ struct Error {
   bool after_first_byte = false;  // the stream had already reached the client
   bool rejected = false;  // refused by gw's own policy (auth, limits, budget, PII), not upstream
   int exit = exit_code::kUpstream;  // what `gw` exits with when this error ends a command
+  // Headers the client should get with this error: a rate-limited upstream's own
+  // retry-after and x-ratelimit-* hints, passed on (names lowercase, values untrusted).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   // A request gw cannot take as it is (400; exit 1, like any failed request).
   static Error bad_request(std::string message, std::string param = {}, std::string code = {}) {

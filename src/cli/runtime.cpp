@@ -1,5 +1,7 @@
 #include "cli/runtime.hpp"
 
+#include "gateway/limits.hpp"
+
 namespace gw::cli {
 
 Runtime::Runtime(config::Config cfg)
@@ -33,6 +35,11 @@ std::unique_ptr<Runtime> Runtime::open(const GlobalOptions& g, bool require_ledg
   parts.prices = rt->prices_;
   parts.ledger = rt->ledger_;
   if (front) front(*rt, parts);
+  // The CLI's budgets come only from the config ([users.NAME], [limits]): nothing to read
+  // from the ledger unless one is set.
+  if (!parts.limits)
+    parts.limits = gateway::Limits::open(rt->cfg_, rt->prices_, gateway::Limits::Seed::kIfBudgets,
+                                         print_warning);
   rt->gateway_ = gateway::build_pipeline(rt->cfg_, std::move(parts));
   return rt;
 }

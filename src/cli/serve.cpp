@@ -12,6 +12,7 @@
 
 #include "cli/runtime.hpp"
 #include "gateway/auth.hpp"
+#include "gateway/limits.hpp"
 #include "server/metrics.hpp"
 #include "server/server.hpp"
 
@@ -32,9 +33,11 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  // The HTTP front's own stages: /metrics counters and virtual keys.
+  // The HTTP front's own stages: /metrics counters and virtual keys; and limits whose spend
+  // starts from every key, user and tenant in the ledger (a key's budget may come later).
   server::Metrics* metrics = nullptr;
   gateway::Auth* keys = nullptr;
+  gateway::Limits* limits = nullptr;
   auto rt = Runtime::open(g, false, [&](Runtime& r, gateway::PipelineParts& parts) {
     auto m = std::make_unique<server::Metrics>(server::MetricLabels(r.config(), r.prices_shared()));
     if (store::Ledger* ledger = r.ledger())
@@ -46,9 +49,13 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
     keys = auth.get();
     parts.metrics = std::move(m);
     parts.auth = std::move(auth);
+    auto lim = gateway::Limits::open(r.config(), r.prices_shared(), gateway::Limits::Seed::kAll,
+                                     print_warning);
+    limits = lim.get();
+    parts.limits = std::move(lim);
   });
   if (!rt) return kConfig;
-  server::Server srv(rt->config(), rt->gateway(), *metrics, *keys);
+  server::Server srv(rt->config(), rt->gateway(), *metrics, *keys, *limits);
   std::string listen = opt.listen.empty() ? rt->config().server.listen : opt.listen;
   auto port = srv.bind(listen);
   if (!port) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -76,6 +77,26 @@ struct GuardConfig {
   bool restore = true;
 };
 
+// One traffic policy: rate limits, a budget and a model allow-list. A virtual key carries one
+// (gw keys), and so can a tenant ([tenants.NAME]), a user ([users.NAME]) and everyone not
+// named ([limits]); every policy that applies to a request is enforced. Absent = unlimited.
+struct Limits {
+  std::optional<int64_t> rpm, tpm;      // requests and tokens per minute (token buckets)
+  std::optional<int64_t> max_parallel;  // requests in flight
+  std::optional<double> budget_usd;     // hard budget per period
+  std::string period = "month";         // day | month | total (calendar periods in UTC)
+  std::vector<std::string> models;      // allowed names, `*` globs; empty = all
+  bool unpriced_allow = false;          // a model with no known price passes the budget as $0
+
+  bool has_rates() const { return rpm || tpm || max_parallel; }
+  bool empty() const { return !has_rates() && !budget_usd && models.empty(); }
+};
+
+// "day", "month" or "total".
+bool valid_period(std::string_view p);
+// `name` matches one of `patterns` (`*` matches any run of characters); no patterns = all.
+bool model_allowed(const std::vector<std::string>& patterns, std::string_view name);
+
 struct Config {
   ServerConfig server;
   StoreConfig store;
@@ -83,6 +104,9 @@ struct Config {
   std::map<std::string, RouteConfig> routes;
   std::map<std::string, Price> prices;
   GuardConfig guard;
+  Limits limits;                          // [limits]: each user not named in [users.*]
+  std::map<std::string, Limits> tenants;  // [tenants.NAME]
+  std::map<std::string, Limits> users;    // [users.NAME]
   std::string default_model;
   std::string source;  // the file read, empty for zero-config
   std::vector<std::string> warnings;

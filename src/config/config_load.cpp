@@ -2,6 +2,7 @@
 // toml++ is only included here (it is a heavy header).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -209,6 +210,85 @@ Result<void> read_route(Config& c, const std::string& name, const toml::table& t
   return {};
 }
 
+// One policy table: [limits], [tenants.NAME] or [users.NAME].
+Result<Limits> read_limits(const toml::table& t, const std::string& what, const std::string& file,
+                           int line) {
+  static constexpr std::string_view kKnown[] = {"rpm",    "tpm",    "max_parallel", "budget_usd",
+                                                "period", "models", "unpriced"};
+  for (auto&& [k, v] : t)
+    if (std::find(std::begin(kKnown), std::end(kKnown), k.str()) == std::end(kKnown))
+      return fail(config_error(file, line_of(v),
+                               what + ": unknown field '" + std::string(k.str()) +
+                                   "' (expected rpm, tpm, max_parallel, budget_usd, period, "
+                                   "models, unpriced)"));
+  Limits l;
+  auto count = [&](const char* key, std::optional<int64_t>& into) -> Result<void> {
+    GW_GET(v, int64_t, t, key, "a whole number");
+    if (v && *v < 1)
+      return fail(
+          config_error(file, line_of(*t.get(key)),
+                       what + ": " + key + " must be at least 1 (leave it out for no limit)"));
+    into = v;
+    return {};
+  };
+  if (auto r = count("rpm", l.rpm); !r) return fail(r.error());
+  if (auto r = count("tpm", l.tpm); !r) return fail(r.error());
+  if (auto r = count("max_parallel", l.max_parallel); !r) return fail(r.error());
+  GW_GET(budget, double, t, "budget_usd", "a number of US dollars");
+  if (budget && !(*budget >= 0))
+    return fail(
+        config_error(file, line_of(*t.get("budget_usd")), what + ": budget_usd must be >= 0"));
+  l.budget_usd = budget;
+  GW_GET(period, std::string, t, "period", "a string");
+  if (period) {
+    if (!valid_period(*period))
+      return fail(config_error(file, line_of(*t.get("period")),
+                               what + ": period must be day, month or total"));
+    l.period = *period;
+  }
+  GW_GET(unpriced, std::string, t, "unpriced", "a string");
+  if (unpriced) {
+    if (*unpriced != "allow" && *unpriced != "refuse")
+      return fail(config_error(file, line_of(*t.get("unpriced")),
+                               what + ": unpriced must be allow or refuse"));
+    l.unpriced_allow = *unpriced == "allow";
+  }
+  if (const toml::node* mn = t.get("models")) {
+    const toml::array* arr = mn->as_array();
+    if (!arr)
+      return fail(
+          config_error(file, line_of(*mn), what + ": 'models' must be an array of strings"));
+    for (auto&& el : *arr) {
+      auto m = el.value<std::string>();
+      if (!m || m->empty() || m->size() > 256)
+        return fail(config_error(file, line_of(el),
+                                 what + ": 'models' entries must be model names or patterns"));
+      l.models.push_back(*m);
+    }
+  }
+  (void)line;
+  return l;
+}
+
+// [tenants.NAME] or [users.NAME]: a table of policy tables.
+Result<void> read_policy_tables(std::map<std::string, Limits>& into, const toml::table& root,
+                                const char* key, const char* singular, const std::string& file) {
+  const toml::node* n = root.get(key);
+  if (!n) return {};
+  const toml::table* tt = n->as_table();
+  if (!tt)
+    return fail(config_error(file, line_of(*n), std::string("'") + key + "' must be a table"));
+  for (auto&& [k, v] : *tt) {
+    std::string what = std::string(singular) + " '" + std::string(k.str()) + "'";
+    const toml::table* t = v.as_table();
+    if (!t) return fail(config_error(file, line_of(v), what + " must be a table"));
+    auto l = read_limits(*t, what, file, line_of(v));
+    if (!l) return fail(l.error());
+    into[std::string(k.str())] = std::move(*l);
+  }
+  return {};
+}
+
 Result<void> apply_file(Config& c, const toml::table& root, const std::string& file,
                         bool group_readable) {
   if (const toml::table* s = root["server"].as_table()) {
@@ -310,12 +390,52 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
     GW_GET(restore, bool, *g, "restore", "true or false");
     if (restore) c.guard.restore = *restore;
   }
+  if (const toml::node* ln = root.get("limits")) {
+    const toml::table* lt = ln->as_table();
+    if (!lt) return fail(config_error(file, line_of(*ln), "'limits' must be a table"));
+    auto l = read_limits(*lt, "[limits]", file, line_of(*ln));
+    if (!l) return fail(l.error());
+    c.limits = std::move(*l);
+  }
+  if (auto r = read_policy_tables(c.tenants, root, "tenants", "tenant", file); !r) return r;
+  if (auto r = read_policy_tables(c.users, root, "users", "user", file); !r) return r;
   GW_GET(dm, std::string, root, "default_model", "a string");
   if (dm) c.default_model = *dm;
   return {};
 }
 
 }  // namespace
+
+bool valid_period(std::string_view p) {
+  return p == "day" || p == "month" || p == "total";
+}
+
+// Iterative glob with backtracking to the last '*': linear in practice, no regex.
+bool model_allowed(const std::vector<std::string>& patterns, std::string_view name) {
+  if (patterns.empty()) return true;
+  auto glob = [](std::string_view pat, std::string_view s) {
+    size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
+    while (i < s.size()) {
+      if (p < pat.size() && pat[p] == '*') {
+        star = p++;
+        mark = i;
+      } else if (p < pat.size() && pat[p] == s[i]) {
+        ++p;
+        ++i;
+      } else if (star != std::string_view::npos) {
+        p = star + 1;
+        i = ++mark;
+      } else {
+        return false;
+      }
+    }
+    while (p < pat.size() && pat[p] == '*') ++p;
+    return p == pat.size();
+  };
+  for (const auto& pat : patterns)
+    if (glob(pat, name)) return true;
+  return false;
+}
 
 std::string expand_home(std::string_view path) {
   if (path == "~" || path.starts_with("~/")) {

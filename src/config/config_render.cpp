@@ -92,6 +92,24 @@ std::string render_config(const Config& c) {
   for (size_t i = 0; i < c.guard.pii.size(); ++i) o << (i ? ", " : "") << q(c.guard.pii[i]);
   o << "]\naction = " << q(c.guard.action) << "\nrestore = " << (c.guard.restore ? "true" : "false")
     << "\n";
+  auto policy = [&](const std::string& header, const Limits& l) {
+    if (l.empty()) return;
+    o << "\n" << header << "\n";
+    if (l.rpm) o << "rpm = " << *l.rpm << "\n";
+    if (l.tpm) o << "tpm = " << *l.tpm << "\n";
+    if (l.max_parallel) o << "max_parallel = " << *l.max_parallel << "\n";
+    if (l.budget_usd)
+      o << "budget_usd = " << num(*l.budget_usd) << "\nperiod = " << q(l.period) << "\n";
+    if (l.unpriced_allow) o << "unpriced = \"allow\"\n";
+    if (!l.models.empty()) {
+      o << "models = [";
+      for (size_t i = 0; i < l.models.size(); ++i) o << (i ? ", " : "") << q(l.models[i]);
+      o << "]\n";
+    }
+  };
+  policy("[limits]", c.limits);
+  for (const auto& [name, l] : c.tenants) policy("[tenants." + q(name) + "]", l);
+  for (const auto& [name, l] : c.users) policy("[users." + q(name) + "]", l);
   return o.str();
 }
 

@@ -3,7 +3,7 @@
 namespace gw::gateway {
 namespace {
 
-constexpr size_t kMaxCached = 10000;  // beyond this the cache starts over (random-key floods)
+constexpr size_t kMaxCached = 131072;  // beyond this the cache starts over (random-key floods)
 
 Error unauthorized(std::string message) {
   return Error::refused(401, "invalid_request_error", "invalid_api_key", std::move(message));
@@ -67,7 +67,7 @@ Result<bool> Auth::required() {
   return active_ > 0;
 }
 
-Result<std::optional<store::KeyRecord>> Auth::lookup(const std::string& secret) {
+Result<std::shared_ptr<const store::KeyRecord>> Auth::lookup(const std::string& secret) {
   std::string hash = store::sha256_hex(secret);
   auto now = Clock::now();
   {
@@ -75,17 +75,19 @@ Result<std::optional<store::KeyRecord>> Auth::lookup(const std::string& secret) 
     if (auto it = cache_.find(hash); it != cache_.end() && now < it->second.expires)
       return it->second.key;
   }
-  if (!keys_) return std::optional<store::KeyRecord>();
+  if (!keys_) return nullptr;
   Result<std::optional<store::KeyRecord>> found;
   {
     std::lock_guard lk(db_mu_);
     found = keys_->find_by_secret(secret);
   }
-  if (!found) return found;
+  if (!found) return fail(found.error());
+  std::shared_ptr<const store::KeyRecord> key;
+  if (*found) key = std::make_shared<const store::KeyRecord>(std::move(**found));
   std::lock_guard lk(mu_);
   if (cache_.size() >= kMaxCached) cache_.clear();
-  cache_[hash] = Entry{*found, now + ttl_};
-  return found;
+  cache_[hash] = Entry{key, now + ttl_};
+  return key;
 }
 
 Result<void> Auth::on_admit(RequestContext& ctx) {
@@ -115,6 +117,7 @@ Result<void> Auth::on_admit(RequestContext& ctx) {
     return fail(unauthorized("Invalid API key"));
   }
   const store::KeyRecord& k = **key;
+  ctx.caller.key_limits = std::shared_ptr<const config::Limits>(*key, &k.limits);
   ctx.caller.key_id = k.id;
   ctx.caller.key_name = k.name;
   ctx.caller.tenant = k.tenant;

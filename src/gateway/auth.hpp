@@ -2,7 +2,8 @@
 // Bearer gk-... or x-api-key) and attributes the request to the key's tenant and user.
 // [server] auth: none lets everything through; keys requires a valid key; auto (default)
 // requires one as soon as any active key exists. Lookups are cached for at most 1 s, so a
-// revoked key is refused by a running server within a second, without disk I/O per request.
+// revoked key is refused by a running server within a second, without disk I/O per request;
+// so is a key's changed policy (gw keys update), which the limits stage reads from the caller.
 #pragma once
 
 #include <chrono>
@@ -41,11 +42,11 @@ class Auth : public Filter {
 
  private:
   struct Entry {
-    std::optional<store::KeyRecord> key;  // nullopt: unknown or revoked
+    std::shared_ptr<const store::KeyRecord> key;  // null: unknown or revoked
     Clock::time_point expires;
   };
   Result<bool> required();  // is a key needed right now?
-  Result<std::optional<store::KeyRecord>> lookup(const std::string& secret);
+  Result<std::shared_ptr<const store::KeyRecord>> lookup(const std::string& secret);
 
   Mode mode_;
   Clock::duration ttl_;

@@ -4,11 +4,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/chat.hpp"
+#include "config/config.hpp"
+#include "gateway/limit_store.hpp"
 
 namespace gw::gateway {
 
@@ -17,6 +21,7 @@ struct Caller {
   std::string key_name;
   std::string user;
   std::string tenant;
+  std::shared_ptr<const config::Limits> key_limits;  // the key's policy (null: none)
 };
 
 // What the stages keep about one request between their hooks: one typed member per stage
@@ -27,6 +32,10 @@ struct StageState {
   std::string streamed_text;
   // guard (PII): what was masked, as a JSON object of counts by kind, for the ledger row.
   std::string pii_counts;
+  // limits: what this request took from the counters, given back when it is over.
+  Ask limits_ask;
+  bool limits_admitted = false;
+  int64_t token_estimate = 0;
 };
 
 struct RequestContext {
@@ -38,6 +47,8 @@ struct RequestContext {
   size_t admitted = 0;          // stages whose on_admit ran (they see on_complete)
   bool admission_done = false;  // Gateway::admit ran (the HTTP front calls it before parsing)
   StageState state;
+  // Headers the stages add to the client's response, answer or error (x-ratelimit-*).
+  std::vector<std::pair<std::string, std::string>> response_headers;
 };
 
 struct AttemptRecord {

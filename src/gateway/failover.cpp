@@ -39,6 +39,10 @@ Result<void> Failover::run(const RoutePlan& plan, std::string_view requested, Ou
                            const Attempt& attempt) const {
   const auto t0 = out.started;
   std::optional<Error> last;
+  // When every attempt was rate-limited, the client gets the 429 whose hint is the soonest,
+  // so its SDK waits just long enough (docs/ARCHITECTURE.md §4.5).
+  std::optional<Error> soonest_429;
+  bool all_429 = true;
   const bool breaker = plan.targets.size() > 1;  // a lone target is always tried
   for (const auto& target : plan.targets) {
     const std::string label = target.label();
@@ -74,6 +78,13 @@ Result<void> Failover::run(const RoutePlan& plan, std::string_view requested, Ou
       bool target_broken = e.type == "config_error" || e.type == "upstream_auth_error";
       if (!e.retryable() && !target_broken) return fail(std::move(e));  // the client's fault
       health_.failure(label, e, plan.cooldown_s);
+      if (e.status != 429) {
+        all_429 = false;
+      } else if (!soonest_429 ||
+                 (e.retry_after_ms >= 0 && (soonest_429->retry_after_ms < 0 ||
+                                            e.retry_after_ms < soonest_429->retry_after_ms))) {
+        soonest_429 = e;
+      }
       // With somewhere else to go, a rate-limited or now-open target is left at once.
       bool retry_same = e.retryable() && n < plan.retries && e.retry_after_ms <= kMaxRetryAfterMs &&
                         !(breaker && (e.status == 429 || health_.is_open(label)));
@@ -82,6 +93,7 @@ Result<void> Failover::run(const RoutePlan& plan, std::string_view requested, Ou
       net::sleep_for(std::chrono::milliseconds(backoff_ms(n, last->retry_after_ms)));
     }
   }
+  if (all_429 && soonest_429) last = std::move(soonest_429);
   Error e = last ? std::move(*last)
                  : Error::upstream(503,
                                    "every target of '" + std::string(requested) +

@@ -13,7 +13,8 @@ std::unique_ptr<Gateway> build_pipeline(const config::Config& cfg, PipelineParts
   meter.log_bodies = cfg.store.log_bodies;
   stages.push_back(std::make_unique<Meter>(parts.prices, std::move(parts.ledger), meter));
   if (parts.auth) stages.push_back(std::move(parts.auth));
-  // limits and guard go here, in that order.
+  if (parts.limits) stages.push_back(std::move(parts.limits));
+  // the guard goes here.
   // The router and the attempts (failover.hpp) are the gateway's own last steps.
   return std::make_unique<Gateway>(cfg, std::move(stages), std::move(parts.prices));
 }

@@ -4,7 +4,8 @@
 //
 // Observers come first: a stage sees a request's end only if the request reached it, and
 // every request must be counted and leave one ledger row, refused ones included. Limits
-// and guard are the places for rate limits/budgets and PII masking (not built yet). `gw
+// enforce rate limits, budgets and model allow-lists (limits.hpp); the guard is the place for
+// PII masking (not built yet). `gw
 // chat` and `gw compare` (cli/runtime.cpp) and `gw serve` (cli/serve.cpp) take the gateway
 // from here.
 #pragma once
@@ -24,6 +25,7 @@ struct PipelineParts {
   std::shared_ptr<store::Ledger> ledger;  // null: requests are not recorded
   std::unique_ptr<Filter> metrics;        // gw serve's /metrics counters; null for the CLI
   std::unique_ptr<Filter> auth;           // gw serve's virtual keys; null for the CLI
+  std::unique_ptr<Filter> limits;         // rate limits, budgets, model allow-lists (limits.hpp)
 };
 
 std::unique_ptr<Gateway> build_pipeline(const config::Config& cfg, PipelineParts parts);

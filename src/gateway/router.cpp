@@ -65,14 +65,46 @@ std::string Router::known_summary() const {
   return s;
 }
 
-Result<providers::Target> Router::resolve_model(std::string_view name) const {
+std::optional<providers::Target> resolve_target(const config::Config& cfg, std::string_view name) {
   if (auto slash = name.find('/'); slash != std::string_view::npos) {
     std::string_view prov = name.substr(0, slash), model = name.substr(slash + 1);
-    if (const auto* p = cfg_.provider(prov); p && !model.empty())
+    if (const auto* p = cfg.provider(prov); p && !model.empty())
       return providers::Target{p, std::string(model)};
   }
   if (auto prov = provider_for_bare(name); !prov.empty())
-    if (const auto* p = cfg_.provider(prov)) return providers::Target{p, std::string(name)};
+    if (const auto* p = cfg.provider(prov)) return providers::Target{p, std::string(name)};
+  return std::nullopt;
+}
+
+namespace {
+void collect_targets(const config::Config& cfg, std::string_view name, int depth,
+                     std::vector<providers::Target>& out, bool& unknown) {
+  if (depth > 8) return;  // a cycle; plan() reports it
+  if (auto it = cfg.routes.find(std::string(name)); it != cfg.routes.end()) {
+    const config::RouteConfig& r = it->second;
+    for (const auto& rule : r.rules) collect_targets(cfg, rule.use, depth + 1, out, unknown);
+    if (!r.default_use.empty()) collect_targets(cfg, r.default_use, depth + 1, out, unknown);
+    for (const auto& t : r.targets) collect_targets(cfg, t.model, depth + 1, out, unknown);
+    return;
+  }
+  if (auto t = resolve_target(cfg, name))
+    out.push_back(std::move(*t));
+  else
+    unknown = true;
+}
+}  // namespace
+
+std::optional<std::vector<providers::Target>> reachable_targets(const config::Config& cfg,
+                                                                std::string_view name) {
+  std::vector<providers::Target> out;
+  bool unknown = false;
+  collect_targets(cfg, name, 0, out, unknown);
+  if (unknown || out.empty()) return std::nullopt;
+  return out;
+}
+
+Result<providers::Target> Router::resolve_model(std::string_view name) const {
+  if (auto t = resolve_target(cfg_, name)) return std::move(*t);
   return fail(Error::not_found("The model '" + std::string(name) + "' does not exist (" +
                                known_summary() + ")."));
 }

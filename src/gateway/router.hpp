@@ -27,6 +27,13 @@ struct RoutePlan {
   std::string reason;  // why this order (x-gw-route-reason)
 };
 
+// A direct model name (provider/model or a bare well-known name) → its target, if any.
+std::optional<providers::Target> resolve_target(const config::Config& cfg, std::string_view name);
+// Every target a model or route name can reach (every rule, default and target, through
+// nested routes): what a budget must price at worst. nullopt when some name is unknown.
+std::optional<std::vector<providers::Target>> reachable_targets(const config::Config& cfg,
+                                                                std::string_view name);
+
 class Router {
  public:
   explicit Router(const config::Config& cfg);

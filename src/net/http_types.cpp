@@ -51,6 +51,19 @@ int parse_duration_ms(std::string_view s) {
   return clamp_ms(std::ceil(v * mult));
 }
 
+Headers rate_limit_headers(const Headers& h) {
+  Headers out;
+  for (const auto& [name, value] : h) {
+    if (out.size() >= 16) break;
+    std::string lower(name);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "retry-after" || lower == "retry-after-ms" || lower.starts_with("x-ratelimit-") ||
+        lower.starts_with("anthropic-ratelimit-"))
+      out.emplace_back(std::move(lower), value);
+  }
+  return out;
+}
+
 int retry_after_ms(const Headers& h) {
   if (auto ms = header_value(h, "retry-after-ms"); !ms.empty()) {
     int v = 0;

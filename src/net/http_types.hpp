@@ -18,6 +18,9 @@ std::string_view header_value(const Headers& h, std::string_view name);
 
 // Retry-After (seconds or HTTP date) / retry-after-ms, in milliseconds; -1 when absent.
 int retry_after_ms(const Headers& h);
+// An upstream's own rate-limit headers (retry-after, retry-after-ms, x-ratelimit-*,
+// anthropic-ratelimit-*), at most 16, to pass on to the client with its 429.
+Headers rate_limit_headers(const Headers& h);
 
 // Parses a Google duration like "34s" or "1.5s" into milliseconds (rounded up); -1 if invalid.
 int parse_duration_ms(std::string_view s);

@@ -12,6 +12,12 @@ namespace {
 
 constexpr size_t kMaxUpstreamBody = 64u << 20;  // a bound on what one answer may buffer
 
+// A rate-limited upstream's own hints go to the client with the 429 (docs/PROTOCOLS.md §8.4).
+Error with_rate_limit_headers(Error e, const net::Headers& headers) {
+  if (e.status == 429) e.headers = net::rate_limit_headers(headers);
+  return e;
+}
+
 net::Timeouts timeouts_of(const config::ProviderConfig& p) {
   return {p.connect_timeout_s, p.first_byte_timeout_s, p.timeout_s};
 }
@@ -115,7 +121,8 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
     return fail(Error::upstream(502, t.provider->name + ": upstream answer exceeds 64 MiB",
                                 "bad_upstream_response"));
   if (head.status < 200 || head.status >= 300)
-    return fail(adapter_->parse_error(head.status, body, head.headers, t));
+    return fail(with_rate_limit_headers(adapter_->parse_error(head.status, body, head.headers, t),
+                                        head.headers));
   auto r = adapter_->parse_response(body, t);
   if (!r)
     r.error().message =
@@ -197,7 +204,8 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
     return finish_error(transport_error(sent.error(), t.provider->name, *url));
   }
   if (head.status < 200 || head.status >= 300)
-    return finish_error(adapter_->parse_error(head.status, error_body, head.headers, t));
+    return finish_error(with_rate_limit_headers(
+        adapter_->parse_error(head.status, error_body, head.headers, t), head.headers));
   if (client_gone || *sent == net::TransportStatus::cancelled) {
     if (stream_error) return finish_error(*stream_error);
     result.cancelled = true;

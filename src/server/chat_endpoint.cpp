@@ -43,10 +43,19 @@ std::string header_string(const Request& r, std::string_view name) {
 
 void send_error(Response& res, const Error& e) {
   int status = e.status >= 400 && e.status < 600 ? e.status : 500;
-  if (e.retry_after_ms >= 0)
+  if (e.retry_after_ms >= 0 && !res.has_header("retry-after")) {
     res.set_header("retry-after",
                    std::to_string(static_cast<long>(std::ceil(e.retry_after_ms / 1000.0))));
+    if (e.status == 429) res.set_header("retry-after-ms", std::to_string(e.retry_after_ms));
+  }
+  // A rate-limited upstream's own hints; gw's own x-ratelimit-* (set first) win.
+  for (const auto& [name, value] : e.headers)
+    if (!res.has_header(name)) res.set_header(name, value);
   res.send(status, api::error_body(e));
+}
+
+void set_stage_headers(Response& res, const gateway::RequestContext& ctx) {
+  for (const auto& [name, value] : ctx.response_headers) res.set_header(name, value);
 }
 
 void ChatEndpoint::handle(const Request& http_req, Response& res) const {
@@ -59,7 +68,10 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   ctx.presented_key = http_req.presented_key();
   // Who is calling is settled before a byte of the body is read as JSON.
   gateway::Outcome out;
-  if (auto a = gateway.admit(ctx, out); !a) return send_error(res, a.error());
+  if (auto a = gateway.admit(ctx, out); !a) {
+    set_stage_headers(res, ctx);
+    return send_error(res, a.error());
+  }
   auto req = api::parse_chat_request(http_req.body);
   if (!req) {
     gateway.reject(ctx, out, req.error(), {});
@@ -73,6 +85,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   auto resp = gateway.complete(std::move(*req), ctx, out);
   watch.reset();
   set_gw_headers(res, head_of(out, false));
+  set_stage_headers(res, ctx);
   if (!resp) return send_error(res, resp.error());
   if (!resp->raw.empty())
     res.send(200, resp->raw);  // an OpenAI-compatible upstream's answer, as it came
@@ -86,6 +99,7 @@ void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext c
                                  gateway::Outcome out, Response& res) const {
   auto start = [&] {
     set_gw_headers(res, head_of(out, true));
+    set_stage_headers(res, ctx);
     res.set_header("Cache-Control", "no-cache");
     res.set_header("X-Accel-Buffering", "no");
     res.begin_stream(200, "text/event-stream");
@@ -101,6 +115,7 @@ void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext c
     res.write("data: [DONE]\n\n");
   } else if (!res.sent()) {
     set_gw_headers(res, head_of(out, false));
+    set_stage_headers(res, ctx);
     return send_error(res, r.error());
   } else {
     // After the first byte: an explicit error event, never a clean end (docs/PROTOCOLS.md §7.6).

@@ -34,6 +34,12 @@ void Response::set_header(std::string name, std::string value) {
   headers_.emplace_back(std::move(name), std::move(value));
 }
 
+bool Response::has_header(std::string_view name) const {
+  for (const auto& [k, v] : headers_)
+    if (net::iequals(k, name)) return true;
+  return false;
+}
+
 Response::~Response() {
   if (streaming_ && streams_) streams_->remove(this);
   if (streaming_)

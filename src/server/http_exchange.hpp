@@ -38,6 +38,7 @@ class Response {
 
   // The value is made printable and bounded: no client or upstream string can split the head.
   void set_header(std::string name, std::string value);
+  bool has_header(std::string_view name) const;
   // HEAD: the head of the answer GET would give, without its body.
   void omit_body() { head_only_ = true; }
   // An HTTP/1.0 client knows no chunked encoding: a stream is then delimited by the close.

@@ -74,8 +74,8 @@ bool same_secret(std::string_view a, std::string_view b) {
 }  // namespace
 
 Server::Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics,
-               gateway::Auth& auth)
-    : cfg_(cfg), gateway_(gateway), metrics_(metrics), auth_(auth) {
+               gateway::Auth& auth, const gateway::Limits& limits)
+    : cfg_(cfg), gateway_(gateway), metrics_(metrics), auth_(auth), limits_(limits) {
   HttpServerOptions opt;
   opt.max_body_bytes = static_cast<size_t>(cfg.server.max_body_bytes);
   opt.threads = cfg.server.threads;
@@ -92,13 +92,17 @@ void Server::install_routes() {
   http_->route("POST", "/chat/completions", chat_handler);  // clients whose base_url lacks /v1
 
   auto models = [this](const Request& req, Response& res) {
-    // The catalogue is only for callers who may use it (with keys required, a valid key).
+    // The catalogue is only for callers who may use it (with keys required, a valid key), and
+    // lists only what their key, tenant and user may use.
     gateway::RequestContext ctx;
     ctx.presented_key = req.presented_key();
+    ctx.caller.user = std::string(req.header("x-gw-user"));
     if (auto a = auth_.on_admit(ctx); !a) return send_error(res, a.error());
     api::Json data = api::Json::array();
     for (const auto& m : gateway::catalogue_of(cfg_).models)
-      data.push_back({{"id", m.id}, {"object", "model"}, {"created", 0}, {"owned_by", m.owned_by}});
+      if (limits_.allows(ctx.caller, m.id))
+        data.push_back(
+            {{"id", m.id}, {"object", "model"}, {"created", 0}, {"owned_by", m.owned_by}});
     res.send(200, api::dump({{"object", "list"}, {"data", std::move(data)}}));
   };
   http_->route("GET", "/v1/models", models);
@@ -110,12 +114,9 @@ void Server::install_routes() {
     if (!token.empty()) {
       std::string_view auth = req.header("Authorization");
       if (!auth.starts_with("Bearer ") || !same_secret(auth.substr(7), token)) {
-        Error e{401,
-                "invalid_request_error",
-                "invalid_api_key",
-                {},
-                "GET /metrics needs Authorization: Bearer <the token in "
-                "[server] metrics_token_env>"};
+        Error e = Error::make(401, "invalid_request_error", "invalid_api_key",
+                              "GET /metrics needs Authorization: Bearer <the token in "
+                              "[server] metrics_token_env>");
         return send_error(res, e);
       }
     }

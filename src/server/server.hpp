@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/limits.hpp"
 
 namespace gw::server {
 
@@ -18,9 +19,10 @@ class Metrics;
 class Server {
  public:
   // `metrics` must already be a filter of `gateway` (so it sees every request).
-  // `auth` checks the key of endpoints outside the pipeline (/v1/models).
+  // `auth` checks the key of endpoints outside the pipeline (/v1/models), and `limits` says
+  // which models that key may see.
   Server(const config::Config& cfg, gateway::Gateway& gateway, Metrics& metrics,
-         gateway::Auth& auth);
+         gateway::Auth& auth, const gateway::Limits& limits);
   ~Server();
 
   // Binds the listen address ("host:port"; port 0 picks one). Returns the bound port.
@@ -36,6 +38,7 @@ class Server {
   gateway::Gateway& gateway_;
   Metrics& metrics_;
   gateway::Auth& auth_;
+  const gateway::Limits& limits_;
   std::unique_ptr<HttpServer> http_;
 };
 

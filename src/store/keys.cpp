@@ -20,6 +20,24 @@ int64_t now_ms() {
       .count();
 }
 
+std::vector<std::string> split_models(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    auto comma = joined.find(',');
+    std::string_view one = joined.substr(0, comma);
+    if (!one.empty()) out.emplace_back(one);
+    if (comma == std::string_view::npos) break;
+    joined.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string join_models(const std::vector<std::string>& models) {
+  std::string out;
+  for (const auto& m : models) out += (out.empty() ? "" : ",") + m;
+  return out;
+}
+
 KeyRecord record_of(const Stmt& s) {
   KeyRecord k;
   k.id = s.text(0);
@@ -29,10 +47,31 @@ KeyRecord record_of(const Stmt& s) {
   k.tenant = s.text(4);
   k.created_ms = s.int64(5);
   if (!s.is_null(6)) k.revoked_ms = s.int64(6);
+  k.limits.models = split_models(s.text(7));
+  if (!s.is_null(8)) k.limits.rpm = s.int64(8);
+  if (!s.is_null(9)) k.limits.tpm = s.int64(9);
+  if (!s.is_null(10)) k.limits.max_parallel = s.int64(10);
+  if (!s.is_null(11)) k.limits.budget_usd = s.real(11);
+  k.limits.period = s.text(12);
+  if (!config::valid_period(k.limits.period)) k.limits.period = "month";
+  k.limits.unpriced_allow = s.text(13) == "allow";
   return k;
 }
 
-constexpr const char* kColumns = "id, name, prefix, user, tenant, created_ms, revoked_ms";
+constexpr const char* kColumns =
+    "id, name, prefix, user, tenant, created_ms, revoked_ms, models, rpm, tpm, max_parallel, "
+    "budget_usd, period, unpriced";
+
+// Binds a policy to ?first .. ?first+6 in kColumns' order (models .. unpriced).
+void bind_limits(Stmt& st, int first, const config::Limits& l) {
+  st.bind(first, join_models(l.models));
+  st.bind(first + 1, l.rpm);
+  st.bind(first + 2, l.tpm);
+  st.bind(first + 3, l.max_parallel);
+  st.bind(first + 4, l.budget_usd);
+  st.bind(first + 5, l.period);
+  st.bind(first + 6, l.unpriced_allow ? "allow" : "refuse");
+}
 
 }  // namespace
 
@@ -74,7 +113,7 @@ Result<KeyStore> KeyStore::open(const std::string& path, bool create) {
 }
 
 Result<NewKey> KeyStore::create(const std::string& name, const std::string& user,
-                                const std::string& tenant) {
+                                const std::string& tenant, const config::Limits& limits) {
   auto id = random_alnum(12);
   if (!id) return fail(id.error());
   auto body = random_alnum(40);
@@ -83,8 +122,9 @@ Result<NewKey> KeyStore::create(const std::string& name, const std::string& user
   std::string hash = sha256_hex(k.secret);
   if (hash.empty()) return fail(Error::internal("SHA-256 failed (OpenSSL EVP)"));
   auto st = db_.prepare(
-      "INSERT INTO keys (id, name, prefix, hash, user, tenant, created_ms) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "INSERT INTO keys (id, name, prefix, hash, user, tenant, created_ms, models, rpm, tpm, "
+      "max_parallel, budget_usd, period, unpriced) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
   if (!st) return fail(st.error());
   st->bind(1, k.id);
   st->bind(2, name);
@@ -93,8 +133,50 @@ Result<NewKey> KeyStore::create(const std::string& name, const std::string& user
   st->bind(5, user);
   st->bind(6, tenant);
   st->bind(7, now_ms());
+  bind_limits(*st, 8, limits);
   if (st->step() != SQLITE_DONE)
     return fail(store_error("cannot store the key in " + db_.path() + ": " + db_.errmsg()));
+  return k;
+}
+
+Result<std::optional<KeyRecord>> KeyStore::find_by_id(const std::string& id) {
+  auto st = db_.prepare(std::string("SELECT ") + kColumns + " FROM keys WHERE id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, id);
+  int rc = st->step();
+  if (rc == SQLITE_ROW) return std::optional<KeyRecord>(record_of(*st));
+  if (rc != SQLITE_DONE)
+    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
+  return std::optional<KeyRecord>();
+}
+
+Result<KeyRecord> KeyStore::update(const std::string& id, const KeyUpdate& c) {
+  auto found = find_by_id(id);
+  if (!found) return fail(found.error());
+  if (!*found)
+    return fail(Error::not_found("no key with id " + id + " (see gw keys list)", "key_not_found"));
+  KeyRecord k = std::move(**found);
+  if (c.name) k.name = *c.name;
+  if (c.user) k.user = *c.user;
+  if (c.tenant) k.tenant = *c.tenant;
+  if (c.rpm) k.limits.rpm = *c.rpm;
+  if (c.tpm) k.limits.tpm = *c.tpm;
+  if (c.max_parallel) k.limits.max_parallel = *c.max_parallel;
+  if (c.budget_usd) k.limits.budget_usd = *c.budget_usd;
+  if (c.period) k.limits.period = *c.period;
+  if (c.models) k.limits.models = *c.models;
+  if (c.unpriced_allow) k.limits.unpriced_allow = *c.unpriced_allow;
+  auto st = db_.prepare(
+      "UPDATE keys SET name = ?2, user = ?3, tenant = ?4, models = ?5, rpm = ?6, tpm = ?7, "
+      "max_parallel = ?8, budget_usd = ?9, period = ?10, unpriced = ?11 WHERE id = ?1");
+  if (!st) return fail(st.error());
+  st->bind(1, id);
+  st->bind(2, k.name);
+  st->bind(3, k.user);
+  st->bind(4, k.tenant);
+  bind_limits(*st, 5, k.limits);
+  if (st->step() != SQLITE_DONE)
+    return fail(store_error("cannot update the key in " + db_.path() + ": " + db_.errmsg()));
   return k;
 }
 

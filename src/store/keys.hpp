@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api/error.hpp"
+#include "config/config.hpp"
 #include "store/sqlite_handle.hpp"
 
 namespace gw::store {
@@ -20,6 +21,18 @@ struct KeyRecord {
   std::string user, tenant;
   int64_t created_ms = 0;
   std::optional<int64_t> revoked_ms;  // nullopt while active
+  config::Limits limits;              // its traffic policy (gw keys create/update)
+};
+
+// What `gw keys update` changes; an absent member stays as it is. A limit set to nullopt
+// inside (e.g. rpm = std::optional<int64_t>{}) is removed.
+struct KeyUpdate {
+  std::optional<std::string> name, user, tenant;
+  std::optional<std::optional<int64_t>> rpm, tpm, max_parallel;
+  std::optional<std::optional<double>> budget_usd;
+  std::optional<std::string> period;
+  std::optional<std::vector<std::string>> models;
+  std::optional<bool> unpriced_allow;
 };
 
 struct NewKey {
@@ -42,8 +55,11 @@ class KeyStore {
   // Uses an already-open, migrated database.
   explicit KeyStore(Db db) : db_(std::move(db)) {}
 
-  Result<NewKey> create(const std::string& name, const std::string& user,
-                        const std::string& tenant);
+  Result<NewKey> create(const std::string& name, const std::string& user, const std::string& tenant,
+                        const config::Limits& limits = {});
+  // Changes a key's owner or policy, keeping its secret. Unknown id: 404 key_not_found.
+  Result<KeyRecord> update(const std::string& id, const KeyUpdate& change);
+  Result<std::optional<KeyRecord>> find_by_id(const std::string& id);
   Result<std::vector<KeyRecord>> list();  // oldest first, revoked keys included
   // Marks the key revoked. An unknown id is a 404 invalid_request_error; revoking a revoked
   // key again succeeds and keeps the first revocation time.

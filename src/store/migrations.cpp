@@ -79,6 +79,17 @@ DROP INDEX IF EXISTS ledger_user_ts;
 DROP INDEX IF EXISTS ledger_tenant_ts;
 DROP INDEX IF EXISTS ledger_key_ts;
 )sql"},
+    // 4: a key's traffic policy (gw keys create/update): NULL = no such limit. models is the
+    // allow-list joined with ',' (empty: every model); period is day | month | total.
+    Migration{4, R"sql(
+ALTER TABLE keys ADD COLUMN models TEXT NOT NULL DEFAULT '';
+ALTER TABLE keys ADD COLUMN rpm INTEGER;
+ALTER TABLE keys ADD COLUMN tpm INTEGER;
+ALTER TABLE keys ADD COLUMN max_parallel INTEGER;
+ALTER TABLE keys ADD COLUMN budget_usd REAL;
+ALTER TABLE keys ADD COLUMN period TEXT NOT NULL DEFAULT 'month';
+ALTER TABLE keys ADD COLUMN unpriced TEXT NOT NULL DEFAULT 'refuse';
+)sql"},
 };
 
 }  // namespace

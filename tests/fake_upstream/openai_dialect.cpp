@@ -167,6 +167,14 @@ void send_failure(Exchange& ex, int status) {
     ex.res.set_header("retry-after", std::to_string(s));
     ex.res.set_header("retry-after-ms", std::to_string(s * 1000));
   }
+  if (status == 429) {  // as OpenAI sends them with a rate-limit error
+    for (const char* h : {"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests",
+                          "x-ratelimit-reset-requests"})
+      ex.res.headers.erase(h);
+    ex.res.set_header("x-ratelimit-limit-requests", "3");
+    ex.res.set_header("x-ratelimit-remaining-requests", "0");
+    ex.res.set_header("x-ratelimit-reset-requests", "20s");
+  }
   switch (status) {
     case 400:
       return openai_error(ex, status, "Invalid request (fake upstream, fail=400).",

@@ -176,3 +176,57 @@ TEST_CASE("keys: auth stage modes, attribution and the revocation cache") {
   auto c8 = ctx_with("");
   CHECK_FALSE(strict.on_admit(c8));
 }
+
+TEST_CASE("keys: a policy is stored with the key, changed by update, and reaches the caller") {
+  TempDir dir("gw_keys_policy_");
+  auto ks = gw::store::KeyStore::open(dir.path + "/gw.db");
+  REQUIRE(ks);
+  gw::config::Limits l;
+  l.rpm = 60;
+  l.budget_usd = 2.5;
+  l.period = "day";
+  l.models = {"openai/*", "smart"};
+  auto k = ks->create("lim", "u", "t", l);
+  REQUIRE(k);
+  auto found = ks->find_by_secret(k->secret);
+  REQUIRE(found);
+  REQUIRE(*found);
+  CHECK((*found)->limits.rpm == 60);
+  CHECK((*found)->limits.budget_usd == 2.5);
+  CHECK((*found)->limits.period == "day");
+  CHECK((*found)->limits.models == std::vector<std::string>{"openai/*", "smart"});
+  CHECK_FALSE((*found)->limits.tpm);
+
+  gw::store::KeyUpdate change;
+  change.rpm = std::optional<int64_t>();  // removed
+  change.tpm = std::optional<int64_t>(1000);
+  change.models = std::vector<std::string>{};
+  change.unpriced_allow = true;
+  change.tenant = "t2";
+  auto updated = ks->update(k->id, change);
+  REQUIRE(updated);
+  auto again = ks->find_by_secret(k->secret);
+  REQUIRE(again);
+  REQUIRE(*again);
+  const auto& got = **again;
+  CHECK_FALSE(got.limits.rpm);
+  CHECK(got.limits.tpm == 1000);
+  CHECK(got.limits.budget_usd == 2.5);  // untouched
+  CHECK(got.limits.models.empty());
+  CHECK(got.limits.unpriced_allow);
+  CHECK(got.tenant == "t2");
+  CHECK(got.name == "lim");
+  auto missing = ks->update("key_nope", change);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().status == 404);
+
+  // The auth stage hands the key's policy to the pipeline.
+  gw::gateway::Auth auth(gw::gateway::Auth::Mode::kKeys,
+                         std::make_unique<gw::store::KeyStore>(std::move(*ks)));
+  gw::gateway::RequestContext ctx;
+  ctx.presented_key = k->secret;
+  REQUIRE(auth.on_admit(ctx));
+  REQUIRE(ctx.caller.key_limits);
+  CHECK(ctx.caller.key_limits->tpm == 1000);
+  CHECK(ctx.caller.tenant == "t2");
+}

@@ -1,0 +1,270 @@
+#include "gateway/limits.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "api/printable.hpp"
+#include "gateway/router.hpp"
+#include "providers/tokens.hpp"
+#include "store/ledger.hpp"
+#include "store/report.hpp"
+#include "store/spend.hpp"
+
+namespace gw::gateway {
+namespace {
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// OpenAI's way of writing a reset time: "20ms", "1s", "6m0s", "1h2m3s".
+std::string duration_text(int64_t ms) {
+  if (ms < 1000) return std::to_string(std::max<int64_t>(ms, 0)) + "ms";
+  int64_t s = (ms + 999) / 1000;
+  std::string out;
+  if (s >= 3600) out += std::to_string(s / 3600) + "h";
+  if (s >= 60) out += std::to_string(s / 60 % 60) + "m";
+  return out + std::to_string(s % 60) + "s";
+}
+
+// Dollars as people write them: cents from a dollar up, else four significant digits.
+std::string usd(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, v >= 1 || v == 0 ? "%.2f" : "%.4g", v);
+  return buf;
+}
+
+void add_rate_headers(RequestContext& ctx, const RateView& v, const char* what) {
+  if (v.limit == 0) return;
+  std::string w(what);
+  ctx.response_headers.emplace_back("x-ratelimit-limit-" + w, std::to_string(v.limit));
+  ctx.response_headers.emplace_back("x-ratelimit-remaining-" + w, std::to_string(v.remaining));
+  ctx.response_headers.emplace_back("x-ratelimit-reset-" + w, duration_text(v.reset_ms));
+}
+
+bool any_budget(const config::Config& cfg) {
+  if (cfg.limits.budget_usd) return true;
+  for (const auto& [n, l] : cfg.tenants)
+    if (l.budget_usd) return true;
+  for (const auto& [n, l] : cfg.users)
+    if (l.budget_usd) return true;
+  return false;
+}
+
+}  // namespace
+
+Limits::Limits(const config::Config& cfg, std::shared_ptr<const PriceTable> prices,
+               std::shared_ptr<LimitStore> store, WallClock clock)
+    : cfg_(cfg),
+      prices_(std::move(prices)),
+      store_(std::move(store)),
+      clock_(clock ? std::move(clock) : WallClock(wall_ms)) {}
+
+std::unique_ptr<Limits> Limits::open(const config::Config& cfg,
+                                     std::shared_ptr<const PriceTable> prices, Seed seed,
+                                     const std::function<void(const std::string&)>& warn) {
+  auto mem = std::make_shared<MemoryLimitStore>();
+  if (seed == Seed::kAll || (seed == Seed::kIfBudgets && any_budget(cfg))) {
+    // Never create the file here (see Auth::open: that would drop the ledger's locks).
+    auto db = store::open_store(cfg.store.path, false);
+    const int64_t now = wall_ms();
+    auto spend =
+        db ? store::spend_by_scope(*db, now) : Result<store::SpendByScope>(fail(db.error()));
+    if (spend) {
+      for (const auto& [k, s] : spend->keys) mem->seed("key:" + k, s, now);
+      for (const auto& [u, s] : spend->users)
+        if (!u.empty()) mem->seed("user:" + u, s, now);
+      for (const auto& [t, s] : spend->tenants) mem->seed("tenant:" + t, s, now);
+    } else if (warn) {
+      warn("budgets start from zero: the ledger's spend could not be read (" +
+           spend.error().message + ")");
+    }
+  }
+  return std::make_unique<Limits>(cfg, std::move(prices), std::move(mem));
+}
+
+size_t Limits::policies_of(const Caller& c, Policy (&out)[3]) const {
+  size_t n = 0;
+  if (c.key_limits && !c.key_limits->empty())
+    out[n++] = {"key:" + c.key_id, "key " + c.key_id, c.key_limits.get()};
+  if (!c.user.empty()) {
+    // A client names its user: bounded and printable, as the ledger (and so the seed) has it.
+    const std::string user = api::printable(c.user);
+    if (auto it = cfg_.users.find(user); it != cfg_.users.end()) {
+      if (!it->second.empty()) out[n++] = {"user:" + user, "user " + user, &it->second};
+    } else if (!cfg_.limits.empty()) {
+      out[n++] = {"user:" + user, "user " + user + " ([limits])", &cfg_.limits};
+    }
+  }
+  if (!c.tenant.empty())
+    if (auto it = cfg_.tenants.find(c.tenant); it != cfg_.tenants.end() && !it->second.empty())
+      out[n++] = {"tenant:" + c.tenant, "tenant " + c.tenant, &it->second};
+  return n;
+}
+
+bool Limits::allows(const Caller& caller, std::string_view model) const {
+  Policy ps[3];
+  size_t n = policies_of(caller, ps);
+  for (size_t i = 0; i < n; ++i)
+    if (!config::model_allowed(ps[i].limits->models, model)) return false;
+  return true;
+}
+
+Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
+  const Caller& c = ctx.caller;
+  Ask& ask = ctx.state.limits_ask;
+  // Every request's cost counts toward its key, user and tenant, limited or not, so a budget
+  // set later starts from the real figure.
+  if (!c.key_id.empty()) ask.spend.push_back("key:" + c.key_id);
+  if (!c.user.empty()) ask.spend.push_back("user:" + api::printable(c.user));
+  if (!c.tenant.empty()) ask.spend.push_back("tenant:" + c.tenant);
+
+  Policy ps[3];
+  const size_t n = policies_of(c, ps);
+  if (n == 0) return {};
+  for (size_t i = 0; i < n; ++i) {
+    const auto& models = ps[i].limits->models;
+    if (config::model_allowed(models, req.model)) continue;
+    std::string list;
+    for (const auto& m : models) list += (list.empty() ? "" : ", ") + m;
+    return fail(Error::refused(403, "invalid_request_error", "model_not_allowed",
+                               "The model '" + req.model + "' is not allowed for " + ps[i].label +
+                                   " (allowed: " + list + ")."));
+  }
+
+  ask.now_ms = clock_();
+  const int64_t prompt = providers::estimate_prompt_tokens(req);
+  const std::optional<int64_t> cap = req.output_limit();
+  ctx.state.token_estimate = prompt + std::max<int64_t>(0, cap.value_or(0));
+  for (size_t i = 0; i < n; ++i) {
+    const config::Limits& l = *ps[i].limits;
+    if (l.rpm) ask.requests.push_back({ps[i].scope, *l.rpm, 1});
+    if (l.tpm) ask.tokens.push_back({ps[i].scope, *l.tpm, ctx.state.token_estimate});
+    if (l.max_parallel) ask.parallel.push_back({ps[i].scope, *l.max_parallel});
+  }
+
+  // Budgets reserve the worst case: the dearest target the name can reach, at the full output.
+  bool budgeted = false;
+  for (size_t i = 0; i < n; ++i) budgeted = budgeted || ps[i].limits->budget_usd.has_value();
+  double worst = 0;
+  bool priced_all = true;  // false: some reachable target has no known price
+  if (budgeted) {
+    api::Usage u;
+    u.prompt_tokens = prompt;
+    u.completion_tokens = std::max<int64_t>(0, cap.value_or(kAssumedOutputTokens));
+    u.total_tokens = u.prompt_tokens + u.completion_tokens;
+    // An unknown name costs nothing: the router answers it 404 before any upstream call.
+    if (auto targets = reachable_targets(cfg_, req.model)) {
+      for (const auto& t : *targets) {
+        auto cost = prices_ ? prices_->cost(t.provider->name, t.model, u).usd : std::nullopt;
+        if (!cost)
+          priced_all = false;
+        else
+          worst = std::max(worst, *cost);
+      }
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const config::Limits& l = *ps[i].limits;
+    if (!l.budget_usd) continue;
+    if (!priced_all && !l.unpriced_allow)
+      return fail(Error::refused(
+          403, "invalid_request_error", "unpriced_model",
+          "The model '" + req.model + "' has no known price, so the budget of " + ps[i].label +
+              " cannot bound its cost. Add its price under [prices.\"provider/model\"], or "
+              "let unpriced models through that budget with unpriced = \"allow\"."));
+    ask.budgets.push_back({ps[i].scope, *l.budget_usd, period_of(l.period), worst});
+  }
+
+  Verdict v = store_->admit(ask);
+  add_rate_headers(ctx, v.requests, "requests");
+  add_rate_headers(ctx, v.tokens, "tokens");
+  if (!v.admitted()) return refuse(v, ask, ps, n, ctx);
+  ctx.state.limits_admitted = true;
+  return {};
+}
+
+Result<void> Limits::refuse(const Verdict& v, const Ask& ask, const Policy* ps, size_t n,
+                            RequestContext& ctx) const {
+  auto label_of = [&](const std::string& scope) {
+    for (size_t i = 0; i < n; ++i)
+      if (ps[i].scope == scope) return ps[i].label;
+    return scope;
+  };
+  auto rate_error = [&](std::string message) {
+    Error e = Error::refused(429, "rate_limit_error", "rate_limit_exceeded", std::move(message));
+    e.retry_after_ms = static_cast<int>(std::min<int64_t>(v.retry_after_ms, 86'400'000));
+    return e;
+  };
+  auto retry_in = [&] {
+    return " Retry in " + std::to_string((v.retry_after_ms + 999) / 1000) + " s.";
+  };
+  using K = Verdict::Kind;
+  switch (v.kind) {
+    case K::kRequests: {
+      const RateAsk& r = ask.requests[v.index];
+      return fail(rate_error("Rate limit reached for " + label_of(r.scope) + ": " +
+                             std::to_string(r.per_minute) + " requests per minute." + retry_in()));
+    }
+    case K::kTokens: {
+      const RateAsk& r = ask.tokens[v.index];
+      return fail(rate_error("Rate limit reached for " + label_of(r.scope) + ": " +
+                             std::to_string(r.per_minute) +
+                             " tokens per minute (this request counts ~" +
+                             std::to_string(r.amount) + ", prompt plus max_tokens)." + retry_in()));
+    }
+    case K::kTooLarge: {
+      const RateAsk& r = ask.tokens[v.index];
+      ctx.response_headers.emplace_back("x-should-retry", "false");
+      Error e = rate_error(
+          "Request too large for " + label_of(r.scope) + ": ~" + std::to_string(r.amount) +
+          " tokens (prompt plus max_tokens) exceed its limit of " + std::to_string(r.per_minute) +
+          " tokens per minute. Send less, or a lower max_tokens.");
+      e.retry_after_ms = -1;
+      return fail(std::move(e));
+    }
+    case K::kParallel: {
+      const ParallelAsk& p = ask.parallel[v.index];
+      Error e = rate_error("Too many requests in flight for " + label_of(p.scope) + ": at most " +
+                           std::to_string(p.max) + " at once.");
+      e.retry_after_ms = 1000;
+      return fail(std::move(e));
+    }
+    case K::kBudget: {
+      const BudgetAsk& b = ask.budgets[v.index];
+      std::string when =
+          b.period == Period::kTotal
+              ? "It does not reset (period total)."
+              : "It resets at " + store::iso_utc(ask.now_ms + v.retry_after_ms) + ".";
+      Error e =
+          Error::refused(429, "insufficient_quota", "budget_exceeded",
+                         "Budget of " + label_of(b.scope) + " (" + usd(b.budget_usd) + " USD per " +
+                             std::string(period_name(b.period)) + ") is spent: " + usd(v.used_usd) +
+                             " USD used or reserved, and this request may cost up to " +
+                             usd(b.reserve_usd) + " USD. " + when);
+      if (v.retry_after_ms >= 0)
+        e.retry_after_ms = static_cast<int>(std::min<int64_t>(v.retry_after_ms, 2'000'000'000));
+      // The OpenAI SDKs retry a 429 unless told not to; waiting for a budget is pointless.
+      ctx.response_headers.emplace_back("x-should-retry", "false");
+      return fail(std::move(e));
+    }
+    case K::kAdmitted:
+      break;
+  }
+  return {};
+}
+
+void Limits::on_complete(const Outcome& out, RequestContext& ctx) {
+  StageState& st = ctx.state;
+  if (st.limits_ask.spend.empty() && !st.limits_admitted) return;
+  int64_t real = out.usage ? out.usage->prompt_tokens + out.usage->completion_tokens : 0;
+  store_->settle(st.limits_ask, st.limits_admitted, real - st.token_estimate,
+                 out.cost_usd.value_or(0), clock_());
+  st.limits_admitted = false;
+  st.limits_ask.spend.clear();
+}
+
+}  // namespace gw::gateway
