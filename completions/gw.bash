@@ -14,6 +14,7 @@ _gw() {
     --by) COMPREPLY=($(compgen -W "user tenant key model provider route day month" -- "$cur")); return ;;
     --period) COMPREPLY=($(compgen -W "day month total" -- "$cur")); return ;;
     --unpriced) COMPREPLY=($(compgen -W "allow refuse" -- "$cur")); return ;;
+    --guard) COMPREPLY=($(compgen -W "mask block off" -- "$cur")); return ;;
     --models|--rpm|--tpm|--max-parallel|--budget) return ;;
   esac
   case "$sub" in
@@ -24,7 +25,7 @@ _gw() {
     keys)
       local act=""
       for w in "${words[@]:2}"; do case "$w" in create|update|list|revoke) act=$w; break ;; esac; done
-      local policy="--models --rpm --tpm --max-parallel --budget --period --unpriced"
+      local policy="--models --rpm --tpm --max-parallel --budget --period --unpriced --guard"
       case "$act" in
         "") COMPREPLY=($(compgen -W "create update list revoke -h --help" -- "$cur")) ;;
         create) COMPREPLY=($(compgen -W "--name --user --tenant $policy -h --help" -- "$cur")) ;;

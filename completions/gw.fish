@@ -34,5 +34,6 @@ complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l budget -x -d 'Budget in USD per period'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l period -x -a 'day month total' -d 'Budget period'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l unpriced -x -a 'allow refuse' -d 'Models with no known price'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l guard -x -a 'mask block off' -d 'PII guard policy (e.g. mask,secret=block)'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from list" -l format -x -a 'table json'
 complete -c gw -n "__fish_seen_subcommand_from config" -a 'check show'

@@ -27,7 +27,7 @@ struct KeysOptions {
   std::string id;
   std::string format = "table";
   // The policy, as written (so "none" can remove a limit in update); given = the flag was used.
-  std::string models, rpm, tpm, max_parallel, budget, period, unpriced;
+  std::string models, rpm, tpm, max_parallel, budget, period, unpriced, guard;
   std::map<std::string, CLI::Option*> flags;
   bool given(const std::string& flag) const {
     auto it = flags.find(flag);
@@ -97,6 +97,15 @@ Result<store::KeyUpdate> policy_change(const KeysOptions& o) {
       if (m.size() > 256)
         return fail(Error::usage("--models: a pattern is at most 256 characters"));
   }
+  if (o.given("--guard")) {
+    if (o.guard.empty() || o.guard == "none") {
+      u.guard = std::optional<config::GuardOverride>();
+    } else {
+      auto g = config::parse_guard_override(o.guard);
+      if (!g) return fail(g.error());
+      u.guard = std::optional<config::GuardOverride>(std::move(*g));
+    }
+  }
   if (o.given("--name")) u.name = o.name;
   if (o.given("--user")) u.user = o.user;
   if (o.given("--tenant")) u.tenant = o.tenant;
@@ -120,6 +129,7 @@ std::string limits_text(const config::Limits& l) {
     for (const auto& p : l.models) m += (m.empty() ? "" : " ") + p;
     add("models " + m);
   }
+  if (l.guard) add("guard " + config::guard_override_text(*l.guard));
   return s.empty() ? "-" : s;
 }
 
@@ -159,6 +169,7 @@ int run_create(const GlobalOptions& g, const KeysOptions& o) {
   if (change->period) limits.period = *change->period;
   if (change->models) limits.models = *change->models;
   if (change->unpriced_allow) limits.unpriced_allow = *change->unpriced_allow;
+  if (change->guard) limits.guard = *change->guard;
   auto k = ks->create(o.name, o.user, o.tenant, limits);
   if (!k) {
     print_error(k.error());
@@ -271,24 +282,27 @@ int run_list(const GlobalOptions& g, const KeysOptions& o) {
     for (const auto& k : *keys) {
       auto it = spend.keys.find(k.id);
       const store::SpendTotals* s = it == spend.keys.end() ? nullptr : &it->second;
-      arr.push_back({{"id", k.id},
-                     {"prefix", k.prefix},
-                     {"name", k.name},
-                     {"user", k.user},
-                     {"tenant", k.tenant},
-                     {"created", store::iso_utc(k.created_ms)},
-                     {"created_ms", k.created_ms},
-                     {"revoked_ms", k.revoked_ms ? nlohmann::json(*k.revoked_ms) : nullptr},
-                     {"status", k.revoked_ms ? "revoked" : "active"},
-                     {"models", k.limits.models},
-                     {"rpm", opt(k.limits.rpm)},
-                     {"tpm", opt(k.limits.tpm)},
-                     {"max_parallel", opt(k.limits.max_parallel)},
-                     {"budget_usd", opt(k.limits.budget_usd)},
-                     {"period", k.limits.period},
-                     {"unpriced", k.limits.unpriced_allow ? "allow" : "refuse"},
-                     {"spend_usd", s ? s->in(k.limits.period) : 0.0},
-                     {"last_used_ms", s && s->last_ms > 0 ? nlohmann::json(s->last_ms) : nullptr}});
+      arr.push_back(
+          {{"id", k.id},
+           {"prefix", k.prefix},
+           {"name", k.name},
+           {"user", k.user},
+           {"tenant", k.tenant},
+           {"created", store::iso_utc(k.created_ms)},
+           {"created_ms", k.created_ms},
+           {"revoked_ms", k.revoked_ms ? nlohmann::json(*k.revoked_ms) : nullptr},
+           {"status", k.revoked_ms ? "revoked" : "active"},
+           {"models", k.limits.models},
+           {"rpm", opt(k.limits.rpm)},
+           {"tpm", opt(k.limits.tpm)},
+           {"max_parallel", opt(k.limits.max_parallel)},
+           {"budget_usd", opt(k.limits.budget_usd)},
+           {"period", k.limits.period},
+           {"unpriced", k.limits.unpriced_allow ? "allow" : "refuse"},
+           {"guard", k.limits.guard ? nlohmann::json(config::guard_override_text(*k.limits.guard))
+                                    : nlohmann::json(nullptr)},
+           {"spend_usd", s ? s->in(k.limits.period) : 0.0},
+           {"last_used_ms", s && s->last_ms > 0 ? nlohmann::json(s->last_ms) : nullptr}});
     }
     std::cout << arr.dump() << '\n';
   } else if (keys->empty()) {
@@ -336,6 +350,11 @@ void add_policy_options(CLI::App* cmd, KeysOptions& o, bool update) {
       cmd->add_option("--unpriced", o.unpriced,
                       "Models with no known price: refuse (default) or allow (counted as $0)")
           ->check(CLI::IsMember({"allow", "refuse"}));
+  o.flags["--guard"] =
+      cmd->add_option("--guard", o.guard,
+                      "Its PII guard policy: mask, block or off, then per-detector overrides "
+                      "(mask,secret=block)" +
+                          std::string(update ? "; none removes it" : ""));
 }
 
 }  // namespace

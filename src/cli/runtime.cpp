@@ -1,5 +1,6 @@
 #include "cli/runtime.hpp"
 
+#include "gateway/guard.hpp"
 #include "gateway/limits.hpp"
 
 namespace gw::cli {
@@ -40,6 +41,15 @@ std::unique_ptr<Runtime> Runtime::open(const GlobalOptions& g, bool require_ledg
   if (!parts.limits)
     parts.limits = gateway::Limits::open(rt->cfg_, rt->prices_, gateway::Limits::Seed::kIfBudgets,
                                          print_warning);
+  // The guard, when any policy turns a detector on; a pattern RE2 refuses is a config error.
+  if (!parts.guard && gateway::Guard::wanted(rt->cfg_)) {
+    auto guard = gateway::Guard::open(rt->cfg_);
+    if (!guard) {
+      print_error(guard.error());
+      return nullptr;
+    }
+    parts.guard = std::move(*guard);
+  }
   rt->gateway_ = gateway::build_pipeline(rt->cfg_, std::move(parts));
   return rt;
 }

@@ -71,11 +71,34 @@ struct StoreConfig {
   bool log_bodies = false;
 };
 
-struct GuardConfig {
-  std::vector<std::string> pii;
-  std::string action = "off";  // mask | block | off
-  bool restore = true;
+// An operator-written detector ([[guard.custom]]): an RE2 pattern, or a list of terms.
+struct CustomDetector {
+  std::string name;  // the type its values are reported and masked as (EMPLOYEE_ID)
+  std::string pattern;
+  std::vector<std::string> terms;  // from terms = [...] and terms_file
 };
+
+struct GuardConfig {
+  std::vector<std::string> pii;  // built-in detectors: email, phone, credit_card, ssn, ...
+  std::string action = "off";    // mask | block | off
+  std::map<std::string, std::string> actions;  // per detector (actions = { secret = "block" })
+  bool restore = true;
+  std::vector<CustomDetector> custom;
+};
+
+// A tenant's ([tenants.NAME.guard]) or a key's (gw keys --guard) changes to [guard]: what is
+// set replaces the value before it; an action replaces every earlier per-detector one too.
+struct GuardOverride {
+  std::optional<std::vector<std::string>> pii;
+  std::optional<std::string> action;
+  std::map<std::string, std::string> actions;
+  std::optional<bool> restore;
+};
+
+// A key's --guard text: "mask", "block" or "off", then per-detector overrides
+// ("mask,secret=block,ip=off"); and back.
+Result<GuardOverride> parse_guard_override(std::string_view text);
+std::string guard_override_text(const GuardOverride& g);
 
 // One traffic policy: rate limits, a budget and a model allow-list. A virtual key carries one
 // (gw keys), and so can a tenant ([tenants.NAME]), a user ([users.NAME]) and everyone not
@@ -87,6 +110,7 @@ struct Limits {
   std::string period = "month";         // day | month | total (calendar periods in UTC)
   std::vector<std::string> models;      // allowed names, `*` globs; empty = all
   bool unpriced_allow = false;          // a model with no known price passes the budget as $0
+  std::optional<GuardOverride> guard;   // [tenants.NAME.guard], a key's --guard
 
   bool has_rates() const { return rpm || tpm || max_parallel; }
   bool empty() const { return !has_rates() && !budget_usd && models.empty(); }

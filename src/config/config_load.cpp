@@ -1,5 +1,5 @@
 // Builds the effective Config: built-in providers from the environment, then the TOML file.
-// toml++ is only included here (it is a heavy header).
+// The policy tables ([limits], [tenants], [users], [guard]) are read in config_policy.cpp.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -7,27 +7,34 @@
 #include <fstream>
 #include <sstream>
 
-#include <toml++/toml.h>
-
 #include "config/config.hpp"
+#include "config/toml_read.hpp"
 
 namespace gw::config {
-namespace {
 
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? std::string(v) : std::string();
-}
-
-Error config_error(const std::string& where, int line, const std::string& what) {
+Error detail::config_error(const std::string& where, int line, const std::string& what) {
   std::string msg = where.empty() ? std::string("config") : where;
   if (line > 0) msg += ":" + std::to_string(line);
   msg += ": " + what;
   return Error::config(std::move(msg));
 }
 
-int line_of(const toml::node& n) {
-  return static_cast<int>(n.source().begin.line);
+Error detail::type_error(const std::string& file, int line, std::string_view key,
+                         const char* want) {
+  std::string what = "'";
+  what.append(key);
+  what.append("' must be ");
+  what.append(want);
+  return config_error(file, line, what);
+}
+
+namespace {
+
+using namespace detail;
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
 }
 
 void add_builtin_providers(Config& c) {
@@ -61,27 +68,6 @@ std::string default_store_path() {
   if (auto x = env("XDG_DATA_HOME"); !x.empty()) return x + "/gw/gw.db";
   return expand_home("~/.local/share/gw/gw.db");
 }
-
-// Reads an optional typed value, failing with the node's line when the type is wrong.
-template <class T>
-Result<std::optional<T>> get(const toml::table& t, std::string_view key, const std::string& file,
-                             const char* want) {
-  const toml::node* n = t.get(key);
-  if (!n) return std::optional<T>{};
-  if constexpr (std::is_same_v<T, double>) {
-    if (auto v = n->value<double>()) return std::optional<T>(*v);  // accepts integers too
-  } else if constexpr (std::is_same_v<T, int64_t>) {
-    if (n->is_integer()) return std::optional<T>(*n->value<int64_t>());
-  } else {
-    if (auto v = n->value_exact<T>()) return std::optional<T>(*v);
-  }
-  return fail(config_error(file, line_of(*n), "'" + std::string(key) + "' must be " + want));
-}
-
-#define GW_GET(var, T, tbl, key, want)                   \
-  auto var##_r = get<T>(tbl, key, file, want);           \
-  if (!var##_r) return fail(std::move(var##_r.error())); \
-  auto var = *var##_r
 
 Result<void> read_provider(Config& c, const std::string& name, const toml::table& t,
                            const std::string& file, int line, bool group_readable) {
@@ -210,85 +196,6 @@ Result<void> read_route(Config& c, const std::string& name, const toml::table& t
   return {};
 }
 
-// One policy table: [limits], [tenants.NAME] or [users.NAME].
-Result<Limits> read_limits(const toml::table& t, const std::string& what, const std::string& file,
-                           int line) {
-  static constexpr std::string_view kKnown[] = {"rpm",    "tpm",    "max_parallel", "budget_usd",
-                                                "period", "models", "unpriced"};
-  for (auto&& [k, v] : t)
-    if (std::find(std::begin(kKnown), std::end(kKnown), k.str()) == std::end(kKnown))
-      return fail(config_error(file, line_of(v),
-                               what + ": unknown field '" + std::string(k.str()) +
-                                   "' (expected rpm, tpm, max_parallel, budget_usd, period, "
-                                   "models, unpriced)"));
-  Limits l;
-  auto count = [&](const char* key, std::optional<int64_t>& into) -> Result<void> {
-    GW_GET(v, int64_t, t, key, "a whole number");
-    if (v && *v < 1)
-      return fail(
-          config_error(file, line_of(*t.get(key)),
-                       what + ": " + key + " must be at least 1 (leave it out for no limit)"));
-    into = v;
-    return {};
-  };
-  if (auto r = count("rpm", l.rpm); !r) return fail(r.error());
-  if (auto r = count("tpm", l.tpm); !r) return fail(r.error());
-  if (auto r = count("max_parallel", l.max_parallel); !r) return fail(r.error());
-  GW_GET(budget, double, t, "budget_usd", "a number of US dollars");
-  if (budget && !(*budget >= 0))
-    return fail(
-        config_error(file, line_of(*t.get("budget_usd")), what + ": budget_usd must be >= 0"));
-  l.budget_usd = budget;
-  GW_GET(period, std::string, t, "period", "a string");
-  if (period) {
-    if (!valid_period(*period))
-      return fail(config_error(file, line_of(*t.get("period")),
-                               what + ": period must be day, month or total"));
-    l.period = *period;
-  }
-  GW_GET(unpriced, std::string, t, "unpriced", "a string");
-  if (unpriced) {
-    if (*unpriced != "allow" && *unpriced != "refuse")
-      return fail(config_error(file, line_of(*t.get("unpriced")),
-                               what + ": unpriced must be allow or refuse"));
-    l.unpriced_allow = *unpriced == "allow";
-  }
-  if (const toml::node* mn = t.get("models")) {
-    const toml::array* arr = mn->as_array();
-    if (!arr)
-      return fail(
-          config_error(file, line_of(*mn), what + ": 'models' must be an array of strings"));
-    for (auto&& el : *arr) {
-      auto m = el.value<std::string>();
-      if (!m || m->empty() || m->size() > 256)
-        return fail(config_error(file, line_of(el),
-                                 what + ": 'models' entries must be model names or patterns"));
-      l.models.push_back(*m);
-    }
-  }
-  (void)line;
-  return l;
-}
-
-// [tenants.NAME] or [users.NAME]: a table of policy tables.
-Result<void> read_policy_tables(std::map<std::string, Limits>& into, const toml::table& root,
-                                const char* key, const char* singular, const std::string& file) {
-  const toml::node* n = root.get(key);
-  if (!n) return {};
-  const toml::table* tt = n->as_table();
-  if (!tt)
-    return fail(config_error(file, line_of(*n), std::string("'") + key + "' must be a table"));
-  for (auto&& [k, v] : *tt) {
-    std::string what = std::string(singular) + " '" + std::string(k.str()) + "'";
-    const toml::table* t = v.as_table();
-    if (!t) return fail(config_error(file, line_of(v), what + " must be a table"));
-    auto l = read_limits(*t, what, file, line_of(v));
-    if (!l) return fail(l.error());
-    into[std::string(k.str())] = std::move(*l);
-  }
-  return {};
-}
-
 Result<void> apply_file(Config& c, const toml::table& root, const std::string& file,
                         bool group_readable) {
   if (const toml::table* s = root["server"].as_table()) {
@@ -370,30 +277,12 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
       c.prices[std::string(k.str())] = Price{*in, *out, cached, cw};
     }
   }
-  if (const toml::table* g = root["guard"].as_table()) {
-    if (const toml::node* pn = g->get("pii")) {
-      const toml::array* arr = pn->as_array();
-      if (!arr) return fail(config_error(file, line_of(*pn), "'pii' must be an array of strings"));
-      for (auto&& el : *arr) {
-        auto s = el.value<std::string>();
-        if (!s) return fail(config_error(file, line_of(el), "'pii' entries must be strings"));
-        c.guard.pii.push_back(*s);
-      }
-    }
-    GW_GET(action, std::string, *g, "action", "a string");
-    if (action) {
-      if (*action != "mask" && *action != "block" && *action != "off")
-        return fail(config_error(file, line_of(*g->get("action")),
-                                 "guard action must be mask, block or off"));
-      c.guard.action = *action;
-    }
-    GW_GET(restore, bool, *g, "restore", "true or false");
-    if (restore) c.guard.restore = *restore;
-  }
+  if (const toml::table* g = root["guard"].as_table())
+    if (auto r = read_guard(c.guard, *g, file); !r) return r;
   if (const toml::node* ln = root.get("limits")) {
     const toml::table* lt = ln->as_table();
     if (!lt) return fail(config_error(file, line_of(*ln), "'limits' must be a table"));
-    auto l = read_limits(*lt, "[limits]", file, line_of(*ln));
+    auto l = read_limits(*lt, "[limits]", file);
     if (!l) return fail(l.error());
     c.limits = std::move(*l);
   }
@@ -405,37 +294,6 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
 }
 
 }  // namespace
-
-bool valid_period(std::string_view p) {
-  return p == "day" || p == "month" || p == "total";
-}
-
-// Iterative glob with backtracking to the last '*': linear in practice, no regex.
-bool model_allowed(const std::vector<std::string>& patterns, std::string_view name) {
-  if (patterns.empty()) return true;
-  auto glob = [](std::string_view pat, std::string_view s) {
-    size_t p = 0, i = 0, star = std::string_view::npos, mark = 0;
-    while (i < s.size()) {
-      if (p < pat.size() && pat[p] == '*') {
-        star = p++;
-        mark = i;
-      } else if (p < pat.size() && pat[p] == s[i]) {
-        ++p;
-        ++i;
-      } else if (star != std::string_view::npos) {
-        p = star + 1;
-        i = ++mark;
-      } else {
-        return false;
-      }
-    }
-    while (p < pat.size() && pat[p] == '*') ++p;
-    return p == pat.size();
-  };
-  for (const auto& pat : patterns)
-    if (glob(pat, name)) return true;
-  return false;
-}
 
 std::string expand_home(std::string_view path) {
   if (path == "~" || path.starts_with("~/")) {

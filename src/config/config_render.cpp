@@ -92,8 +92,22 @@ std::string render_config(const Config& c) {
   for (size_t i = 0; i < c.guard.pii.size(); ++i) o << (i ? ", " : "") << q(c.guard.pii[i]);
   o << "]\naction = " << q(c.guard.action) << "\nrestore = " << (c.guard.restore ? "true" : "false")
     << "\n";
+  auto actions = [&](const std::map<std::string, std::string>& a) {
+    if (a.empty()) return;
+    o << "actions = {";
+    std::string sep = " ";
+    for (const auto& [name, act] : a) o << sep << q(name) << " = " << q(act), sep = ", ";
+    o << " }\n";
+  };
+  actions(c.guard.actions);
+  for (const auto& d : c.guard.custom) {
+    o << "[[guard.custom]]\nname = " << q(d.name) << "\n";
+    if (!d.pattern.empty()) o << "pattern = " << q(d.pattern) << "\n";
+    // A term list can be exactly what the guard protects (customer names): only its size.
+    if (!d.terms.empty()) o << "# terms: " << d.terms.size() << " (not shown)\n";
+  }
   auto policy = [&](const std::string& header, const Limits& l) {
-    if (l.empty()) return;
+    if (l.empty() && !l.guard) return;
     o << "\n" << header << "\n";
     if (l.rpm) o << "rpm = " << *l.rpm << "\n";
     if (l.tpm) o << "tpm = " << *l.tpm << "\n";
@@ -105,6 +119,18 @@ std::string render_config(const Config& c) {
       o << "models = [";
       for (size_t i = 0; i < l.models.size(); ++i) o << (i ? ", " : "") << q(l.models[i]);
       o << "]\n";
+    }
+    if (l.guard) {
+      o << header.substr(0, header.size() - 1) << ".guard]\n";
+      if (l.guard->pii) {
+        o << "pii = [";
+        for (size_t i = 0; i < l.guard->pii->size(); ++i)
+          o << (i ? ", " : "") << q((*l.guard->pii)[i]);
+        o << "]\n";
+      }
+      if (l.guard->action) o << "action = " << q(*l.guard->action) << "\n";
+      actions(l.guard->actions);
+      if (l.guard->restore) o << "restore = " << (*l.guard->restore ? "true" : "false") << "\n";
     }
   };
   policy("[limits]", c.limits);

@@ -68,7 +68,7 @@ Result<bool> Auth::required() {
 }
 
 Result<std::shared_ptr<const store::KeyRecord>> Auth::lookup(const std::string& secret) {
-  std::string hash = store::sha256_hex(secret);
+  const store::Sha256 hash = store::sha256(secret);
   auto now = Clock::now();
   {
     std::lock_guard lk(mu_);

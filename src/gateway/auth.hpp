@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -53,8 +54,16 @@ class Auth : public Filter {
   std::mutex db_mu_;  // the SQLite connection is single-threaded
   std::unique_ptr<store::KeyStore> keys_;
 
-  std::mutex mu_;                                 // guards the two caches below
-  std::unordered_map<std::string, Entry> cache_;  // by SHA-256 of the secret
+  std::mutex mu_;      // guards the two caches below
+  struct DigestHash {  // a SHA-256 is already uniformly spread: its first bytes will do
+    size_t operator()(const store::Sha256& d) const {
+      size_t h;
+      std::memcpy(&h, d.data(), sizeof h);
+      return h;
+    }
+  };
+  // By SHA-256 of the secret, held inline: one memory access fewer per request than a string.
+  std::unordered_map<store::Sha256, Entry, DigestHash> cache_;
   int64_t active_ = 0;
   Clock::time_point active_expires_{};
   bool active_known_ = false;

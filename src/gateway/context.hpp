@@ -13,6 +13,7 @@
 #include "api/chat.hpp"
 #include "config/config.hpp"
 #include "gateway/limit_store.hpp"
+#include "pii/restore.hpp"
 
 namespace gw::gateway {
 
@@ -24,14 +25,28 @@ struct Caller {
   std::shared_ptr<const config::Limits> key_limits;  // the key's policy (null: none)
 };
 
+// The guard's memory of one request: which placeholder stands for which value, and the
+// streams being restored (a choice's content, tool = -1, or one tool call's arguments).
+struct GuardState {
+  pii::Placeholders placeholders;
+  struct Stream {
+    int choice = 0, tool = -1;
+    pii::StreamRestorer restorer;
+  };
+  std::vector<Stream> streams;
+  bool restore = false;  // placeholders were made and the policy restores them
+};
+
 // What the stages keep about one request between their hooks: one typed member per stage
 // that needs one (a string-keyed bag would let two stages collide and hide the types).
 struct StageState {
   // meter, with [store] log_bodies: the request as sent and the streamed answer text.
   std::string logged_request;
   std::string streamed_text;
-  // guard (PII): what was masked, as a JSON object of counts by kind, for the ledger row.
+  // guard (PII): what was masked or blocked, as JSON counts by type, for the ledger row;
+  // and what it needs to restore the answer.
   std::string pii_counts;
+  GuardState guard;
   // limits: what this request took from the counters, given back when it is over.
   Ask limits_ask;
   bool limits_admitted = false;
@@ -47,7 +62,12 @@ struct RequestContext {
   size_t admitted = 0;          // stages whose on_admit ran (they see on_complete)
   bool admission_done = false;  // Gateway::admit ran (the HTTP front calls it before parsing)
   StageState state;
-  // Headers the stages add to the client's response, answer or error (x-ratelimit-*).
+  // The tightest rate limits the caller is under (limits), which the HTTP front writes as
+  // OpenAI's x-ratelimit-* headers; limit 0 = none.
+  struct {
+    RateView requests, tokens;
+  } rate_limits;
+  // Other headers the stages add to the client's response, answer or error.
   std::vector<std::pair<std::string, std::string>> response_headers;
 };
 

@@ -42,6 +42,41 @@ void keep_tightest(RateView& into, const RateView& v) {
 
 }  // namespace
 
+namespace {
+std::string scope_name(char kind, std::string_view name) {
+  std::string s(1, kind);
+  s += ':';
+  s.append(name);
+  return s;
+}
+}  // namespace
+
+std::string key_scope(std::string_view key_id) {
+  if (key_id.starts_with("key_")) key_id.remove_prefix(4);
+  return scope_name('k', key_id);
+}
+std::string user_scope(std::string_view user) {
+  return scope_name('u', user);
+}
+std::string tenant_scope(std::string_view tenant) {
+  return scope_name('t', tenant);
+}
+
+std::string scope_label(std::string_view scope) {
+  if (scope.size() < 2 || scope[1] != ':') return std::string(scope);
+  std::string_view name = scope.substr(2);
+  switch (scope[0]) {
+    case 'k':
+      return "key key_" + std::string(name);
+    case 'u':
+      return "user " + std::string(name);
+    case 't':
+      return "tenant " + std::string(name);
+    default:
+      return std::string(scope);
+  }
+}
+
 Period period_of(std::string_view name) {
   if (name == "day") return Period::kDay;
   if (name == "total") return Period::kTotal;
@@ -101,40 +136,36 @@ Verdict MemoryLimitStore::admit(const Ask& ask) {
   const int64_t now = ask.now_ms;
   Verdict v;
   std::lock_guard lk(mu_);
-  // Check everything first: nothing is taken unless all of it fits.
-  for (size_t i = 0; i < ask.requests.size(); ++i) {
-    const RateAsk& r = ask.requests[i];
-    Bucket& b = scope(r.scope, now).requests;
-    refill(b.level, b.at_ms, b.capacity, r.per_minute, now);
-    if (b.level < static_cast<double>(r.amount)) {
-      v.kind = Verdict::Kind::kRequests;
+  // Each scope is looked up once (a node map's elements stay put as it grows, and the sweep
+  // never drops a scope touched now).
+  Scope* at[3] = {nullptr, nullptr, nullptr};
+  for (size_t i = 0; i < ask.scopes.size(); ++i) at[i] = &scope(ask.scopes[i], now);
+  // Check everything first: nothing is taken unless all of it fits. Requests, then tokens:
+  // the same buckets, of another member of the scope.
+  auto check_rates = [&](const Few<RateAsk, 3>& asks, Bucket Scope::*bucket,
+                         RateView Verdict::*view, Verdict::Kind kind) {
+    for (size_t i = 0; i < asks.size(); ++i) {
+      const RateAsk& r = asks[i];
+      Bucket& b = at[r.scope]->*bucket;
+      refill(b.level, b.at_ms, b.capacity, r.per_minute, now);
+      // A token ask larger than the whole bucket could never fit.
+      const bool never = kind == Verdict::Kind::kTokens && r.amount > r.per_minute;
+      if (!never && b.level >= static_cast<double>(r.amount)) continue;
+      v.kind = never ? Verdict::Kind::kTooLarge : kind;
       v.index = i;
-      v.retry_after_ms = ms_until(static_cast<double>(r.amount) - b.level, r.per_minute);
-      v.requests = view_of(b.level, r.per_minute);
-      return v;
+      if (!never)
+        v.retry_after_ms = ms_until(static_cast<double>(r.amount) - b.level, r.per_minute);
+      v.*view = view_of(b.level, r.per_minute);
+      return false;
     }
-  }
-  for (size_t i = 0; i < ask.tokens.size(); ++i) {
-    const RateAsk& r = ask.tokens[i];
-    Bucket& b = scope(r.scope, now).tokens;
-    refill(b.level, b.at_ms, b.capacity, r.per_minute, now);
-    if (r.amount > r.per_minute) {
-      v.kind = Verdict::Kind::kTooLarge;
-      v.index = i;
-      v.tokens = view_of(b.level, r.per_minute);
-      return v;
-    }
-    if (b.level < static_cast<double>(r.amount)) {
-      v.kind = Verdict::Kind::kTokens;
-      v.index = i;
-      v.retry_after_ms = ms_until(static_cast<double>(r.amount) - b.level, r.per_minute);
-      v.tokens = view_of(b.level, r.per_minute);
-      return v;
-    }
-  }
+    return true;
+  };
+  if (!check_rates(ask.requests, &Scope::requests, &Verdict::requests, Verdict::Kind::kRequests) ||
+      !check_rates(ask.tokens, &Scope::tokens, &Verdict::tokens, Verdict::Kind::kTokens))
+    return v;
   for (size_t i = 0; i < ask.parallel.size(); ++i) {
     const ParallelAsk& p = ask.parallel[i];
-    if (scope(p.scope, now).in_flight >= p.max) {
+    if (at[p.scope]->in_flight >= p.max) {
       v.kind = Verdict::Kind::kParallel;
       v.index = i;
       return v;
@@ -142,7 +173,7 @@ Verdict MemoryLimitStore::admit(const Ask& ask) {
   }
   for (size_t i = 0; i < ask.budgets.size(); ++i) {
     const BudgetAsk& b = ask.budgets[i];
-    Scope& s = scope(b.scope, now);
+    Scope& s = *at[b.scope];
     s.budgeted = true;
     double used = (b.period == Period::kDay     ? s.day
                    : b.period == Period::kMonth ? s.month
@@ -159,45 +190,47 @@ Verdict MemoryLimitStore::admit(const Ask& ask) {
   }
   // All fit: take them.
   for (const RateAsk& r : ask.requests) {
-    Bucket& b = scopes_.find(r.scope)->second.requests;
+    Bucket& b = at[r.scope]->requests;
     b.level -= static_cast<double>(r.amount);
     keep_tightest(v.requests, view_of(b.level, r.per_minute));
   }
   for (const RateAsk& r : ask.tokens) {
-    Bucket& b = scopes_.find(r.scope)->second.tokens;
+    Bucket& b = at[r.scope]->tokens;
     b.level -= static_cast<double>(r.amount);
     keep_tightest(v.tokens, view_of(b.level, r.per_minute));
   }
-  for (const ParallelAsk& p : ask.parallel) ++scopes_.find(p.scope)->second.in_flight;
-  for (const BudgetAsk& b : ask.budgets) scopes_.find(b.scope)->second.reserved += b.reserve_usd;
+  for (const ParallelAsk& p : ask.parallel) ++at[p.scope]->in_flight;
+  for (const BudgetAsk& b : ask.budgets) at[b.scope]->reserved += b.reserve_usd;
   return v;
 }
 
 void MemoryLimitStore::settle(const Ask& ask, bool admitted, int64_t token_delta, double cost_usd,
                               int64_t now_ms) {
+  if (!admitted && cost_usd <= 0) return;  // nothing was taken, nothing was spent
   std::lock_guard lk(mu_);
+  Scope* at[3] = {nullptr, nullptr, nullptr};
+  for (size_t i = 0; i < ask.scopes.size(); ++i) at[i] = &scope(ask.scopes[i], now_ms);
   if (admitted) {
     for (const ParallelAsk& p : ask.parallel) {
-      Scope& s = scope(p.scope, now_ms);
+      Scope& s = *at[p.scope];
       s.in_flight = std::max<int64_t>(0, s.in_flight - 1);
     }
     for (const RateAsk& r : ask.tokens) {
-      Bucket& b = scope(r.scope, now_ms).tokens;
+      Bucket& b = at[r.scope]->tokens;
       refill(b.level, b.at_ms, b.capacity, r.per_minute, now_ms);
       b.level =
           std::min(b.level - static_cast<double>(token_delta), static_cast<double>(r.per_minute));
     }
     for (const BudgetAsk& b : ask.budgets) {
-      Scope& s = scope(b.scope, now_ms);
+      Scope& s = *at[b.scope];
       s.reserved = std::max(0.0, s.reserved - b.reserve_usd);
     }
   }
   if (cost_usd > 0) {
-    for (const std::string& name : ask.spend) {
-      Scope& s = scope(name, now_ms);
-      s.day += cost_usd;
-      s.month += cost_usd;
-      s.total += cost_usd;
+    for (size_t i = 0; i < ask.scopes.size(); ++i) {
+      at[i]->day += cost_usd;
+      at[i]->month += cost_usd;
+      at[i]->total += cost_usd;
     }
   }
 }

@@ -6,6 +6,7 @@
 // as one atomic step (a script or a transaction) in one round trip.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -21,34 +22,64 @@ enum class Period : uint8_t { kDay, kMonth, kTotal };
 Period period_of(std::string_view name);  // "day", "total", else month
 std::string_view period_name(Period p);
 
-// Scopes are "key:<id>", "user:<name>" and "tenant:<name>".
+// A list of at most N, kept inline: an ask has one entry per scope at most (key, user,
+// tenant), and the request path should not allocate for it.
+template <class T, size_t N>
+class Few {
+ public:
+  void push_back(T v) {
+    if (n_ < N) items_[n_++] = std::move(v);
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  void clear() { n_ = 0; }
+  const T& operator[](size_t i) const { return items_[i]; }
+  const T* begin() const { return items_.data(); }
+  const T* end() const { return items_.data() + n_; }
+
+ private:
+  std::array<T, N> items_{};
+  size_t n_ = 0;
+};
+
+// Scope names: "k:<key id without key_>", "u:<user>", "t:<tenant>"; short, so most fit in a
+// std::string's own buffer (no allocation, one memory access fewer per lookup).
+std::string key_scope(std::string_view key_id);
+std::string user_scope(std::string_view user);
+std::string tenant_scope(std::string_view tenant);
+// A scope as messages name it: "key key_AbC123dEf456", "user alice", "tenant acme".
+std::string scope_label(std::string_view scope);
+
+// The asks name their scope by its place in Ask::scopes.
 struct RateAsk {  // a token bucket: `per_minute` capacity, refilled evenly over a minute
-  std::string scope;
+  uint8_t scope = 0;
   int64_t per_minute = 0;
   int64_t amount = 0;  // requests: 1; tokens: the estimate
 };
 struct ParallelAsk {
-  std::string scope;
+  uint8_t scope = 0;
   int64_t max = 0;
 };
 struct BudgetAsk {
-  std::string scope;
+  uint8_t scope = 0;
   double budget_usd = 0;
   Period period = Period::kMonth;
   double reserve_usd = 0;  // the request's worst-case cost
 };
 
-// What one request asks. `spend` lists every scope its cost is added to (budgeted or not), so
-// a budget set later starts from the real figure.
+// What one request asks. `scopes` are its key's, user's and tenant's, every scope the
+// request belongs to: its cost is added to each, budgeted or not, so a budget set
+// later starts from the real figure.
 struct Ask {
   int64_t now_ms = 0;
-  std::vector<RateAsk> requests, tokens;
-  std::vector<ParallelAsk> parallel;
-  std::vector<BudgetAsk> budgets;
-  std::vector<std::string> spend;
+  Few<std::string, 3> scopes;
+  Few<RateAsk, 3> requests, tokens;
+  Few<ParallelAsk, 3> parallel;
+  Few<BudgetAsk, 3> budgets;
   bool limited() const {
     return !requests.empty() || !tokens.empty() || !parallel.empty() || !budgets.empty();
   }
+  const std::string& scope_of(uint8_t i) const { return scopes[i]; }
 };
 
 // A bucket's state after admission, for the x-ratelimit-* headers; limit 0 = no bucket.

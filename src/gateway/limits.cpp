@@ -20,29 +20,11 @@ int64_t wall_ms() {
       .count();
 }
 
-// OpenAI's way of writing a reset time: "20ms", "1s", "6m0s", "1h2m3s".
-std::string duration_text(int64_t ms) {
-  if (ms < 1000) return std::to_string(std::max<int64_t>(ms, 0)) + "ms";
-  int64_t s = (ms + 999) / 1000;
-  std::string out;
-  if (s >= 3600) out += std::to_string(s / 3600) + "h";
-  if (s >= 60) out += std::to_string(s / 60 % 60) + "m";
-  return out + std::to_string(s % 60) + "s";
-}
-
 // Dollars as people write them: cents from a dollar up, else four significant digits.
 std::string usd(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, v >= 1 || v == 0 ? "%.2f" : "%.4g", v);
   return buf;
-}
-
-void add_rate_headers(RequestContext& ctx, const RateView& v, const char* what) {
-  if (v.limit == 0) return;
-  std::string w(what);
-  ctx.response_headers.emplace_back("x-ratelimit-limit-" + w, std::to_string(v.limit));
-  ctx.response_headers.emplace_back("x-ratelimit-remaining-" + w, std::to_string(v.remaining));
-  ctx.response_headers.emplace_back("x-ratelimit-reset-" + w, duration_text(v.reset_ms));
 }
 
 bool any_budget(const config::Config& cfg) {
@@ -74,10 +56,10 @@ std::unique_ptr<Limits> Limits::open(const config::Config& cfg,
     auto spend =
         db ? store::spend_by_scope(*db, now) : Result<store::SpendByScope>(fail(db.error()));
     if (spend) {
-      for (const auto& [k, s] : spend->keys) mem->seed("key:" + k, s, now);
+      for (const auto& [k, s] : spend->keys) mem->seed(key_scope(k), s, now);
       for (const auto& [u, s] : spend->users)
-        if (!u.empty()) mem->seed("user:" + u, s, now);
-      for (const auto& [t, s] : spend->tenants) mem->seed("tenant:" + t, s, now);
+        if (!u.empty()) mem->seed(user_scope(u), s, now);
+      for (const auto& [t, s] : spend->tenants) mem->seed(tenant_scope(t), s, now);
     } else if (warn) {
       warn("budgets start from zero: the ledger's spend could not be read (" +
            spend.error().message + ")");
@@ -86,28 +68,31 @@ std::unique_ptr<Limits> Limits::open(const config::Config& cfg,
   return std::make_unique<Limits>(cfg, std::move(prices), std::move(mem));
 }
 
-size_t Limits::policies_of(const Caller& c, Policy (&out)[3]) const {
+size_t Limits::policies_of(const Caller& c, std::string_view user, Policy (&out)[3]) const {
   size_t n = 0;
-  if (c.key_limits && !c.key_limits->empty())
-    out[n++] = {"key:" + c.key_id, "key " + c.key_id, c.key_limits.get()};
-  if (!c.user.empty()) {
-    // A client names its user: bounded and printable, as the ledger (and so the seed) has it.
-    const std::string user = api::printable(c.user);
-    if (auto it = cfg_.users.find(user); it != cfg_.users.end()) {
-      if (!it->second.empty()) out[n++] = {"user:" + user, "user " + user, &it->second};
+  if (c.key_limits && !c.key_limits->empty()) out[n++] = {Policy::kKey, false, c.key_limits.get()};
+  if (!user.empty()) {
+    if (auto it = cfg_.users.find(std::string(user)); it != cfg_.users.end()) {
+      if (!it->second.empty()) out[n++] = {Policy::kUser, false, &it->second};
     } else if (!cfg_.limits.empty()) {
-      out[n++] = {"user:" + user, "user " + user + " ([limits])", &cfg_.limits};
+      out[n++] = {Policy::kUser, true, &cfg_.limits};
     }
   }
   if (!c.tenant.empty())
     if (auto it = cfg_.tenants.find(c.tenant); it != cfg_.tenants.end() && !it->second.empty())
-      out[n++] = {"tenant:" + c.tenant, "tenant " + c.tenant, &it->second};
+      out[n++] = {Policy::kTenant, false, &it->second};
   return n;
+}
+
+// "key key_ab12", "user bob ([limits])", "tenant acme": a scope as messages name it.
+std::string Limits::label_of(const Ask& ask, uint8_t scope, bool defaulted) {
+  std::string label = scope_label(ask.scope_of(scope));
+  return defaulted ? label + " ([limits])" : label;
 }
 
 bool Limits::allows(const Caller& caller, std::string_view model) const {
   Policy ps[3];
-  size_t n = policies_of(caller, ps);
+  size_t n = policies_of(caller, api::printable(caller.user), ps);
   for (size_t i = 0; i < n; ++i)
     if (!config::model_allowed(ps[i].limits->models, model)) return false;
   return true;
@@ -117,21 +102,32 @@ Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
   const Caller& c = ctx.caller;
   Ask& ask = ctx.state.limits_ask;
   // Every request's cost counts toward its key, user and tenant, limited or not, so a budget
-  // set later starts from the real figure.
-  if (!c.key_id.empty()) ask.spend.push_back("key:" + c.key_id);
-  if (!c.user.empty()) ask.spend.push_back("user:" + api::printable(c.user));
-  if (!c.tenant.empty()) ask.spend.push_back("tenant:" + c.tenant);
+  // set later starts from the real figure. A client names its user: bounded and printable,
+  // as the ledger (and so the seed) has it.
+  uint8_t at[3] = {0, 0, 0};  // each kind's place in ask.scopes
+  auto add_scope = [&](Policy::Kind kind, std::string_view name,
+                       std::string (*scope_of)(std::string_view)) {
+    if (name.empty()) return;
+    at[kind] = static_cast<uint8_t>(ask.scopes.size());
+    ask.scopes.push_back(scope_of(name));
+  };
+  const std::string user = api::printable(c.user);
+  add_scope(Policy::kKey, c.key_id, key_scope);
+  add_scope(Policy::kUser, user, user_scope);
+  add_scope(Policy::kTenant, c.tenant, tenant_scope);
 
   Policy ps[3];
-  const size_t n = policies_of(c, ps);
+  const size_t n = policies_of(c, user, ps);
   if (n == 0) return {};
+  auto scope = [&](size_t i) { return at[ps[i].kind]; };
+  auto label = [&](size_t i) { return label_of(ask, scope(i), ps[i].defaulted); };
   for (size_t i = 0; i < n; ++i) {
     const auto& models = ps[i].limits->models;
     if (config::model_allowed(models, req.model)) continue;
     std::string list;
     for (const auto& m : models) list += (list.empty() ? "" : ", ") + m;
     return fail(Error::refused(403, "invalid_request_error", "model_not_allowed",
-                               "The model '" + req.model + "' is not allowed for " + ps[i].label +
+                               "The model '" + req.model + "' is not allowed for " + label(i) +
                                    " (allowed: " + list + ")."));
   }
 
@@ -141,9 +137,9 @@ Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
   ctx.state.token_estimate = prompt + std::max<int64_t>(0, cap.value_or(0));
   for (size_t i = 0; i < n; ++i) {
     const config::Limits& l = *ps[i].limits;
-    if (l.rpm) ask.requests.push_back({ps[i].scope, *l.rpm, 1});
-    if (l.tpm) ask.tokens.push_back({ps[i].scope, *l.tpm, ctx.state.token_estimate});
-    if (l.max_parallel) ask.parallel.push_back({ps[i].scope, *l.max_parallel});
+    if (l.rpm) ask.requests.push_back({scope(i), *l.rpm, 1});
+    if (l.tpm) ask.tokens.push_back({scope(i), *l.tpm, ctx.state.token_estimate});
+    if (l.max_parallel) ask.parallel.push_back({scope(i), *l.max_parallel});
   }
 
   // Budgets reserve the worst case: the dearest target the name can reach, at the full output.
@@ -173,27 +169,26 @@ Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
     if (!priced_all && !l.unpriced_allow)
       return fail(Error::refused(
           403, "invalid_request_error", "unpriced_model",
-          "The model '" + req.model + "' has no known price, so the budget of " + ps[i].label +
+          "The model '" + req.model + "' has no known price, so the budget of " + label(i) +
               " cannot bound its cost. Add its price under [prices.\"provider/model\"], or "
               "let unpriced models through that budget with unpriced = \"allow\"."));
-    ask.budgets.push_back({ps[i].scope, *l.budget_usd, period_of(l.period), worst});
+    ask.budgets.push_back({scope(i), *l.budget_usd, period_of(l.period), worst});
   }
 
   Verdict v = store_->admit(ask);
-  add_rate_headers(ctx, v.requests, "requests");
-  add_rate_headers(ctx, v.tokens, "tokens");
-  if (!v.admitted()) return refuse(v, ask, ps, n, ctx);
+  ctx.rate_limits = {v.requests, v.tokens};
+  if (!v.admitted()) {
+    bool defaulted[3] = {false, false, false};  // by scope place
+    for (size_t i = 0; i < n; ++i) defaulted[scope(i)] = ps[i].defaulted;
+    return refuse(v, ask, defaulted, ctx);
+  }
   ctx.state.limits_admitted = true;
   return {};
 }
 
-Result<void> Limits::refuse(const Verdict& v, const Ask& ask, const Policy* ps, size_t n,
+Result<void> Limits::refuse(const Verdict& v, const Ask& ask, const bool (&defaulted)[3],
                             RequestContext& ctx) const {
-  auto label_of = [&](const std::string& scope) {
-    for (size_t i = 0; i < n; ++i)
-      if (ps[i].scope == scope) return ps[i].label;
-    return scope;
-  };
+  auto label_of = [&](uint8_t scope) { return Limits::label_of(ask, scope, defaulted[scope]); };
   auto rate_error = [&](std::string message) {
     Error e = Error::refused(429, "rate_limit_error", "rate_limit_exceeded", std::move(message));
     e.retry_after_ms = static_cast<int>(std::min<int64_t>(v.retry_after_ms, 86'400'000));
@@ -259,12 +254,12 @@ Result<void> Limits::refuse(const Verdict& v, const Ask& ask, const Policy* ps, 
 
 void Limits::on_complete(const Outcome& out, RequestContext& ctx) {
   StageState& st = ctx.state;
-  if (st.limits_ask.spend.empty() && !st.limits_admitted) return;
+  if (st.limits_ask.scopes.empty() && !st.limits_admitted) return;
   int64_t real = out.usage ? out.usage->prompt_tokens + out.usage->completion_tokens : 0;
   store_->settle(st.limits_ask, st.limits_admitted, real - st.token_estimate,
                  out.cost_usd.value_or(0), clock_());
   st.limits_admitted = false;
-  st.limits_ask.spend.clear();
+  st.limits_ask.scopes.clear();
 }
 
 }  // namespace gw::gateway

@@ -49,13 +49,14 @@ class Limits : public Filter {
 
  private:
   struct Policy {
-    std::string scope;  // key:<id> | user:<name> | tenant:<name>
-    std::string label;  // for messages: "key key_ab12", "tenant acme"
+    enum Kind : uint8_t { kKey, kUser, kTenant } kind = kKey;
+    bool defaulted = false;  // the user's is [limits]: they are not named in [users]
     const config::Limits* limits = nullptr;
   };
-  // Up to three: key, user, tenant.
-  size_t policies_of(const Caller& caller, Policy (&out)[3]) const;
-  Result<void> refuse(const Verdict& v, const Ask& ask, const Policy* policies, size_t n,
+  // Up to three: key, user (`user`, made printable), tenant. No allocation.
+  size_t policies_of(const Caller& caller, std::string_view user, Policy (&out)[3]) const;
+  static std::string label_of(const Ask& ask, uint8_t scope, bool defaulted);
+  Result<void> refuse(const Verdict& v, const Ask& ask, const bool (&defaulted)[3],
                       RequestContext& ctx) const;
 
   const config::Config& cfg_;

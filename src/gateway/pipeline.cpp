@@ -14,7 +14,7 @@ std::unique_ptr<Gateway> build_pipeline(const config::Config& cfg, PipelineParts
   stages.push_back(std::make_unique<Meter>(parts.prices, std::move(parts.ledger), meter));
   if (parts.auth) stages.push_back(std::move(parts.auth));
   if (parts.limits) stages.push_back(std::move(parts.limits));
-  // the guard goes here.
+  if (parts.guard) stages.push_back(std::move(parts.guard));
   // The router and the attempts (failover.hpp) are the gateway's own last steps.
   return std::make_unique<Gateway>(cfg, std::move(stages), std::move(parts.prices));
 }

@@ -4,8 +4,8 @@
 //
 // Observers come first: a stage sees a request's end only if the request reached it, and
 // every request must be counted and leave one ledger row, refused ones included. Limits
-// enforce rate limits, budgets and model allow-lists (limits.hpp); the guard is the place for
-// PII masking (not built yet). `gw
+// enforce rate limits, budgets and model allow-lists (limits.hpp); the guard masks personal
+// data and secrets and restores them in the answer (guard.hpp). `gw
 // chat` and `gw compare` (cli/runtime.cpp) and `gw serve` (cli/serve.cpp) take the gateway
 // from here.
 #pragma once
@@ -26,6 +26,7 @@ struct PipelineParts {
   std::unique_ptr<Filter> metrics;        // gw serve's /metrics counters; null for the CLI
   std::unique_ptr<Filter> auth;           // gw serve's virtual keys; null for the CLI
   std::unique_ptr<Filter> limits;         // rate limits, budgets, model allow-lists (limits.hpp)
+  std::unique_ptr<Filter> guard;          // PII masking and restore (guard.hpp); null when off
 };
 
 std::unique_ptr<Gateway> build_pipeline(const config::Config& cfg, PipelineParts parts);

@@ -1,5 +1,6 @@
 #include "server/chat_endpoint.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "api/json_codec.hpp"
@@ -54,7 +55,33 @@ void send_error(Response& res, const Error& e) {
   res.send(status, api::error_body(e));
 }
 
+namespace {
+
+// OpenAI's way of writing a reset time: "20ms", "1s", "6m0s", "1h2m3s".
+std::string duration_text(int64_t ms) {
+  if (ms < 1000) return std::to_string(std::max<int64_t>(ms, 0)) + "ms";
+  int64_t s = (ms + 999) / 1000;
+  std::string out;
+  if (s >= 3600) out += std::to_string(s / 3600) + "h";
+  if (s >= 60) out += std::to_string(s / 60 % 60) + "m";
+  return out + std::to_string(s % 60) + "s";
+}
+
+void set_rate_headers(Response& res, const gateway::RateView& v, const char* limit,
+                      const char* remaining, const char* reset) {
+  if (v.limit == 0) return;
+  res.set_header(limit, std::to_string(v.limit));
+  res.set_header(remaining, std::to_string(v.remaining));
+  res.set_header(reset, duration_text(v.reset_ms));
+}
+
+}  // namespace
+
 void set_stage_headers(Response& res, const gateway::RequestContext& ctx) {
+  set_rate_headers(res, ctx.rate_limits.requests, "x-ratelimit-limit-requests",
+                   "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests");
+  set_rate_headers(res, ctx.rate_limits.tokens, "x-ratelimit-limit-tokens",
+                   "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens");
   for (const auto& [name, value] : ctx.response_headers) res.set_header(name, value);
 }
 

@@ -2,6 +2,7 @@
 // hash with a short display prefix, each naming a user and a tenant.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@ struct KeyUpdate {
   std::optional<std::string> period;
   std::optional<std::vector<std::string>> models;
   std::optional<bool> unpriced_allow;
+  std::optional<std::optional<config::GuardOverride>> guard;  // nullopt inside: none
 };
 
 struct NewKey {
@@ -40,7 +42,9 @@ struct NewKey {
   std::string secret;  // gk-<40 alnum>; shown once, never stored
 };
 
-// SHA-256 of `text` as 64 lowercase hex digits (OpenSSL EVP).
+// SHA-256 of `text` (OpenSSL EVP); and as 64 lowercase hex digits.
+using Sha256 = std::array<unsigned char, 32>;
+Sha256 sha256(std::string_view text);
 std::string sha256_hex(std::string_view text);
 // `n` characters of [A-Za-z0-9] from OpenSSL's CSPRNG, without modulo bias.
 Result<std::string> random_alnum(size_t n);

@@ -90,6 +90,11 @@ ALTER TABLE keys ADD COLUMN budget_usd REAL;
 ALTER TABLE keys ADD COLUMN period TEXT NOT NULL DEFAULT 'month';
 ALTER TABLE keys ADD COLUMN unpriced TEXT NOT NULL DEFAULT 'refuse';
 )sql"},
+    // 5: a key's guard policy (gw keys --guard): "mask", "block" or "off" and per-detector
+    // overrides ("mask,secret=block"); empty: the tenant's or the global [guard].
+    Migration{5, R"sql(
+ALTER TABLE keys ADD COLUMN guard TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

@@ -16,7 +16,7 @@ const config = (fake) => fakeProviders(fake, `
 [prices."fake/priced"]
 input = 1000
 output = 1000
-[prices."fake/priced+stall=600"]
+[prices."fake/priced+stall=2000"]
 input = 1000
 output = 1000
 [routes.both-limited]
@@ -200,10 +200,11 @@ test('a budget of a few cents runs out: 429 budget_exceeded, and the spend stops
 
 for (const stream of [false, true]) {
   test(`50 parallel requests against a budget that admits 10 at worst-case cost: at most 10 get in (stream: ${stream})`, async () => {
-    // Worst case 8 + 92 = 100 tokens = $0.10; $1.05 fits 10 of them, not 11.
+    // Worst case 8 + 92 = 100 tokens = $0.10; $1.05 fits 10 of them, not 11. The answers take
+    // 2 s, so all 50 are in flight together and only reservations decide.
     const k = await key('--budget', '1.05', '--period', 'total');
     const rs = await Promise.all(Array.from({ length: 50 }, () =>
-      post(k.secret, { model: 'fake/priced+stall=600', max_tokens: 92, stream })));
+      post(k.secret, { model: 'fake/priced+stall=2000', max_tokens: 92, stream })));
     const ok = rs.filter((r) => r.status === 200);
     const refused = rs.filter((r) => r.status === 429);
     assert.equal(ok.length + refused.length, 50, rs.map((r) => r.status).join(','));
