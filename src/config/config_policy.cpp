@@ -124,10 +124,19 @@ Result<void> read_guard(GuardConfig& g, const toml::table& t, const std::string&
       if (!in)
         return fail(config_error(file, line_of(*ct->get("terms_file")),
                                  "cannot read terms_file '" + *terms_file + "'"));
-      for (std::string line; std::getline(in, line);) {
+      // Bounded: a path such as /dev/zero must not make gw read forever.
+      constexpr size_t kMaxTerms = 100000, kMaxTerm = 1024;
+      std::vector<char> buf(kMaxTerm + 2);
+      while (d.terms.size() < kMaxTerms &&
+             in.getline(buf.data(), static_cast<std::streamsize>(buf.size()))) {
+        std::string line(buf.data());
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
         if (!line.empty() && line.front() != '#') d.terms.push_back(line);
       }
+      if (in.fail() && !in.eof() && d.terms.size() < kMaxTerms)
+        return fail(config_error(file, line_of(*ct->get("terms_file")),
+                                 "terms_file '" + *terms_file + "': a line longer than " +
+                                     std::to_string(kMaxTerm) + " bytes"));
     }
     if (d.pattern.empty() == d.terms.empty())
       return fail(
