@@ -80,8 +80,9 @@ void add_report_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "report", "Tokens and cost from the usage ledger, by user, tenant, key, model or time");
   cmd->add_option("--by", o->by,
-                  "Group by a comma list of user, tenant, key, model, provider, route, day, "
-                  "month (default: user)");
+                  "Group by a comma list of user, tenant, key, model, provider, route, "
+                  "endpoint, client (openai-sdk, anthropic-sdk, claude-code, ...; chat or "
+                  "compare for the CLI), day, month (default: user)");
   cmd->add_option("--since", o->since,
                   "Start of the period: a span before now (7d, 24h, 30m, 2w), an ISO date "
                   "(2026-11-01, UTC midnight) or datetime (2026-11-01T12:00:00Z); default 30d");

@@ -131,6 +131,8 @@ struct Config {
   Limits limits;                          // [limits]: each user not named in [users.*]
   std::map<std::string, Limits> tenants;  // [tenants.NAME]
   std::map<std::string, Limits> users;    // [users.NAME]
+  // [aliases]: an inbound model name → a model or route (Claude Code's dated names → "smart").
+  std::map<std::string, std::string> aliases;
   std::string default_model;
   std::string source;  // the file read, empty for zero-config
   std::vector<std::string> warnings;

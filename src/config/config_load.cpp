@@ -288,6 +288,19 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
   }
   if (auto r = read_policy_tables(c.tenants, root, "tenants", "tenant", file); !r) return r;
   if (auto r = read_policy_tables(c.users, root, "users", "user", file); !r) return r;
+  if (const toml::node* an = root.get("aliases")) {
+    const toml::table* at = an->as_table();
+    if (!at)
+      return fail(config_error(file, line_of(*an),
+                               "'aliases' must be a table of \"name\" = \"model or route\""));
+    for (auto&& [k, v] : *at) {
+      auto to = v.value<std::string>();
+      if (!to || to->empty())
+        return fail(config_error(
+            file, line_of(v), "alias '" + std::string(k.str()) + "' must name a model or route"));
+      c.aliases[std::string(k.str())] = *to;
+    }
+  }
   GW_GET(dm, std::string, root, "default_model", "a string");
   if (dm) c.default_model = *dm;
   return {};

@@ -133,6 +133,10 @@ std::string render_config(const Config& c) {
       if (l.guard->restore) o << "restore = " << (*l.guard->restore ? "true" : "false") << "\n";
     }
   };
+  if (!c.aliases.empty()) {
+    o << "\n[aliases]\n";
+    for (const auto& [from, to] : c.aliases) o << q(from) << " = " << q(to) << "\n";
+  }
   policy("[limits]", c.limits);
   for (const auto& [name, l] : c.tenants) policy("[tenants." + q(name) + "]", l);
   for (const auto& [name, l] : c.users) policy("[users." + q(name) + "]", l);

@@ -36,6 +36,7 @@ Catalogue catalogue_of(const config::Config& cfg) {
     if (seen.insert(id).second) c.models.push_back({id, owner});
   };
   for (const auto& r : c.routes) add(r.name, "gw");
+  for (const auto& [from, to] : cfg.aliases) add(from, "gw");
   for (const auto& r : c.routes)
     for (const auto& t : r.targets) add(t, provider_of(t));
   for (const auto& [key, p] : cfg.prices) add(key, provider_of(key));

@@ -56,11 +56,13 @@ struct StageState {
 struct RequestContext {
   std::string request_id;
   Caller caller;
-  std::string client = "chat";  // chat | compare | serve
-  std::string presented_key;    // the client's Authorization: Bearer / x-api-key (serve only)
-  std::string task;             // metadata.task or x-gw-task, for rule routing
-  size_t admitted = 0;          // stages whose on_admit ran (they see on_complete)
-  bool admission_done = false;  // Gateway::admit ran (the HTTP front calls it before parsing)
+  std::string client = "chat";    // chat | compare | serve
+  std::string endpoint = "chat";  // the HTTP endpoint: chat | messages | responses | embeddings
+  std::string client_family;      // from the user agent (gw serve): openai-sdk, claude-code, ...
+  std::string presented_key;      // the client's Authorization: Bearer / x-api-key (serve only)
+  std::string task;               // metadata.task or x-gw-task, for rule routing
+  size_t admitted = 0;            // stages whose on_admit ran (they see on_complete)
+  bool admission_done = false;    // Gateway::admit ran (the HTTP front calls it before parsing)
   StageState state;
   // The tightest rate limits the caller is under (limits), which the HTTP front writes as
   // OpenAI's x-ratelimit-* headers; limit 0 = none.
@@ -98,6 +100,8 @@ struct Outcome {
   std::string finish_reason;
   bool client_cancelled = false;
   std::string client;
+  std::string endpoint = "chat";
+  std::string client_family;
   Caller caller;
 };
 

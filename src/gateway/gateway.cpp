@@ -71,6 +71,8 @@ void Gateway::start(RequestContext& ctx, Outcome& out, std::string_view requeste
   }
   out.requested_model = std::string(requested_model);
   out.client = ctx.client;
+  out.endpoint = ctx.endpoint;
+  out.client_family = ctx.client_family;
   out.caller = ctx.caller;
 }
 

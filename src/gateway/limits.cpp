@@ -93,8 +93,12 @@ std::string Limits::label_of(const Ask& ask, uint8_t scope, bool defaulted) {
 bool Limits::allows(const Caller& caller, std::string_view model) const {
   Policy ps[3];
   size_t n = policies_of(caller, api::printable(caller.user), ps);
+  const std::string name(model);
+  const std::string& target = alias_of(cfg_, name);
   for (size_t i = 0; i < n; ++i)
-    if (!config::model_allowed(ps[i].limits->models, model)) return false;
+    if (!config::model_allowed(ps[i].limits->models, name) &&
+        !config::model_allowed(ps[i].limits->models, target))
+      return false;
   return true;
 }
 
@@ -123,7 +127,10 @@ Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
   auto label = [&](size_t i) { return label_of(ask, scope(i), ps[i].defaulted); };
   for (size_t i = 0; i < n; ++i) {
     const auto& models = ps[i].limits->models;
-    if (config::model_allowed(models, req.model)) continue;
+    // An alias passes as the name the client wrote or as the model or route it stands for.
+    if (config::model_allowed(models, req.model) ||
+        config::model_allowed(models, alias_of(cfg_, req.model)))
+      continue;
     std::string list;
     for (const auto& m : models) list += (list.empty() ? "" : ", ") + m;
     return fail(Error::refused(403, "invalid_request_error", "model_not_allowed",

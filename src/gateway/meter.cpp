@@ -39,6 +39,8 @@ store::LedgerRow make_ledger_row(const Outcome& out, const PriceTable::Cost& cos
   r.stream = out.stream;
   r.cancelled = out.client_cancelled;
   r.client = out.client;
+  r.endpoint = out.endpoint;
+  r.client_family = out.client_family;
   return r;
 }
 

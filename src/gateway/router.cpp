@@ -98,7 +98,9 @@ std::optional<std::vector<providers::Target>> reachable_targets(const config::Co
                                                                 std::string_view name) {
   std::vector<providers::Target> out;
   bool unknown = false;
-  collect_targets(cfg, name, 0, out, unknown);
+  auto alias = cfg.aliases.find(std::string(name));
+  collect_targets(cfg, alias == cfg.aliases.end() ? name : std::string_view(alias->second), 0, out,
+                  unknown);
   if (unknown || out.empty()) return std::nullopt;
   return out;
 }
@@ -255,7 +257,16 @@ void Router::order_cheapest(RoutePlan& plan, const api::ChatRequest& req) {
 }
 
 Result<RoutePlan> Router::plan(const api::ChatRequest& req, const RequestContext& ctx) {
-  return plan_name(req.model, req, ctx, 0);
+  const std::string& target = alias_of(cfg_, req.model);
+  if (&target == &req.model) return plan_name(req.model, req, ctx, 0);
+  auto plan = plan_name(target, req, ctx, 0);
+  if (plan) plan->reason = "alias " + req.model + " -> " + target + "; " + plan->reason;
+  return plan;
+}
+
+const std::string& alias_of(const config::Config& cfg, const std::string& name) {
+  auto it = cfg.aliases.find(name);
+  return it == cfg.aliases.end() ? name : it->second;
 }
 
 }  // namespace gw::gateway

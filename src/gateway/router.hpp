@@ -27,6 +27,8 @@ struct RoutePlan {
   std::string reason;  // why this order (x-gw-route-reason)
 };
 
+// The name [aliases] maps `name` to, or `name` itself (one level: aliases do not chain).
+const std::string& alias_of(const config::Config& cfg, const std::string& name);
 // A direct model name (provider/model or a bare well-known name) → its target, if any.
 std::optional<providers::Target> resolve_target(const config::Config& cfg, std::string_view name);
 // Every target a model or route name can reach (every rule, default and target, through

@@ -6,6 +6,7 @@
 #include "api/json_codec.hpp"
 #include "net/http_types.hpp"
 #include "net/io.hpp"
+#include "server/client_family.hpp"
 
 namespace gw::server {
 namespace {
@@ -89,6 +90,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx;
   ctx.request_id = gateway::new_request_id();
   ctx.client = "serve";
+  ctx.client_family = std::string(client_family(http_req.header("User-Agent")));
   res.set_header("x-gw-request-id", ctx.request_id);
   ctx.caller.user = header_string(http_req, "x-gw-user");
   ctx.task = header_string(http_req, "x-gw-task");

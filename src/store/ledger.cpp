@@ -45,9 +45,9 @@ constexpr const char* kInsertRow = R"sql(
 INSERT INTO ledger (ts_ms, request_id, key_id, key_name, user, tenant, requested_model, route,
   provider, model, status, error_type, error_code, input_tokens, cached_tokens,
   cache_write_tokens, output_tokens, reasoning_tokens, usage_estimated, cost_usd, price_version,
-  latency_ms, ttft_ms, attempts, stream, cancelled, client, pii)
+  latency_ms, ttft_ms, attempts, stream, cancelled, client, pii, endpoint, client_family)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
-  ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28))sql";
+  ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30))sql";
 
 // The two halves of a body (request at completion, response after it) meet by request id.
 constexpr const char* kInsertBody = R"sql(
@@ -112,9 +112,9 @@ Ledger::~Ledger() {
 // Every string of a row may have come from a client or an upstream (a 1 MB model name with
 // no key used to be stored whole): bounded and printable before it is kept.
 static void bound_strings(LedgerRow& r) {
-  for (std::string* s :
-       {&r.request_id, &r.key_id, &r.key_name, &r.user, &r.tenant, &r.requested_model, &r.route,
-        &r.provider, &r.model, &r.error_type, &r.error_code, &r.price_version, &r.client})
+  for (std::string* s : {&r.request_id, &r.key_id, &r.key_name, &r.user, &r.tenant,
+                         &r.requested_model, &r.route, &r.provider, &r.model, &r.error_type,
+                         &r.error_code, &r.price_version, &r.client, &r.endpoint, &r.client_family})
     api::make_printable(*s);
 }
 
@@ -257,6 +257,8 @@ Result<void> Ledger::write(const Batch& b) {
     s.bind(26, row.cancelled);
     s.bind_static(27, row.client);
     s.bind_static(28, row.pii);
+    s.bind_static(29, row.endpoint);
+    s.bind_static(30, row.client_family);
     auto r = s.step() == SQLITE_DONE ? Result<void>{} : bad();
     s.reset();  // the statement lets go of the row's strings before they can be freed
     if (!r) return r;

@@ -38,7 +38,11 @@ struct LedgerRow {
   int attempts = 0;
   bool stream = false, cancelled = false;
   std::string client;
-  std::string pii;  // JSON object of PII counts by type; empty until the guard reports them
+  std::string pii;
+  std::string endpoint = "chat";  // chat | messages | responses | embeddings
+  std::string
+      client_family;  // openai-sdk, anthropic-sdk, claude-code, ...; empty: the CLI  // JSON object
+                      // of PII counts by type; empty until the guard reports them
 };
 
 // Only written when [store] log_bodies = true. Either half may arrive alone: the two are

@@ -95,6 +95,12 @@ ALTER TABLE keys ADD COLUMN unpriced TEXT NOT NULL DEFAULT 'refuse';
     Migration{5, R"sql(
 ALTER TABLE keys ADD COLUMN guard TEXT NOT NULL DEFAULT '';
 )sql"},
+    // 6: which endpoint a request came in on (chat, messages, responses, embeddings) and the
+    // caller's client family from its user agent (openai-sdk, claude-code, ...; empty: the CLI).
+    Migration{6, R"sql(
+ALTER TABLE ledger ADD COLUMN endpoint TEXT NOT NULL DEFAULT 'chat';
+ALTER TABLE ledger ADD COLUMN client_family TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

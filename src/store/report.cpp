@@ -19,8 +19,8 @@ Error usage(std::string msg) {
   return Error::usage(std::move(msg));
 }
 
-constexpr std::array<std::string_view, 8> kKeys{"user",     "tenant", "key", "model",
-                                                "provider", "route",  "day", "month"};
+constexpr std::array<std::string_view, 10> kKeys{"user",  "tenant",   "key",    "model", "provider",
+                                                 "route", "endpoint", "client", "day",   "month"};
 
 // The SQL each key groups by. A model is named provider/model; a request that failed before
 // routing has no provider and is grouped under the name the client asked for.
@@ -32,6 +32,10 @@ std::string_view key_sql(std::string_view k) {
     return "CASE WHEN provider = '' THEN requested_model ELSE provider || '/' || model END";
   if (k == "provider") return "provider";
   if (k == "route") return "route";
+  if (k == "endpoint") return "endpoint";
+  // The caller's kind: its client family from its user agent (openai-sdk, claude-code, ...)
+  // for gw serve, else the CLI command (chat, compare).
+  if (k == "client") return "CASE WHEN client_family != '' THEN client_family ELSE client END";
   if (k == "day") return "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')";
   return "strftime('%Y-%m', ts_ms / 1000, 'unixepoch')";  // month
 }
@@ -123,8 +127,8 @@ Result<std::vector<std::string>> parse_group_by(std::string_view csv) {
     while (!part.empty() && part.back() == ' ') part.remove_suffix(1);
     if (std::find(kKeys.begin(), kKeys.end(), part) == kKeys.end())
       return fail(usage("--by: unknown key '" + std::string(part) +
-                        "' (use a comma list of user, tenant, key, model, provider, route, day, "
-                        "month)"));
+                        "' (use a comma list of user, tenant, key, model, provider, route, "
+                        "endpoint, client, day, month)"));
     if (std::find(out.begin(), out.end(), part) != out.end())
       return fail(usage("--by: '" + std::string(part) + "' is listed twice"));
     out.emplace_back(part);
