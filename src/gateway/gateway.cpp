@@ -96,6 +96,11 @@ void Gateway::reject(RequestContext& ctx, Outcome& out, const Error& e,
   end(ctx, out, &e);
 }
 
+void Gateway::answered(RequestContext& ctx, Outcome& out, std::string_view requested_model) {
+  start(ctx, out, requested_model);
+  end(ctx, out, nullptr);
+}
+
 // The request is over: its status, then every admitted stage sees it complete.
 void Gateway::end(RequestContext& ctx, Outcome& out, const Error* e) {
   out.latency_ms = ms_between(out.started, Clock::now());

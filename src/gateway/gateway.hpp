@@ -37,6 +37,9 @@ class Gateway {
   // Ends an admitted request that never reached the pipeline (an unreadable body): recorded
   // with `e` like any other, so every request leaves one ledger row.
   void reject(RequestContext& ctx, Outcome& out, const Error& e, std::string_view requested_model);
+  // Ends an admitted request gw answered itself, without an upstream (count_tokens): recorded
+  // as a success with no usage.
+  void answered(RequestContext& ctx, Outcome& out, std::string_view requested_model);
 
   Result<api::ChatResponse> complete(api::ChatRequest req, RequestContext& ctx, Outcome& out);
   // Chunks reach `sink` as they arrive. The usage chunk is passed on only when the client

@@ -20,9 +20,4 @@ struct ChatEndpoint {
                      Response& res) const;
 };
 
-// Writes an OpenAI-shaped error with its status, retry hint and an upstream's rate-limit headers.
-void send_error(Response& res, const Error& e);
-// The headers the pipeline's stages added (x-ratelimit-*), on an answer or an error.
-void set_stage_headers(Response& res, const gateway::RequestContext& ctx);
-
 }  // namespace gw::server

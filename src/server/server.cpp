@@ -8,7 +8,9 @@
 #include "gateway/catalogue.hpp"
 #include "server/chat_endpoint.hpp"
 #include "server/http_server.hpp"
+#include "server/messages_endpoint.hpp"
 #include "server/metrics.hpp"
+#include "server/response_head.hpp"
 
 namespace gw::server {
 namespace {
@@ -90,6 +92,13 @@ void Server::install_routes() {
   auto chat_handler = [chat](const Request& req, Response& res) { chat->handle(req, res); };
   http_->route("POST", "/v1/chat/completions", chat_handler);
   http_->route("POST", "/chat/completions", chat_handler);  // clients whose base_url lacks /v1
+
+  // Anthropic's Messages API (the Anthropic SDK and Claude Code put /v1 in the path).
+  auto messages = std::make_shared<MessagesEndpoint>(MessagesEndpoint{gateway_});
+  http_->route("POST", "/v1/messages",
+               [messages](const Request& req, Response& res) { messages->handle(req, res); });
+  http_->route("POST", "/v1/messages/count_tokens",
+               [messages](const Request& req, Response& res) { messages->count_tokens(req, res); });
 
   auto models = [this](const Request& req, Response& res) {
     // The catalogue is only for callers who may use it (with keys required, a valid key), and

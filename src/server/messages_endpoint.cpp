@@ -1,0 +1,109 @@
+#include "server/messages_endpoint.hpp"
+
+#include <optional>
+
+#include "net/io.hpp"
+#include "providers/anthropic_inbound.hpp"
+#include "server/client_family.hpp"
+#include "server/response_head.hpp"
+
+namespace gw::server {
+namespace {
+
+namespace inbound = providers::anthropic;
+
+// Errors on this endpoint are Anthropic-shaped, with Anthropic's statuses (529 overloaded),
+// so the SDK's typed errors and retries work.
+void send_anthropic_error(Response& res, const Error& e) {
+  send_error(res, e, inbound::messages_error_status(e), inbound::messages_error_body(e));
+}
+
+gateway::RequestContext context_of(const Request& http_req, Response& res) {
+  gateway::RequestContext ctx;
+  ctx.request_id = gateway::new_request_id();
+  ctx.client = "serve";
+  ctx.endpoint = "messages";
+  ctx.client_family = std::string(client_family(http_req.header("User-Agent")));
+  res.set_header("x-gw-request-id", ctx.request_id);
+  ctx.caller.user = std::string(http_req.header("x-gw-user"));
+  ctx.task = std::string(http_req.header("x-gw-task"));
+  ctx.presented_key = http_req.presented_key();  // x-api-key or Authorization: Bearer
+  return ctx;
+}
+
+}  // namespace
+
+void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
+  gateway::RequestContext ctx = context_of(http_req, res);
+  gateway::Outcome out;
+  if (auto a = gateway.admit(ctx, out); !a) {
+    set_stage_headers(res, ctx);
+    return send_anthropic_error(res, a.error());
+  }
+  auto req = inbound::chat_request_from_messages(http_req.body);
+  if (!req) {
+    gateway.reject(ctx, out, req.error(), {});
+    return send_anthropic_error(res, req.error());
+  }
+  if (!req->user.empty()) ctx.caller.user = req->user;
+  const std::string model = req->model;
+  if (req->stream) return handle_stream(std::move(*req), std::move(ctx), std::move(out), res);
+
+  std::optional<net::HangupGuard> watch(std::in_place, res.client());
+  auto resp = gateway.complete(std::move(*req), ctx, out);
+  watch.reset();
+  set_gw_headers(res, head_of(out, false));
+  set_stage_headers(res, ctx);
+  if (!resp) return send_anthropic_error(res, resp.error());
+  res.send(200, inbound::messages_response_from_chat(*resp, model));
+}
+
+// As for chat: the head goes out with the first event, so a failure before it (every attempt
+// failed) is an ordinary error answer; after it, an `error` event ends the stream.
+void MessagesEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext ctx,
+                                     gateway::Outcome out, Response& res) const {
+  inbound::MessagesStreamWriter writer(req.model);
+  auto start = [&] {
+    set_gw_headers(res, head_of(out, true));
+    set_stage_headers(res, ctx);
+    res.set_header("Cache-Control", "no-cache");
+    res.set_header("X-Accel-Buffering", "no");
+    res.begin_stream(200, "text/event-stream");
+  };
+  auto sink = [&](const api::ChatChunk& c) -> bool {
+    std::string events = writer.on_chunk(c);
+    if (events.empty()) return true;
+    if (!res.sent()) start();
+    return res.write(events);
+  };
+  auto r = gateway.stream(std::move(req), ctx, sink, out);
+  if (r) {
+    if (!res.sent()) start();
+    res.write(writer.finish(out.usage, out.finish_reason));
+  } else if (!res.sent()) {
+    set_gw_headers(res, head_of(out, false));
+    set_stage_headers(res, ctx);
+    return send_anthropic_error(res, r.error());
+  } else {
+    res.write(writer.error(r.error()));
+  }
+  res.end_stream();
+}
+
+// An estimate for every provider (gw does not ask the upstream); the header says so.
+void MessagesEndpoint::count_tokens(const Request& http_req, Response& res) const {
+  gateway::RequestContext ctx = context_of(http_req, res);
+  ctx.endpoint = "count_tokens";
+  gateway::Outcome out;
+  if (auto a = gateway.admit(ctx, out); !a) return send_anthropic_error(res, a.error());
+  auto counted = inbound::count_tokens_estimate(http_req.body);
+  if (!counted) {
+    gateway.reject(ctx, out, counted.error(), {});
+    return send_anthropic_error(res, counted.error());
+  }
+  gateway.answered(ctx, out, {});  // one ledger row, no tokens
+  res.set_header("x-gw-token-count", "estimate");
+  res.send(200, *counted);
+}
+
+}  // namespace gw::server

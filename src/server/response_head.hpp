@@ -1,0 +1,32 @@
+// What every endpoint's answer carries besides its body: the x-gw-* facts of routing, the
+// stages' headers (x-ratelimit-*), and an error's status, retry hint and an upstream's own
+// rate-limit headers. Shared by the OpenAI and the Anthropic endpoints.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "api/error.hpp"
+#include "gateway/context.hpp"
+#include "server/http_exchange.hpp"
+
+namespace gw::server {
+
+// The x-gw-* facts a response carries; for streams they are taken at the first chunk.
+struct Head {
+  std::string provider, model, route_reason;
+  size_t attempts = 0;
+};
+Head head_of(const gateway::Outcome& out, bool in_progress);
+// x-gw-request-id is set as soon as the request arrives; these follow routing.
+void set_gw_headers(Response& res, const Head& h);
+// The headers the pipeline's stages added (x-ratelimit-*), on an answer or an error.
+void set_stage_headers(Response& res, const gateway::RequestContext& ctx);
+
+// An OpenAI-shaped error with its status, retry hint and an upstream's rate-limit headers.
+void send_error(Response& res, const Error& e);
+// The same headers with another protocol's `body` and `status` (Anthropic's /v1/messages).
+void send_error(Response& res, const Error& e, int status, std::string_view body);
+
+}  // namespace gw::server
