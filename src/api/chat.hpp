@@ -80,6 +80,10 @@ struct ChatRequest {
   std::string user;
   Json metadata;                // null or object
   Json extra = Json::object();  // every other field, passed through to OpenAI-compatible servers
+  // An Anthropic Messages client's own fields that OpenAI has no name for (thinking, top_k,
+  // context_management, ...): an Anthropic upstream gets them as sent, no other upstream does
+  // (an OpenAI-compatible server refuses arguments it does not know).
+  Json anthropic_extra = Json::object();
 
   // The output-token cap the client asked for (max_completion_tokens wins).
   std::optional<int64_t> output_limit() const {

@@ -86,7 +86,7 @@ class Reader {
         return fail(Error::bad_request(
             "'" + k + "': Extra inputs are not permitted (not a Messages API parameter).", k,
             "unknown_parameter"));
-      req_.extra[k] = *it;
+      req_.anthropic_extra[k] = *it;
     }
     return std::move(req_);
   }
@@ -270,9 +270,11 @@ class Reader {
     if (!role) return fail(missing(path + ".role"));
     if (!role->is_string()) return fail(mistyped(path + ".role", "a string"));
     const std::string& r = role->get_ref<const std::string&>();
-    if (r != "user" && r != "assistant")
-      return fail(
-          invalid(path + ".role", "'" + r + "'. Supported values are: 'user' and 'assistant'."));
+    // "system" inside messages: Claude Code sends it (mid-conversation instructions); it stays a
+    // system message in its place, text only.
+    if (r != "user" && r != "assistant" && r != "system")
+      return fail(invalid(path + ".role",
+                          "'" + r + "'. Supported values are: 'user', 'assistant' and 'system'."));
     const Json* content = member(msg, "content");
     if (!content) return fail(missing(path + ".content"));
 
@@ -310,7 +312,7 @@ class Reader {
         take_cache_control(block, m);
         m.tool_calls.push_back(std::move(*call));
       } else if (*type == "tool_result") {
-        if (assistant)
+        if (r != "user")
           return fail(invalid(bpath + ".type", "'tool_result' blocks belong in user messages."));
         auto res = tool_result(block, bpath);
         if (!res) return fail(res.error());
@@ -369,7 +371,7 @@ class Reader {
       auto k = api::as_int<int64_t>(*v);
       if (!v->is_number() || !k) return fail(mistyped("top_k", "an integer"));
       if (*k < 0) return fail(invalid("top_k", "expected a value of at least 0."));
-      req_.extra["top_k"] = *k;
+      req_.anthropic_extra["top_k"] = *k;
     }
     if (const Json* v = member(j, "stream")) {
       if (!v->is_boolean()) return fail(mistyped("stream", "a boolean"));
@@ -453,7 +455,7 @@ class Reader {
     return {};
   }
 
-  // Kept as sent in extra["thinking"]: the Anthropic adapter passes it on.
+  // Kept as sent in anthropic_extra["thinking"]: only the Anthropic adapter passes it on.
   Result<void> thinking(const Json& j) {
     const Json* v = member(j, "thinking");
     if (!v) return {};
@@ -466,7 +468,7 @@ class Reader {
       if (!b->is_number() || !api::as_int<int64_t>(*b))
         return fail(mistyped("thinking.budget_tokens", "an integer"));
     }
-    req_.extra["thinking"] = *v;
+    req_.anthropic_extra["thinking"] = *v;
     return {};
   }
 

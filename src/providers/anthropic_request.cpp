@@ -140,6 +140,10 @@ class Builder {
     // Anthropic-native knobs a client may send through the OpenAI schema.
     for (const char* k : {"top_k", "thinking"})
       if (auto it = req_.extra.find(k); it != req_.extra.end() && !it->is_null()) body[k] = *it;
+    // An Anthropic client's own fields (context_management, thinking, top_k, ...) pass as sent;
+    // they never override what the translation wrote.
+    for (auto it = req_.anthropic_extra.begin(); it != req_.anthropic_extra.end(); ++it)
+      if (!it->is_null() && !body.contains(it.key())) body[it.key()] = *it;
     if (stream) body["stream"] = true;
     return body;
   }

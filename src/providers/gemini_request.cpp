@@ -302,6 +302,31 @@ struct SchemaCleaner {
   }
 };
 
+// Only the keywords Gemini's Schema (an OpenAPI 3.0 subset) knows, at every level.
+bool in_openapi_subset(const Json& schema, int depth = 0) {
+  static constexpr std::string_view kKeywords[] = {
+      "type",      "format",    "title",      "description", "nullable",      "enum",
+      "maxItems",  "minItems",  "properties", "required",    "minProperties", "maxProperties",
+      "minLength", "maxLength", "pattern",    "example",     "anyOf",         "propertyOrdering",
+      "default",   "items",     "minimum",    "maximum"};
+  if (!schema.is_object()) return true;
+  if (depth > 64) return false;
+  for (auto it = schema.begin(); it != schema.end(); ++it) {
+    if (std::ranges::find(kKeywords, it.key()) == std::end(kKeywords)) return false;
+    const Json& v = it.value();
+    if (it.key() == "properties" && v.is_object()) {
+      for (const auto& p : v)
+        if (!in_openapi_subset(p, depth + 1)) return false;
+    } else if (it.key() == "items" && !in_openapi_subset(v, depth + 1)) {
+      return false;
+    } else if (it.key() == "anyOf" && v.is_array()) {
+      for (const auto& alt : v)
+        if (!in_openapi_subset(alt, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
 bool has_properties(const Json& schema) {
   auto p = schema.find("properties");
   return p != schema.end() && p->is_object() && !p->empty();
@@ -356,8 +381,16 @@ Result<void> add_tools(const api::ChatRequest& req, Json& body) {
     if (!t.description.empty()) d["description"] = t.description;
     // No parameters, or an object without properties (Gemini rejects an empty OBJECT), both
     // mean "no arguments".
-    if (t.parameters.is_object() && has_properties(t.parameters))
-      d["parameters"] = clean_schema(t.parameters);
+    // `parameters` takes an OpenAPI subset; a schema that needs more of JSON Schema
+    // (exclusiveMinimum, const, oneOf, ...: Claude Code's tools do) goes as it is in
+    // parametersJsonSchema, which Gemini reads as JSON Schema.
+    if (t.parameters.is_object() && has_properties(t.parameters)) {
+      Json cleaned = clean_schema(t.parameters);
+      if (in_openapi_subset(cleaned))
+        d["parameters"] = std::move(cleaned);
+      else
+        d["parametersJsonSchema"] = t.parameters;
+    }
     decls.push_back(std::move(d));
   }
   body["tools"] = Json::array({{{"functionDeclarations", std::move(decls)}}});
@@ -370,6 +403,8 @@ Result<void> add_generation_config(const api::ChatRequest& req, Json& body) {
   if (req.temperature) g["temperature"] = *req.temperature;
   if (req.top_p) g["topP"] = *req.top_p;
   if (auto k = req.extra.find("top_k"); k != req.extra.end() && k->is_number()) g["topK"] = *k;
+  if (auto k = req.anthropic_extra.find("top_k"); k != req.anthropic_extra.end() && k->is_number())
+    g["topK"] = *k;
   if (auto limit = req.output_limit()) g["maxOutputTokens"] = *limit;
   if (req.stop.size() > 5)
     return fail(Error::bad_request("Invalid 'stop': gemini accepts at most 5 sequences.", "stop",

@@ -300,7 +300,8 @@ TEST_CASE("anthropic inbound request: thinking blocks are dropped, the thinking 
   CHECK(req.messages[1].role == "assistant");
   REQUIRE(req.messages[1].parts.size() == 1);
   CHECK(req.messages[1].parts[0].text == "Hello");
-  CHECK(req.extra["thinking"] == Json::parse(R"({"type":"enabled","budget_tokens":2048})"));
+  CHECK(req.anthropic_extra["thinking"] ==
+        Json::parse(R"({"type":"enabled","budget_tokens":2048})"));
   refused(body(R"([{"role":"user","content":"hi"}])", R"("thinking":{"type":"enabled"})"),
           "thinking.budget_tokens");
   refused(body(R"([{"role":"user","content":"hi"}])", R"("thinking":true)"), "thinking");
@@ -357,7 +358,7 @@ TEST_CASE("anthropic inbound request: stop_sequences, sampling, top_k, metadata,
   CHECK(req.stop == std::vector<std::string>{"END", "\n\nHuman:"});
   CHECK(req.temperature == 0.5);
   CHECK(req.top_p == 0.9);
-  CHECK(req.extra["top_k"] == 40);
+  CHECK(req.anthropic_extra["top_k"] == 40);
   CHECK(req.user == "u-123");
   CHECK(req.metadata.is_null());  // Anthropic's metadata is only the user id
   CHECK(req.stream);
@@ -367,16 +368,16 @@ TEST_CASE("anthropic inbound request: stop_sequences, sampling, top_k, metadata,
   auto nulls = read(body(R"([{"role":"user","content":"hi"}])",
                          R"("temperature":null,"top_k":null,"metadata":{"user_id":null})"));
   CHECK_FALSE(nulls.temperature.has_value());
-  CHECK_FALSE(nulls.extra.contains("top_k"));
+  CHECK_FALSE(nulls.anthropic_extra.contains("top_k"));
   CHECK(nulls.user.empty());
 }
 
 TEST_CASE("anthropic inbound request: unknown fields go to extra, OpenAI-only names refused") {
   auto req = read(body(R"([{"role":"user","content":"hi"}])",
                        R"("service_tier":"auto","container":"c1","context_management":{"x":1})"));
-  CHECK(req.extra["service_tier"] == "auto");
-  CHECK(req.extra["container"] == "c1");
-  CHECK(req.extra["context_management"] == Json{{"x", 1}});
+  CHECK(req.anthropic_extra["service_tier"] == "auto");
+  CHECK(req.anthropic_extra["container"] == "c1");
+  CHECK(req.anthropic_extra["context_management"] == Json{{"x", 1}});
   // A canonical name in extra would override the translation (stop, n, user, ...).
   refused(body(R"([{"role":"user","content":"hi"}])", R"("n":2)"), "n");
   refused(body(R"([{"role":"user","content":"hi"}])", R"("stop":["x"])"), "stop");
@@ -403,7 +404,12 @@ TEST_CASE("anthropic inbound request: bad types and values are 400s naming the f
   refused(R"({"model":"m","max_tokens":5,"messages":[]})", "messages");
   refused(R"({"model":"m","max_tokens":5,"messages":{"role":"user"}})", "messages");
   refused(body(R"(["hi"])"), "messages[0]");
-  refused(body(R"([{"role":"system","content":"hi"}])"), "messages[0].role");
+  // Claude Code sends system turns inside messages: kept as a system message in place.
+  CHECK(read(body(R"([{"role":"user","content":"hi"},{"role":"system","content":"Be terse."}])"))
+            .messages[1]
+            .role == "system");
+  refused(body(R"([{"role":"system","content":[{"type":"tool_result","tool_use_id":"a"}]}])"),
+          "messages[0].content[0].type");
   refused(body(R"([{"role":"tool","content":"hi"}])"), "messages[0].role");
   refused(body(R"([{"content":"hi"}])"), "messages[0].role");
   refused(body(R"([{"role":"user"}])"), "messages[0].content");

@@ -305,6 +305,20 @@ TEST_CASE("gemini request: tool schema cleaning") {
   CHECK(bare["tools"] == Json::parse(R"([{"functionDeclarations":[{"name":"a"},{"name":"b"}]}])"));
 }
 
+TEST_CASE("gemini request: a schema beyond Gemini's OpenAPI subset goes as parametersJsonSchema") {
+  auto f = fixture();
+  // Claude Code's tools use exclusiveMinimum, const and the like, which `parameters` refuses.
+  const char* schema = R"({"type":"object","properties":{
+      "timeout":{"type":"number","exclusiveMinimum":0},
+      "mode":{"const":"fast"}},"required":["timeout"]})";
+  Json got = f.body(with(std::string(R"("tools":[{"type":"function","function":{"name":"run",
+    "parameters":)") + schema +
+                         "}}]"));
+  const Json& decl = got["tools"][0]["functionDeclarations"][0];
+  CHECK_FALSE(decl.contains("parameters"));
+  CHECK(decl["parametersJsonSchema"] == Json::parse(schema));
+}
+
 TEST_CASE("gemini request: tool_choice variants") {
   auto f = fixture();
   const std::string tools = R"("tools":[{"type":"function","function":{"name":"a"}},
