@@ -11,7 +11,7 @@ _gw() {
     -c|--config) _filedir toml; return ;;
     -m|--model) COMPREPLY=($(compgen -W "mock/echo mock/lorem openai/gpt-4o-mini openai/gpt-4o anthropic/claude-sonnet-4-5 gemini/gemini-2.5-flash gemini/gemini-2.5-pro" -- "$cur")); return ;;
     --format) if [[ $sub == keys ]]; then COMPREPLY=($(compgen -W "table json" -- "$cur")); else COMPREPLY=($(compgen -W "table json csv" -- "$cur")); fi; return ;;
-    --by) COMPREPLY=($(compgen -W "user tenant key model provider route day month" -- "$cur")); return ;;
+    --by) COMPREPLY=($(compgen -W "user tenant key model provider route endpoint client day month" -- "$cur")); return ;;
     --period) COMPREPLY=($(compgen -W "day month total" -- "$cur")); return ;;
     --unpriced) COMPREPLY=($(compgen -W "allow refuse" -- "$cur")); return ;;
     --guard) COMPREPLY=($(compgen -W "mask block off" -- "$cur")); return ;;

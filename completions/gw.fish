@@ -16,7 +16,7 @@ complete -c gw -n "__fish_seen_subcommand_from chat" -l json -d 'Print the OpenA
 complete -c gw -n "__fish_seen_subcommand_from chat" -l stats -d 'Latency, TTFT, tokens on stderr'
 complete -c gw -n "__fish_seen_subcommand_from chat" -l user -x -d 'Ledger user'
 complete -c gw -n "__fish_seen_subcommand_from serve" -s l -l listen -x -d 'HOST:PORT'
-complete -c gw -n "__fish_seen_subcommand_from report" -l by -x -a 'user tenant key model provider route day month'
+complete -c gw -n "__fish_seen_subcommand_from report" -l by -x -a 'user tenant key model provider route endpoint client day month'
 complete -c gw -n "__fish_seen_subcommand_from report" -l format -x -a 'table json csv'
 complete -c gw -n "__fish_seen_subcommand_from report" -l since -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l until -x

@@ -84,6 +84,9 @@ struct ChatRequest {
   // context_management, ...): an Anthropic upstream gets them as sent, no other upstream does
   // (an OpenAI-compatible server refuses arguments it does not know).
   Json anthropic_extra = Json::object();
+  // The anthropic-beta header of such a client (checked: names, commas, dashes), which an
+  // Anthropic upstream gets too.
+  std::string anthropic_beta;
 
   // The output-token cap the client asked for (max_completion_tokens wins).
   std::optional<int64_t> output_limit() const {

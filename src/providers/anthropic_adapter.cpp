@@ -24,6 +24,8 @@ class AnthropicAdapter final : public Adapter {
     if (!t.provider->api_key.empty()) call.headers.emplace_back("x-api-key", t.provider->api_key);
     call.headers.emplace_back("anthropic-version", std::string(anthropic::kApiVersion));
     call.headers.emplace_back("content-type", "application/json");
+    if (!req.anthropic_beta.empty())
+      call.headers.emplace_back("anthropic-beta", req.anthropic_beta);
     apply_configured_headers(call.headers, *t.provider);
     return call;
   }

@@ -1,5 +1,6 @@
 #include "server/messages_endpoint.hpp"
 
+#include <cctype>
 #include <optional>
 
 #include "net/io.hpp"
@@ -16,6 +17,18 @@ namespace inbound = providers::anthropic;
 // so the SDK's typed errors and retries work.
 void send_anthropic_error(Response& res, const Error& e) {
   send_error(res, e, inbound::messages_error_status(e), inbound::messages_error_body(e));
+}
+
+// The client's anthropic-beta features, for an Anthropic upstream: only what a feature list
+// can hold (names of letters, digits, - _ . separated by commas), at most 1 KB; anything else
+// is not passed on.
+std::string beta_header(std::string_view v) {
+  if (v.size() > 1024) return {};
+  for (char c : v)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == ',' || c == ' '))
+      return {};
+  return std::string(v);
 }
 
 gateway::RequestContext context_of(const Request& http_req, Response& res) {
@@ -46,6 +59,7 @@ void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
     return send_anthropic_error(res, req.error());
   }
   if (!req->user.empty()) ctx.caller.user = req->user;
+  req->anthropic_beta = beta_header(http_req.header("anthropic-beta"));
   const std::string model = req->model;
   if (req->stream) return handle_stream(std::move(*req), std::move(ctx), std::move(out), res);
 

@@ -140,6 +140,23 @@ test('errors are Anthropic-shaped and typed: 400, 404, 429 with its retry honour
   assert.equal((await fake.requests()).length, 2, 'two attempts reached the upstream');
 });
 
+test('anthropic-beta reaches an Anthropic upstream when well-formed, no other upstream', async () => {
+  const beta = 'context-management-2025-06-27,interleaved-thinking-2025-05-14';
+  const ask = (model, value) => client().messages.create(
+    { model, max_tokens: 10, messages: [{ role: 'user', content: 'beta' }] }, { headers: { 'anthropic-beta': value } });
+  await fake.clear();
+  await ask('fakeanthropic/x', beta);
+  assert.equal((await fake.last()).headers['anthropic-beta'], beta);
+  await fake.clear();
+  await ask('fake/x', beta);
+  assert.equal((await fake.last()).headers['anthropic-beta'], undefined);
+  await fake.clear();
+  await ask('fakeanthropic/x', 'x; y=<script>');
+  assert.equal((await fake.last()).headers['anthropic-beta'], undefined, 'a malformed value is not passed on');
+});
+
+
+// Last: once a key exists, every request needs one.
 test('a gw key works as x-api-key and as a bearer token', async () => {
   const { runGw } = await import('./harness.mjs');
   const k = await runGw(['--config', s.config, 'keys', 'create', '--name', 'claude'], { env: env() });
