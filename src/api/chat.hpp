@@ -137,6 +137,9 @@ struct ChunkChoice {
   std::optional<std::string> role;
   std::optional<std::string> content;
   std::optional<std::string> refusal;
+  // Reasoning text the upstream shows (Anthropic's thinking), written as reasoning_content,
+  // the name OpenAI-compatible reasoning servers use.
+  std::optional<std::string> reasoning;
   std::vector<ToolCallDelta> tool_calls;
   std::string finish_reason;  // empty = null
   Json logprobs;

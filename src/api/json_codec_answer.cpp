@@ -155,6 +155,7 @@ Json to_json(const ChatChunk& c) {
     else if (ch.role && !ch.tool_calls.empty())
       delta["content"] = nullptr;
     if (ch.refusal) delta["refusal"] = *ch.refusal;
+    if (ch.reasoning) delta["reasoning_content"] = *ch.reasoning;
     if (!ch.tool_calls.empty()) {
       Json tcs = Json::array();
       for (const auto& td : ch.tool_calls) {

@@ -225,7 +225,8 @@ std::string MessagesStreamWriter::on_chunk(const api::ChatChunk& c) {
   const api::ChunkChoice* ch = first_choice(c);
   if (!ch) return out;  // a usage-only chunk, or another choice's
 
-  if (std::string thought = raw_reasoning(c.raw); !thought.empty()) {
+  std::string thought = ch->reasoning ? *ch->reasoning : raw_reasoning(c.raw);
+  if (!thought.empty()) {
     if (open_ != Block::thinking)
       out += open(Block::thinking, {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}});
     out += delta({{"type", "thinking_delta"}, {"thinking", std::move(thought)}});

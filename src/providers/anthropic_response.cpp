@@ -106,7 +106,7 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
 
   api::Choice choice;
   choice.message.role = "assistant";
-  std::string text;
+  std::string text, thinking;
   bool has_text = false;
   std::optional<std::string> json_answer;
   for (const auto& block : *content) {
@@ -132,7 +132,10 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
       call.name = std::move(name);
       call.arguments = api::dump(input);
       choice.message.tool_calls.push_back(std::move(call));
-    }  // thinking, redacted_thinking, server tool blocks: not content
+    } else if (type == "thinking") {  // shown as reasoning_content, as reasoning servers do
+      if (auto th = block.find("thinking"); th != block.end() && th->is_string())
+        thinking += th->get<std::string>();
+    }  // redacted_thinking, server tool blocks: not content
   }
   if (json_answer) {
     choice.message.kind = api::Message::ContentKind::text;
@@ -141,6 +144,7 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
     choice.message.kind = api::Message::ContentKind::text;
     choice.message.text = std::move(text);
   }
+  if (!thinking.empty()) choice.message.extra["reasoning_content"] = std::move(thinking);
   std::string stop = j.contains("stop_reason") && j["stop_reason"].is_string()
                          ? j["stop_reason"].get<std::string>()
                          : "";

@@ -134,7 +134,7 @@ class Decoder final : public StreamDecoder {
       api::ChunkChoice ch;
       ch.tool_calls.push_back(std::move(d));
       emit_choice(std::move(ch), out);
-    }  // thinking, redacted_thinking, server tools: not forwarded
+    }  // thinking arrives in its deltas; redacted_thinking, server tools: not forwarded
     return {};
   }
 
@@ -146,7 +146,16 @@ class Decoder final : public StreamDecoder {
       if (auto tx = d->find("text"); tx != d->end() && tx->is_string()) emit_content(*tx, out);
       return {};
     }
-    if (type != "input_json_delta") return {};  // thinking, signature, citations: skipped
+    if (type == "thinking_delta") {  // shown as reasoning_content; signatures stay behind
+      if (auto th = d->find("thinking");
+          th != d->end() && th->is_string() && !th->get_ref<const std::string&>().empty()) {
+        api::ChunkChoice ch;
+        ch.reasoning = th->get<std::string>();
+        emit_choice(std::move(ch), out);
+      }
+      return {};
+    }
+    if (type != "input_json_delta") return {};  // signature, citations: skipped
     auto pj = d->find("partial_json");
     if (pj == d->end() || !pj->is_string() || pj->get_ref<const std::string&>().empty()) return {};
     auto b = blocks_.find(api::int_or<int64_t>(j, "index", -1));

@@ -140,6 +140,33 @@ test('errors are Anthropic-shaped and typed: 400, 404, 429 with its retry honour
   assert.equal((await fake.requests()).length, 2, 'two attempts reached the upstream');
 });
 
+test('a thinking block from an Anthropic upstream reaches the client, whole and streamed', async () => {
+  const m = await client().messages.create({ model: 'fakeanthropic/x+think', max_tokens: 100, messages: [{ role: 'user', content: 'think' }] });
+  assert.deepEqual(m.content.map((b) => b.type), ['thinking', 'text']);
+  assert.equal(m.content[0].thinking, 'Let me think about that.');
+  const events = [];
+  const stream = client().messages.stream({ model: 'fakeanthropic/x+think', max_tokens: 100, messages: [{ role: 'user', content: 'think' }] });
+  stream.on('streamEvent', (e) => events.push(e.delta?.type ?? e.content_block?.type ?? e.type));
+  const sm = await stream.finalMessage();
+  assert.deepEqual(sm.content.map((b) => b.type), ['thinking', 'text']);
+  assert.equal(sm.content[0].thinking, 'Let me think about that.');
+  assert.equal(sm.content[1].text, 'Hello! You said: think');
+  assert.ok(events.includes('thinking_delta'), events.join(','));
+});
+
+test('an image reaches every upstream in its own dialect', async () => {
+  const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  for (const provider of ['fake', 'fakeanthropic', 'fakegemini']) {
+    await fake.clear();
+    const m = await client().messages.create({
+      model: `${provider}/x`, max_tokens: 20,
+      messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: png } }, { type: 'text', text: 'what is this?' }] }],
+    });
+    assert.equal(m.content[0].text, 'Hello! You said: what is this?', provider);
+    assert.ok(JSON.stringify((await fake.last()).body).includes(png), `${provider}: the image did not reach the upstream`);
+  }
+});
+
 test('anthropic-beta reaches an Anthropic upstream when well-formed, no other upstream', async () => {
   const beta = 'context-management-2025-06-27,interleaved-thinking-2025-05-14';
   const ask = (model, value) => client().messages.create(

@@ -148,6 +148,9 @@ void send_failure(Exchange& ex, int status) {
   }
 }
 
+// What the model "thought" with the think directive.
+constexpr const char* kThought = "Let me think about that.";
+
 void respond_json(Exchange& ex, const Answer& a) {
   if (ex.behavior.malformed) {
     send_json(ex.res, 200,
@@ -156,6 +159,9 @@ void respond_json(Exchange& ex, const Answer& a) {
     return;
   }
   ojson content = ojson::array();
+  // think: a thinking block first, as extended thinking answers.
+  if (ex.behavior.think)
+    content.push_back({{"type", "thinking"}, {"thinking", kThought}, {"signature", "sig-fake"}});
   if (!a.text.empty()) content.push_back({{"type", "text"}, {"text", a.text}});
   if (a.tool) {
     content.push_back({{"type", "tool_use"},
@@ -206,6 +212,25 @@ void respond_stream(Exchange& ex, const Answer& a) {
 
   int index = 0;
   bool pinged = false;
+  if (b.think) {  // the thinking block, in two deltas, then its signature
+    event("content_block_start",
+          {{"type", "content_block_start"},
+           {"index", index},
+           {"content_block", {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}}}});
+    const std::string thought = kThought;
+    for (const auto& piece : {thought.substr(0, 8), thought.substr(8)})
+      event("content_block_delta",
+            {{"type", "content_block_delta"},
+             {"index", index},
+             {"delta", {{"type", "thinking_delta"}, {"thinking", piece}}}},
+            true);
+    event("content_block_delta",
+          {{"type", "content_block_delta"},
+           {"index", index},
+           {"delta", {{"type", "signature_delta"}, {"signature", "sig-fake"}}}});
+    event("content_block_stop", {{"type", "content_block_stop"}, {"index", index}});
+    ++index;
+  }
   if (!a.text.empty()) {
     event("content_block_start", {{"type", "content_block_start"},
                                   {"index", index},

@@ -32,14 +32,14 @@ std::string message(const std::string& content, const std::string& stop_reason,
 
 }  // namespace
 
-TEST_CASE("anthropic response: text blocks concatenate, thinking is not content") {
+TEST_CASE("anthropic response: text blocks concatenate, thinking is reasoning, not content") {
   auto f = gw::test::anthropic_fixture();
   Json j = golden(f, message(R"([{"type":"thinking","thinking":"hmm","signature":"sig"},
     {"type":"text","text":"Hello, "},{"type":"text","text":"world."}])",
                              R"("end_turn")"));
   CHECK(j == Json::parse(R"({"object":"chat.completion","model":"claude-sonnet-4-5-20250929",
-    "choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world.","refusal":null},
-      "logprobs":null,"finish_reason":"stop"}],
+    "choices":[{"index":0,"message":{"role":"assistant","content":"Hello, world.","refusal":null,
+      "reasoning_content":"hmm"},"logprobs":null,"finish_reason":"stop"}],
     "usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,
       "prompt_tokens_details":{"cached_tokens":0},
       "completion_tokens_details":{"reasoning_tokens":0}}})"));

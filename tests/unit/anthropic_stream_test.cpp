@@ -239,6 +239,7 @@ TEST_CASE("anthropic stream: unicode, thinking, escapes split in partial_json, c
   REQUIRE_FALSE(run.error.has_value());
   const std::vector<Json> want = {
       delta("claude-x", R"({"role":"assistant","content":""})"),
+      delta("claude-x", R"({"reasoning_content":"hmm"})"),  // thinking, shown as reasoning
       delta("claude-x", R"({"content":"Café 😀 日本"})"),
       delta("claude-x", R"({"tool_calls":[{"index":0,"id":"toolu_01B","type":"function",
         "function":{"name":"find","arguments":""}}]})"),
@@ -256,8 +257,8 @@ TEST_CASE("anthropic stream: unicode, thinking, escapes split in partial_json, c
   REQUIRE(run.usage.has_value());
   CHECK(run.usage->cache_write_tokens == 5);
   // the fragments, concatenated, are the tool's arguments
-  std::string args = run.chunks[3]["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"];
-  args += run.chunks[4]["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"];
+  std::string args = run.chunks[4]["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"];
+  args += run.chunks[5]["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"];
   CHECK(Json::parse(args)["q"] == "café");
 
   check_every_split(kUnicode);
