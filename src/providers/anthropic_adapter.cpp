@@ -46,6 +46,30 @@ class AnthropicAdapter final : public Adapter {
                                                      const Target& t) const override {
     return anthropic::make_decoder(req, t);
   }
+
+  // POST /v1/messages/count_tokens takes the request without its sampling and output fields.
+  std::optional<UpstreamCall> count_tokens_request(const api::ChatRequest& req,
+                                                   const Target& t) const override {
+    auto call = build_request(req, t, false);
+    if (!call) return std::nullopt;
+    api::Json body = api::Json::parse(call->body, nullptr, false);
+    if (!body.is_object()) return std::nullopt;
+    api::Json counted = api::Json::object();
+    for (const char* k : {"model", "messages", "system", "tools", "tool_choice", "thinking"})
+      if (auto it = body.find(k); it != body.end()) counted[k] = *it;
+    call->path = "/v1/messages/count_tokens";
+    call->body = api::dump(counted);
+    return std::move(*call);
+  }
+
+  Result<int64_t> parse_count_tokens(std::string_view body, const Target& t) const override {
+    api::Json j = parse_upstream_json(body);
+    if (!j.is_object() || !j.contains("input_tokens") || !j["input_tokens"].is_number_integer() ||
+        j["input_tokens"].get<int64_t>() < 0)
+      return fail(Error::upstream(502, t.provider->name + ": count_tokens answered no input_tokens",
+                                  "bad_upstream_response"));
+    return j["input_tokens"].get<int64_t>();
+  }
 };
 
 }  // namespace

@@ -497,6 +497,10 @@ Result<api::ChatRequest> chat_request_from_messages(std::string_view body) {
   return read_request(body, /*need_max_tokens=*/true);
 }
 
+Result<api::ChatRequest> count_tokens_request(std::string_view body) {
+  return read_request(body, /*need_max_tokens=*/false);
+}
+
 Result<std::string> count_tokens_estimate(std::string_view body) {
   auto req = read_request(body, /*need_max_tokens=*/false);
   if (!req) return fail(req.error());

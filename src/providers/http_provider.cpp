@@ -130,6 +130,32 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
   return r;
 }
 
+Result<std::optional<int64_t>> HttpProvider::count_tokens(const api::ChatRequest& req,
+                                                          const Target& t) {
+  auto call = adapter_->count_tokens_request(req, t);
+  if (!call) return std::optional<int64_t>();
+  if (auto e = missing_key(t)) return fail(std::move(*e));
+  auto url = base_url(t);
+  if (!url) return fail(url.error());
+  net::UpstreamHead head;
+  std::string body;
+  constexpr size_t kMaxCountBody = 64 * 1024;  // {"input_tokens": N}
+  auto sent = pool_.post(
+      *url, call->path, call->headers, call->body, timeouts_of(*t.provider),
+      [&](net::UpstreamHead&& h) { head = std::move(h); },
+      [&](const char* data, size_t len) {
+        if (body.size() + len > kMaxCountBody) return false;
+        body.append(data, len);
+        return true;
+      });
+  if (!sent) return fail(transport_error(sent.error(), t.provider->name, *url));
+  if (head.status < 200 || head.status >= 300)
+    return fail(adapter_->parse_error(head.status, body, head.headers, t));
+  auto n = adapter_->parse_count_tokens(body, t);
+  if (!n) return fail(n.error());
+  return std::optional<int64_t>(*n);
+}
+
 Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Target& t,
                                           const ChunkSink& sink, CallStats& stats) {
   if (auto e = missing_key(t)) return fail(std::move(*e));

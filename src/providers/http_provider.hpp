@@ -24,6 +24,8 @@ class HttpProvider final : public Provider {
                                      CallStats& stats) override;
   Result<StreamResult> stream(const api::ChatRequest& req, const Target& t, const ChunkSink& sink,
                               CallStats& stats) override;
+  Result<std::optional<int64_t>> count_tokens(const api::ChatRequest& req,
+                                              const Target& t) override;
 
  private:
   Result<net::Url> base_url(const Target& t) const;

@@ -52,6 +52,11 @@ class Provider {
   // after that has Error::after_first_byte set.
   virtual Result<StreamResult> stream(const api::ChatRequest& req, const Target& t,
                                       const ChunkSink& sink, CallStats& stats) = 0;
+  // The prompt's input tokens as the upstream itself counts them, where it offers that
+  // (Anthropic's count_tokens); nullopt where it does not.
+  virtual Result<std::optional<int64_t>> count_tokens(const api::ChatRequest&, const Target&) {
+    return std::optional<int64_t>();
+  }
 };
 
 // ---- the adapter seam ----------------------------------------------------------------
@@ -93,6 +98,15 @@ class Adapter {
                             const Target& t) const = 0;
   virtual std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest& req,
                                                              const Target& t) const = 0;
+  // The upstream's own token count, for dialects that have one (Anthropic's count_tokens).
+  virtual std::optional<UpstreamCall> count_tokens_request(const api::ChatRequest&,
+                                                           const Target&) const {
+    return std::nullopt;
+  }
+  virtual Result<int64_t> parse_count_tokens(std::string_view body, const Target& t) const {
+    (void)body;
+    return fail(Error::internal(t.provider->name + ": no token count"));
+  }
 };
 
 std::unique_ptr<Adapter> make_openai_adapter();

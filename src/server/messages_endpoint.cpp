@@ -3,6 +3,7 @@
 #include <cctype>
 #include <optional>
 
+#include "api/json_codec.hpp"
 #include "net/io.hpp"
 #include "providers/anthropic_inbound.hpp"
 #include "server/client_family.hpp"
@@ -104,20 +105,31 @@ void MessagesEndpoint::handle_stream(api::ChatRequest req, gateway::RequestConte
   res.end_stream();
 }
 
-// An estimate for every provider (gw does not ask the upstream); the header says so.
+// Exact where the model's first target is an Anthropic upstream (its own count_tokens), else
+// gw's estimate; the x-gw-token-count header says which. An upstream that cannot count right
+// now (down, rate-limited) gets the estimate too: a count is advice, not a call to fail.
 void MessagesEndpoint::count_tokens(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = context_of(http_req, res);
   ctx.endpoint = "count_tokens";
   gateway::Outcome out;
   if (auto a = gateway.admit(ctx, out); !a) return send_anthropic_error(res, a.error());
-  auto counted = inbound::count_tokens_estimate(http_req.body);
-  if (!counted) {
-    gateway.reject(ctx, out, counted.error(), {});
-    return send_anthropic_error(res, counted.error());
+  auto req = inbound::count_tokens_request(http_req.body);
+  auto estimate = inbound::count_tokens_estimate(http_req.body);
+  if (!req || !estimate) {
+    const Error& e = req ? estimate.error() : req.error();
+    gateway.reject(ctx, out, e, {});
+    return send_anthropic_error(res, e);
   }
-  gateway.answered(ctx, out, {});  // one ledger row, no tokens
-  res.set_header("x-gw-token-count", "estimate");
-  res.send(200, *counted);
+  std::optional<int64_t> exact;
+  if (gateway::valid_model_name(req->model))
+    if (auto plan = gateway.router().plan(*req, ctx); plan && !plan->targets.empty()) {
+      const auto& target = plan->targets.front();
+      auto n = gateway.providers().for_kind(target.provider->kind).count_tokens(*req, target);
+      if (n && *n) exact = **n;
+    }
+  gateway.answered(ctx, out, req->model);  // one ledger row, no tokens spent
+  res.set_header("x-gw-token-count", exact ? "exact" : "estimate");
+  res.send(200, exact ? api::dump(api::Json{{"input_tokens", *exact}}) : *estimate);
 }
 
 }  // namespace gw::server

@@ -167,6 +167,19 @@ test('an image reaches every upstream in its own dialect', async () => {
   }
 });
 
+test('countTokens is exact from an Anthropic upstream, an estimate from the others', async () => {
+  const body = { messages: [{ role: 'user', content: 'count these five words' }], system: 'Be brief.' };
+  const exact = await client().messages.countTokens({ model: 'fakeanthropic/x', ...body }).withResponse();
+  assert.equal(exact.response.headers.get('x-gw-token-count'), 'exact');
+  assert.equal(exact.data.input_tokens, 10 + 2 + 4, 'the fake counts 10 plus the words of system and messages');
+  const sent = (await fake.requests()).at(-1);
+  assert.equal(sent.path, '/v1/messages/count_tokens');
+  assert.equal(sent.body.max_tokens, undefined);
+  const est = await client().messages.countTokens({ model: 'fake/x', ...body }).withResponse();
+  assert.equal(est.response.headers.get('x-gw-token-count'), 'estimate');
+  assert.ok(est.data.input_tokens > 0);
+});
+
 test('anthropic-beta reaches an Anthropic upstream when well-formed, no other upstream', async () => {
   const beta = 'context-management-2025-06-27,interleaved-thinking-2025-05-14';
   const ask = (model, value) => client().messages.create(

@@ -334,6 +334,23 @@ void anthropic_messages(Exchange& ex) {
     respond_json(ex, a);
 }
 
+// POST /v1/messages/count_tokens: the prompt as the fake counts it for usage (10 + words),
+// refusing what the real endpoint refuses (max_tokens, stream).
+void anthropic_count_tokens(Exchange& ex) {
+  ex.behavior = parse_behavior("");
+  add_headers(ex);
+  if (!anthropic_check_auth(ex)) return;
+  if (!ex.body_is_object() || !ex.body.contains("model") || !ex.body.contains("messages"))
+    return anthropic_error(ex, 400, "invalid_request_error", "model and messages: Field required");
+  for (const char* k : {"max_tokens", "stream", "temperature"})
+    if (ex.body.contains(k))
+      return anthropic_error(ex, 400, "invalid_request_error",
+                             std::string(k) + ": Extra inputs are not permitted");
+  ex.model = ex.body.value("model", "");
+  ojson body = {{"input_tokens", 10 + read_conversation(ex.body).prompt_words}};
+  send_json(ex.res, 200, body.dump());
+}
+
 void anthropic_models(Exchange& ex) {
   add_headers(ex);
   if (!anthropic_check_auth(ex)) return;

@@ -21,6 +21,7 @@ void openai_error(Exchange& ex, int status, const std::string& message, const st
 
 // Anthropic Messages.
 void anthropic_messages(Exchange& ex);
+void anthropic_count_tokens(Exchange& ex);
 void anthropic_models(Exchange& ex);
 bool anthropic_check_auth(Exchange& ex);
 bool anthropic_validate(Exchange& ex);

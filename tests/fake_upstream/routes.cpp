@@ -81,6 +81,8 @@ void handle_post(const httplib::Request& req, httplib::Response& res) {
       openai_chat(ex);
     } else if (path == "/v1/messages") {
       anthropic_messages(ex);
+    } else if (path == "/v1/messages/count_tokens") {
+      anthropic_count_tokens(ex);
     } else if (path.starts_with("/v1beta/")) {
       gemini_post(ex);
     } else {
