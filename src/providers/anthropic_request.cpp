@@ -247,6 +247,14 @@ class Builder {
 
   // Text and image blocks of a message's content; empty / whitespace-only text dropped
   // (docs/PROTOCOLS.md §5.3).
+  // Blocks of Anthropic's own a Messages client may send that the canonical types carry only
+  // whole (ContentPart::raw): they go to an Anthropic upstream as they came.
+  static bool is_anthropic_block(const api::ContentPart& p) {
+    static constexpr std::string_view kTypes[] = {"document", "search_result", "container_upload"};
+    return p.raw.is_object() && std::ranges::find(kTypes, p.type) != std::end(kTypes) &&
+           p.raw.value("type", "") == p.type;
+  }
+
   Result<void> content_blocks(const api::Message& m, size_t i, Json& out) const {
     if (m.kind == api::Message::ContentKind::text) {
       if (!blank(m.text)) out.push_back({{"type", "text"}, {"text", m.text}});
@@ -261,6 +269,8 @@ class Builder {
         auto b = image_block(p.image_url, path + ".image_url");
         if (!b) return fail(b.error());
         out.push_back(std::move(*b));
+      } else if (is_anthropic_block(p)) {
+        out.push_back(p.raw);  // an Anthropic client's own block (a document, ...), as sent
       } else if (!drop_) {
         return fail(Error::bad_request(
             "Content part type '" + p.type + "' is not supported by Anthropic models.",

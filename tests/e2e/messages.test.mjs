@@ -167,6 +167,17 @@ test('an image reaches every upstream in its own dialect', async () => {
   }
 });
 
+test('a document block reaches an Anthropic upstream as sent', async () => {
+  await fake.clear();
+  const doc = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'The sky is blue.' }, title: 'facts' };
+  const m = await client().messages.create({
+    model: 'fakeanthropic/x', max_tokens: 20,
+    messages: [{ role: 'user', content: [doc, { type: 'text', text: 'what colour?' }] }],
+  });
+  assert.equal(m.content[0].text, 'Hello! You said: what colour?');
+  assert.deepEqual((await fake.last()).body.messages[0].content[0], doc);
+});
+
 test('countTokens is exact from an Anthropic upstream, an estimate from the others', async () => {
   const body = { messages: [{ role: 'user', content: 'count these five words' }], system: 'Be brief.' };
   const exact = await client().messages.countTokens({ model: 'fakeanthropic/x', ...body }).withResponse();
