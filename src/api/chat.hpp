@@ -21,6 +21,9 @@ struct ContentPart {
   std::string image_url;  // type == image_url: https URL or data: URL
   std::string detail;     // image_url detail: auto | low | high (empty = absent)
   Json raw;               // the part as received when its type is not text/image_url
+  // Anthropic's prompt-caching marker on this part, from an Anthropic client: an Anthropic
+  // upstream gets it on the block; no other upstream sees it.
+  Json cache_control;
 };
 
 struct ToolCall {

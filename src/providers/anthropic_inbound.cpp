@@ -109,10 +109,16 @@ class Reader {
     return {};
   }
 
-  // A `cache_control` object on a block: the canonical message takes it (the last one wins).
+  // A `cache_control` object on a tool_use or tool_result block: the canonical message takes
+  // it (the last one wins); the Anthropic adapter puts it on that message's last block.
   static void take_cache_control(const Json& block, api::Message& m) {
     if (const Json* cc = member(block, "cache_control"); cc && cc->is_object())
       m.extra["cache_control"] = *cc;
+  }
+  // On a text or image block it stays on that block (ContentPart::cache_control).
+  static void take_cache_control(const Json& block, api::ContentPart& p) {
+    if (const Json* cc = member(block, "cache_control"); cc && cc->is_object())
+      p.cache_control = *cc;
   }
 
   static Result<api::ContentPart> text_part(const Json& block, const std::string& path) {
@@ -186,7 +192,7 @@ class Reader {
             part->raw = (*c)[k];
           }
           if (!part) return fail(part.error());
-          take_cache_control((*c)[k], m);
+          take_cache_control((*c)[k], *part);
           m.parts.push_back(std::move(*part));
         }
       } else {
@@ -245,7 +251,7 @@ class Reader {
         return fail(invalid(path + ".type", "'" + *type + "'. System blocks must be 'text'."));
       auto part = text_part((*v)[i], path);
       if (!part) return fail(part.error());
-      take_cache_control((*v)[i], m);
+      take_cache_control((*v)[i], *part);
       m.parts.push_back(std::move(*part));
     }
     if (!m.parts.empty()) req_.messages.push_back(std::move(m));
@@ -302,7 +308,7 @@ class Reader {
       if (*type == "text" || *type == "image") {
         auto part = *type == "text" ? text_part(block, bpath) : image_part(block, bpath);
         if (!part) return fail(part.error());
-        take_cache_control(block, m);
+        take_cache_control(block, *part);
         m.parts.push_back(std::move(*part));
       } else if (*type == "tool_use") {
         if (!assistant)

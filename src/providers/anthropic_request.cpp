@@ -264,11 +264,14 @@ class Builder {
       const auto& p = m.parts[j];
       std::string path = "messages[" + std::to_string(i) + "].content[" + std::to_string(j) + "]";
       if (p.type == "text") {
-        if (!blank(p.text)) out.push_back({{"type", "text"}, {"text", p.text}});
+        if (blank(p.text)) continue;
+        out.push_back({{"type", "text"}, {"text", p.text}});
+        if (p.cache_control.is_object()) out.back()["cache_control"] = p.cache_control;
       } else if (p.type == "image_url") {
         auto b = image_block(p.image_url, path + ".image_url");
         if (!b) return fail(b.error());
         out.push_back(std::move(*b));
+        if (p.cache_control.is_object()) out.back()["cache_control"] = p.cache_control;
       } else if (is_anthropic_block(p)) {
         out.push_back(p.raw);  // an Anthropic client's own block (a document, ...), as sent
       } else if (!drop_) {

@@ -2,20 +2,12 @@
 
 #include "api/json_codec.hpp"
 #include "net/io.hpp"
-#include "server/client_family.hpp"
 #include "server/response_head.hpp"
 
 namespace gw::server {
 
 void ChatEndpoint::handle(const Request& http_req, Response& res) const {
-  gateway::RequestContext ctx;
-  ctx.request_id = gateway::new_request_id();
-  ctx.client = "serve";
-  ctx.client_family = std::string(client_family(http_req.header("User-Agent")));
-  res.set_header("x-gw-request-id", ctx.request_id);
-  ctx.caller.user = std::string(http_req.header("x-gw-user"));
-  ctx.task = std::string(http_req.header("x-gw-task"));
-  ctx.presented_key = http_req.presented_key();
+  gateway::RequestContext ctx = request_context(http_req, res, "chat");
   // Who is calling is settled before a byte of the body is read as JSON.
   gateway::Outcome out;
   if (auto a = gateway.admit(ctx, out); !a) {

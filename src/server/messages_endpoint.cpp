@@ -6,7 +6,6 @@
 #include "api/json_codec.hpp"
 #include "net/io.hpp"
 #include "providers/anthropic_inbound.hpp"
-#include "server/client_family.hpp"
 #include "server/response_head.hpp"
 
 namespace gw::server {
@@ -32,23 +31,10 @@ std::string beta_header(std::string_view v) {
   return std::string(v);
 }
 
-gateway::RequestContext context_of(const Request& http_req, Response& res) {
-  gateway::RequestContext ctx;
-  ctx.request_id = gateway::new_request_id();
-  ctx.client = "serve";
-  ctx.endpoint = "messages";
-  ctx.client_family = std::string(client_family(http_req.header("User-Agent")));
-  res.set_header("x-gw-request-id", ctx.request_id);
-  ctx.caller.user = std::string(http_req.header("x-gw-user"));
-  ctx.task = std::string(http_req.header("x-gw-task"));
-  ctx.presented_key = http_req.presented_key();  // x-api-key or Authorization: Bearer
-  return ctx;
-}
-
 }  // namespace
 
 void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
-  gateway::RequestContext ctx = context_of(http_req, res);
+  gateway::RequestContext ctx = request_context(http_req, res, "messages");
   gateway::Outcome out;
   if (auto a = gateway.admit(ctx, out); !a) {
     set_stage_headers(res, ctx);
@@ -109,8 +95,7 @@ void MessagesEndpoint::handle_stream(api::ChatRequest req, gateway::RequestConte
 // gw's estimate; the x-gw-token-count header says which. An upstream that cannot count right
 // now (down, rate-limited) gets the estimate too: a count is advice, not a call to fail.
 void MessagesEndpoint::count_tokens(const Request& http_req, Response& res) const {
-  gateway::RequestContext ctx = context_of(http_req, res);
-  ctx.endpoint = "count_tokens";
+  gateway::RequestContext ctx = request_context(http_req, res, "count_tokens");
   gateway::Outcome out;
   if (auto a = gateway.admit(ctx, out); !a) return send_anthropic_error(res, a.error());
   auto req = inbound::count_tokens_request(http_req.body);

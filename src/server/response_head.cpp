@@ -4,8 +4,24 @@
 #include <cmath>
 
 #include "api/json_codec.hpp"
+#include "gateway/gateway.hpp"
+#include "server/client_family.hpp"
 
 namespace gw::server {
+
+gateway::RequestContext request_context(const Request& http_req, Response& res,
+                                        std::string_view endpoint) {
+  gateway::RequestContext ctx;
+  ctx.request_id = gateway::new_request_id();
+  ctx.client = "serve";
+  ctx.endpoint = std::string(endpoint);
+  ctx.client_family = std::string(client_family(http_req.header("User-Agent")));
+  res.set_header("x-gw-request-id", ctx.request_id);
+  ctx.caller.user = std::string(http_req.header("x-gw-user"));
+  ctx.task = std::string(http_req.header("x-gw-task"));
+  ctx.presented_key = http_req.presented_key();
+  return ctx;
+}
 
 Head head_of(const gateway::Outcome& out, bool in_progress) {
   size_t tried = 0;  // targets skipped with an open circuit are not attempts

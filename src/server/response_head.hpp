@@ -13,6 +13,12 @@
 
 namespace gw::server {
 
+// A request's context as every endpoint starts it: a new request id (already on the
+// response), gw serve as the client, the endpoint, the client family from the User-Agent, the
+// x-gw-user and x-gw-task headers and the presented key (Bearer or x-api-key).
+gateway::RequestContext request_context(const Request& http_req, Response& res,
+                                        std::string_view endpoint);
+
 // The x-gw-* facts a response carries; for streams they are taken at the first chunk.
 struct Head {
   std::string provider, model, route_reason;

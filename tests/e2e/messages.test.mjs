@@ -178,6 +178,23 @@ test('a document block reaches an Anthropic upstream as sent', async () => {
   assert.deepEqual((await fake.last()).body.messages[0].content[0], doc);
 });
 
+test('cache_control stays on its block for an Anthropic upstream, and never reaches another', async () => {
+  const eph = { type: 'ephemeral' };
+  const req = (model) => client().messages.create({
+    model, max_tokens: 20,
+    system: [{ type: 'text', text: 'You are gw.', cache_control: eph }, { type: 'text', text: 'Be brief.' }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'first', cache_control: eph }, { type: 'text', text: 'second' }] }],
+  });
+  await fake.clear();
+  await req('fakeanthropic/x');
+  const body = (await fake.last()).body;
+  assert.deepEqual(body.system.map((b) => b.cache_control ?? null), [eph, null]);
+  assert.deepEqual(body.messages[0].content.map((b) => b.cache_control ?? null), [eph, null]);
+  await fake.clear();
+  await req('fake/x');
+  assert.ok(!JSON.stringify((await fake.last()).body).includes('cache_control'));
+});
+
 test('countTokens is exact from an Anthropic upstream, an estimate from the others', async () => {
   const body = { messages: [{ role: 'user', content: 'count these five words' }], system: 'Be brief.' };
   const exact = await client().messages.countTokens({ model: 'fakeanthropic/x', ...body }).withResponse();

@@ -173,13 +173,17 @@ TEST_CASE("anthropic inbound request: model, max_tokens and a string system") {
 }
 
 TEST_CASE("anthropic inbound request: block system keeps its blocks and cache_control") {
-  CHECK(canonical(body(R"([{"role":"user","content":"hi"}])", R"("system":[
+  const std::string blocks = body(R"([{"role":"user","content":"hi"}])", R"("system":[
           {"type":"text","text":"You are gw."},
-          {"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}])")) ==
-        Json::parse(R"({"model":"claude-x","max_tokens":256,"messages":[
+          {"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}])");
+  // The marker stays on its block, and out of what an OpenAI-compatible upstream is sent.
+  CHECK(canonical(blocks) == Json::parse(R"({"model":"claude-x","max_tokens":256,"messages":[
           {"role":"system","content":[{"type":"text","text":"You are gw."},
-            {"type":"text","text":"Be brief."}],"cache_control":{"type":"ephemeral"}},
+            {"type":"text","text":"Be brief."}]},
           {"role":"user","content":"hi"}]})"));
+  auto req = read(blocks);
+  CHECK(req.messages[0].parts[0].cache_control.is_null());
+  CHECK(req.messages[0].parts[1].cache_control == Json::parse(R"({"type":"ephemeral"})"));
   refused(body(R"([{"role":"user","content":"hi"}])",
                R"("system":[{"type":"image","source":{"type":"url","url":"https://x/a.png"}}])"),
           "system[0].type");
