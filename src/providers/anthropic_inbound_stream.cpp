@@ -194,7 +194,9 @@ std::string MessagesStreamWriter::start_if_needed(const api::ChatChunk* c) {
                   {"stop_reason", nullptr},
                   {"stop_sequence", nullptr},
                   {"usage", messages_usage(usage_)}};
-  return event("message_start", {{"type", "message_start"}, {"message", std::move(message)}});
+  // A ping follows, as Anthropic's own streams have one: clients that count on it see it.
+  return event("message_start", {{"type", "message_start"}, {"message", std::move(message)}}) +
+         event("ping", {{"type", "ping"}});
 }
 
 std::string MessagesStreamWriter::open(Block kind, Json content_block) {

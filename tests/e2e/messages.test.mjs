@@ -79,6 +79,12 @@ for (const provider of ['fake', 'fakeanthropic', 'fakegemini']) {
       events.includes('content_block_stop') && events.includes('message_delta'), events.join(','));
     const u = reported[provider]((await fake.last()).usage);
     assert.equal(m.usage.output_tokens, u.completion);
+    // On the wire a ping follows message_start, as in Anthropic's own streams (the SDK hides it).
+    const raw = await (await fetch(`${base}/v1/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: `${provider}/x`, max_tokens: 20, stream: true, messages: [{ role: 'user', content: 'ping?' }] }),
+    })).text();
+    assert.match(raw, /^event: message_start\ndata: .*\n\nevent: ping\ndata: \{"type":"ping"\}\n\n/);
   });
 
   test(`${provider}: a tool-use round trip`, async () => {
