@@ -247,7 +247,9 @@ struct NameList {
   }
 };
 
-bool is_typed_field(std::string_view key) {
+}  // namespace
+
+bool is_typed_request_field(std::string_view key) {
   static const std::vector<std::string_view> typed = [] {
     NameList list;
     ChatRequest r;
@@ -257,8 +259,6 @@ bool is_typed_field(std::string_view key) {
   return std::find(typed.begin(), typed.end(), key) != typed.end();
 }
 
-}  // namespace
-
 Result<ChatRequest> chat_request_from_json(const Json& j) {
   if (!j.is_object()) return fail(Error::bad_request("The request body must be a JSON object."));
   ChatRequest r;
@@ -266,7 +266,7 @@ Result<ChatRequest> chat_request_from_json(const Json& j) {
   schema::describe_request(reader, r);
   if (reader.err) return fail(std::move(*reader.err));
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (!is_typed_field(it.key())) r.extra[it.key()] = it.value();
+    if (!is_typed_request_field(it.key())) r.extra[it.key()] = it.value();
   return r;
 }
 

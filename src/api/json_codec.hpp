@@ -18,6 +18,9 @@ namespace gw::api {
 
 Result<ChatRequest> parse_chat_request(std::string_view body);
 Result<ChatRequest> chat_request_from_json(const Json& j);
+// Is `key` a request member the canonical schema types (chat_schema.hpp)? Every other member
+// of a request is `extra`.
+bool is_typed_request_field(std::string_view key);
 Json to_json(const ChatRequest& r);  // stream_options is written from include_usage
 
 Result<ChatResponse> chat_response_from_json(const Json& j);

@@ -97,7 +97,7 @@ bool Guard::Policy::any() const {
 }
 
 Guard::Guard(const config::Config& cfg, pii::Scanner scanner)
-    : cfg_(cfg), scanner_(std::move(scanner)) {}
+    : cfg_(cfg), scanner_(std::move(scanner)), base_(global_layer(cfg).build()) {}
 
 bool Guard::wanted(const config::Config& cfg) {
   if (!cfg.guard.custom.empty() || !cfg.guard.pii.empty()) return true;
@@ -123,19 +123,23 @@ Result<std::unique_ptr<Guard>> Guard::open(const config::Config& cfg) {
   return std::make_unique<Guard>(cfg, std::move(*scanner));
 }
 
-Guard::Policy Guard::policy_of(const Caller& caller) const {
+const Guard::Policy& Guard::policy_of(const Caller& caller, Policy& scratch) const {
+  const auto* t = tenant_guard(cfg_, caller.tenant);
+  const bool keyed = caller.key_limits && caller.key_limits->guard;
+  if (!t && !keyed) return base_;
   Builder b = global_layer(cfg_);
-  if (const auto* t = tenant_guard(cfg_, caller.tenant))
-    b.apply(t->pii, t->action, t->actions, t->restore);
-  if (caller.key_limits && caller.key_limits->guard) {
+  if (t) b.apply(t->pii, t->action, t->actions, t->restore);
+  if (keyed) {
     const auto& k = *caller.key_limits->guard;
     b.apply(k.pii, k.action, k.actions, k.restore);
   }
-  return b.build();
+  scratch = b.build();
+  return scratch;
 }
 
 Result<void> Guard::on_request(api::ChatRequest& req, RequestContext& ctx) {
-  const Policy policy = policy_of(ctx.caller);
+  Policy scratch;
+  const Policy& policy = policy_of(ctx.caller, scratch);
   if (!policy.any()) return {};
   GuardState& st = ctx.state.guard;
   std::map<std::string, int> masked, blocked;

@@ -41,13 +41,16 @@ class Guard : public Filter {
     Action action_of(std::string_view type) const;
     bool any() const;
   };
-  Policy policy_of(const Caller& caller) const;
-
   Guard(const config::Config& cfg, pii::Scanner scanner);
 
  private:
+  // The caller's policy: the global one, made once, unless its tenant or key changes it (then
+  // built in `scratch`).
+  const Policy& policy_of(const Caller& caller, Policy& scratch) const;
+
   const config::Config& cfg_;
   pii::Scanner scanner_;
+  Policy base_;  // [guard] alone
 };
 
 }  // namespace gw::gateway

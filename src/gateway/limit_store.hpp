@@ -76,9 +76,6 @@ struct Ask {
   Few<RateAsk, 3> requests, tokens;
   Few<ParallelAsk, 3> parallel;
   Few<BudgetAsk, 3> budgets;
-  bool limited() const {
-    return !requests.empty() || !tokens.empty() || !parallel.empty() || !budgets.empty();
-  }
   const std::string& scope_of(uint8_t i) const { return scopes[i]; }
 };
 
@@ -102,7 +99,7 @@ class LimitStore {
   virtual ~LimitStore() = default;
   // Checks every part of `ask`; only when all fit are they all taken.
   virtual Verdict admit(const Ask& ask) = 0;
-  // The request `ask` (admitted, or never asked when !ask.limited()) is over: frees its parallel
+  // The request `ask` (admitted or not: refused, or nothing to ask) is over: frees its parallel
   // slots, corrects its token buckets by `token_delta` (real − estimated), turns each budget
   // reservation into `cost_usd`, and adds `cost_usd` to every spend scope.
   virtual void settle(const Ask& ask, bool admitted, int64_t token_delta, double cost_usd,
@@ -124,10 +121,6 @@ class MemoryLimitStore : public LimitStore {
   void settle(const Ask& ask, bool admitted, int64_t token_delta, double cost_usd,
               int64_t now_ms) override;
   double used(std::string_view scope, Period period, int64_t now_ms) override;
-  size_t scopes() {
-    std::lock_guard lk(mu_);
-    return scopes_.size();
-  }
 
  private:
   struct Bucket {

@@ -6,7 +6,6 @@
 #include <iterator>
 #include <vector>
 
-#include "api/chat_schema.hpp"
 #include "api/json_codec.hpp"
 #include "providers/tokens.hpp"
 
@@ -45,26 +44,6 @@ Result<std::string> required_string(const Json& o, std::string_view key, const s
   return v->get<std::string>();
 }
 
-// The JSON names the canonical request types (api/chat_schema.hpp). An Anthropic body member
-// by one of these names that Anthropic does not define would land in `extra` and override
-// what the translation set.
-struct NameList {
-  std::vector<std::string_view> names;
-  template <class... Args>
-  void operator()(std::string_view key, Args&&...) {
-    names.push_back(key);
-  }
-};
-bool canonical_name(std::string_view key) {
-  static const std::vector<std::string_view> names = [] {
-    NameList list;
-    api::ChatRequest r;
-    api::schema::describe_request(list, r);
-    return std::move(list.names);
-  }();
-  return std::ranges::find(names, key) != names.end();
-}
-
 // Reads one Messages request. Members are read in a fixed order, so the first error a body
 // has is the one reported, whatever its member order.
 class Reader {
@@ -82,7 +61,9 @@ class Reader {
     for (auto it = j.begin(); it != j.end(); ++it) {
       const std::string& k = it.key();
       if (std::ranges::find(kKnown, k) != std::end(kKnown) || it->is_null()) continue;
-      if (canonical_name(k))
+      // A member by a name the canonical schema types, which Anthropic does not define, would
+      // override what the translation set.
+      if (api::is_typed_request_field(k))
         return fail(Error::bad_request(
             "'" + k + "': Extra inputs are not permitted (not a Messages API parameter).", k,
             "unknown_parameter"));
@@ -507,10 +488,14 @@ Result<api::ChatRequest> count_tokens_request(std::string_view body) {
   return read_request(body, /*need_max_tokens=*/false);
 }
 
+std::string count_tokens_estimate(const api::ChatRequest& req) {
+  return api::dump(Json{{"input_tokens", estimate_prompt_tokens(req)}});
+}
+
 Result<std::string> count_tokens_estimate(std::string_view body) {
   auto req = read_request(body, /*need_max_tokens=*/false);
   if (!req) return fail(req.error());
-  return api::dump(Json{{"input_tokens", estimate_prompt_tokens(*req)}});
+  return count_tokens_estimate(*req);
 }
 
 }  // namespace gw::providers::anthropic

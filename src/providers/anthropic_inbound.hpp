@@ -108,6 +108,7 @@ int messages_error_status(const Error& e);
 // POST /v1/messages/count_tokens: {"input_tokens": N}, estimated (providers/tokens.hpp) from
 // the request read as chat_request_from_messages does, max_tokens not required.
 Result<std::string> count_tokens_estimate(std::string_view body);
+std::string count_tokens_estimate(const api::ChatRequest& req);  // the same, already read
 // The count_tokens body read as a canonical request (max_tokens not required), to ask an
 // Anthropic upstream for its own count.
 Result<api::ChatRequest> count_tokens_request(std::string_view body);

@@ -26,8 +26,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   std::optional<net::HangupGuard> watch(std::in_place, res.client());
   auto resp = gateway.complete(std::move(*req), ctx, out);
   watch.reset();
-  set_gw_headers(res, head_of(out, false));
-  set_stage_headers(res, ctx);
+  set_answer_headers(res, out, ctx);
   if (!resp) return send_error(res, resp.error());
   if (!resp->raw.empty())
     res.send(200, resp->raw);  // an OpenAI-compatible upstream's answer, as it came
@@ -39,13 +38,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
 // failed, failover included) is still an ordinary HTTP error answer.
 void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext ctx,
                                  gateway::Outcome out, Response& res) const {
-  auto start = [&] {
-    set_gw_headers(res, head_of(out, true));
-    set_stage_headers(res, ctx);
-    res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Accel-Buffering", "no");
-    res.begin_stream(200, "text/event-stream");
-  };
+  auto start = [&] { begin_event_stream(res, out, ctx); };
   auto sink = [&](const api::ChatChunk& c) -> bool {
     if (!res.sent()) start();
     if (!c.raw.empty()) return res.write("data: ", c.raw, "\n\n");
@@ -56,8 +49,7 @@ void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext c
     if (!res.sent()) start();
     res.write("data: [DONE]\n\n");
   } else if (!res.sent()) {
-    set_gw_headers(res, head_of(out, false));
-    set_stage_headers(res, ctx);
+    set_answer_headers(res, out, ctx);
     return send_error(res, r.error());
   } else {
     // After the first byte: an explicit error event, never a clean end (docs/PROTOCOLS.md §7.6).

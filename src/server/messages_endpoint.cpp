@@ -53,8 +53,7 @@ void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
   std::optional<net::HangupGuard> watch(std::in_place, res.client());
   auto resp = gateway.complete(std::move(*req), ctx, out);
   watch.reset();
-  set_gw_headers(res, head_of(out, false));
-  set_stage_headers(res, ctx);
+  set_answer_headers(res, out, ctx);
   if (!resp) return send_anthropic_error(res, resp.error());
   res.send(200, inbound::messages_response_from_chat(*resp, model));
 }
@@ -64,13 +63,7 @@ void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
 void MessagesEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext ctx,
                                      gateway::Outcome out, Response& res) const {
   inbound::MessagesStreamWriter writer(req.model);
-  auto start = [&] {
-    set_gw_headers(res, head_of(out, true));
-    set_stage_headers(res, ctx);
-    res.set_header("Cache-Control", "no-cache");
-    res.set_header("X-Accel-Buffering", "no");
-    res.begin_stream(200, "text/event-stream");
-  };
+  auto start = [&] { begin_event_stream(res, out, ctx); };
   auto sink = [&](const api::ChatChunk& c) -> bool {
     std::string events = writer.on_chunk(c);
     if (events.empty()) return true;
@@ -82,8 +75,7 @@ void MessagesEndpoint::handle_stream(api::ChatRequest req, gateway::RequestConte
     if (!res.sent()) start();
     res.write(writer.finish(out.usage, out.finish_reason));
   } else if (!res.sent()) {
-    set_gw_headers(res, head_of(out, false));
-    set_stage_headers(res, ctx);
+    set_answer_headers(res, out, ctx);
     return send_anthropic_error(res, r.error());
   } else {
     res.write(writer.error(r.error()));
@@ -99,11 +91,9 @@ void MessagesEndpoint::count_tokens(const Request& http_req, Response& res) cons
   gateway::Outcome out;
   if (auto a = gateway.admit(ctx, out); !a) return send_anthropic_error(res, a.error());
   auto req = inbound::count_tokens_request(http_req.body);
-  auto estimate = inbound::count_tokens_estimate(http_req.body);
-  if (!req || !estimate) {
-    const Error& e = req ? estimate.error() : req.error();
-    gateway.reject(ctx, out, e, {});
-    return send_anthropic_error(res, e);
+  if (!req) {
+    gateway.reject(ctx, out, req.error(), {});
+    return send_anthropic_error(res, req.error());
   }
   std::optional<int64_t> exact;
   if (gateway::valid_model_name(req->model))
@@ -114,7 +104,8 @@ void MessagesEndpoint::count_tokens(const Request& http_req, Response& res) cons
     }
   gateway.answered(ctx, out, req->model);  // one ledger row, no tokens spent
   res.set_header("x-gw-token-count", exact ? "exact" : "estimate");
-  res.send(200, exact ? api::dump(api::Json{{"input_tokens", *exact}}) : *estimate);
+  res.send(200, exact ? api::dump(api::Json{{"input_tokens", *exact}})
+                      : inbound::count_tokens_estimate(*req));
 }
 
 }  // namespace gw::server

@@ -88,4 +88,19 @@ void set_stage_headers(Response& res, const gateway::RequestContext& ctx) {
   for (const auto& [name, value] : ctx.response_headers) res.set_header(name, value);
 }
 
+void set_answer_headers(Response& res, const gateway::Outcome& out,
+                        const gateway::RequestContext& ctx) {
+  set_gw_headers(res, head_of(out, false));
+  set_stage_headers(res, ctx);
+}
+
+void begin_event_stream(Response& res, const gateway::Outcome& out,
+                        const gateway::RequestContext& ctx) {
+  set_gw_headers(res, head_of(out, true));
+  set_stage_headers(res, ctx);
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");
+  res.begin_stream(200, "text/event-stream");
+}
+
 }  // namespace gw::server

@@ -29,6 +29,13 @@ Head head_of(const gateway::Outcome& out, bool in_progress);
 void set_gw_headers(Response& res, const Head& h);
 // The headers the pipeline's stages added (x-ratelimit-*), on an answer or an error.
 void set_stage_headers(Response& res, const gateway::RequestContext& ctx);
+// Both of the above for a request that is over (an answer, or an error before any byte).
+void set_answer_headers(Response& res, const gateway::Outcome& out,
+                        const gateway::RequestContext& ctx);
+// A stream's head, sent with its first event: the x-gw-* facts of the attempt in progress,
+// the stages' headers, no caching or proxy buffering.
+void begin_event_stream(Response& res, const gateway::Outcome& out,
+                        const gateway::RequestContext& ctx);
 
 // An OpenAI-shaped error with its status, retry hint and an upstream's rate-limit headers.
 void send_error(Response& res, const Error& e);
