@@ -16,8 +16,9 @@ complete -c gw -n "__fish_seen_subcommand_from chat" -l json -d 'Print the OpenA
 complete -c gw -n "__fish_seen_subcommand_from chat" -l stats -d 'Latency, TTFT, tokens on stderr'
 complete -c gw -n "__fish_seen_subcommand_from chat" -l user -x -d 'Ledger user'
 complete -c gw -n "__fish_seen_subcommand_from serve" -s l -l listen -x -d 'HOST:PORT'
-complete -c gw -n "__fish_seen_subcommand_from report" -l by -x -a 'user tenant key model provider route endpoint client day month'
-complete -c gw -n "__fish_seen_subcommand_from report" -l format -x -a 'table json csv'
+complete -c gw -n "__fish_seen_subcommand_from report" -l by -x -a 'user tenant key model provider route endpoint client day hour month'
+complete -c gw -n "__fish_seen_subcommand_from report" -l format -x -a 'table json csv html'
+complete -c gw -n "__fish_seen_subcommand_from report" -l latency -d 'Latency percentiles per row (json)'
 complete -c gw -n "__fish_seen_subcommand_from report" -l since -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l until -x
 complete -c gw -n "__fish_seen_subcommand_from report" -l user -x
@@ -35,5 +36,7 @@ complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l period -x -a 'day month total' -d 'Budget period'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l unpriced -x -a 'allow refuse' -d 'Models with no known price'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l guard -x -a 'mask block off' -d 'PII guard policy (e.g. mask,secret=block)'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from create update" -l admin -d 'May read the dashboard (/ui)'
+complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from update" -l no-admin -d 'Take its admin right away'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from list" -l format -x -a 'table json'
 complete -c gw -n "__fish_seen_subcommand_from config" -a 'check show'

@@ -80,6 +80,10 @@ struct ChatRequest {
   Json tool_choice;  // null, "none"/"auto"/"required", or an object
   std::optional<bool> parallel_tool_calls;
   Json response_format;  // null or the object as sent
+  // How hard a reasoning model thinks: none | minimal | low | medium | high | xhigh (absent =
+  // the model's default). OpenAI-compatible upstreams get it as sent; the Anthropic and Gemini
+  // adapters turn it into their thinking budgets (docs/PROTOCOLS.md).
+  std::optional<std::string> reasoning_effort;
   std::string user;
   Json metadata;                // null or object
   Json extra = Json::object();  // every other field, passed through to OpenAI-compatible servers

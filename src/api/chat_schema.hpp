@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
+#include <string_view>
 
 #include "api/chat.hpp"
 
@@ -27,6 +29,26 @@ inline constexpr Range at_least(double lo) {
 
 // The JSON shapes a parameter kept as JSON may take.
 enum class Shape { object, string_or_object, object_with_type };
+
+// A string that must be one of these values; anything else is a 400 naming the parameter.
+struct OneOf {
+  std::span<const std::string_view> values;
+};
+inline constexpr std::string_view kReasoningEfforts[] = {"none",   "minimal", "low",
+                                                         "medium", "high",    "xhigh"};
+
+// The thinking-token budget a reasoning_effort stands for, for upstreams that take a budget
+// instead of a level (Anthropic's thinking.budget_tokens, Gemini 2.5's thinkingBudget); 0 =
+// no thinking. 1024 is Anthropic's smallest budget; 24576 is Gemini Flash's largest, and
+// with the default 4096 answer tokens on top it stays under every Claude 4 output cap.
+inline constexpr int64_t reasoning_budget(std::string_view effort) {
+  if (effort == "minimal") return 1024;
+  if (effort == "low") return 2048;
+  if (effort == "medium") return 8192;
+  if (effort == "high") return 16384;
+  if (effort == "xhigh") return 24576;
+  return 0;  // none
+}
 
 struct Required {};  // a string that must be there and not empty
 inline constexpr Required required;
@@ -60,6 +82,7 @@ void describe_request(V& v, R& r) {
   v("tool_choice", r.tool_choice, Shape::string_or_object);
   v("parallel_tool_calls", r.parallel_tool_calls);
   v("response_format", r.response_format, Shape::object_with_type);
+  v("reasoning_effort", r.reasoning_effort, OneOf{kReasoningEfforts});
   v("user", r.user);
   v("metadata", r.metadata, Shape::object);
 }

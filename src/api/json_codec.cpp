@@ -7,6 +7,7 @@
 
 #include "api/chat_schema.hpp"
 #include "api/json_codec_detail.hpp"
+#include "api/printable.hpp"
 
 namespace gw::api {
 using detail::message_from_json;
@@ -112,6 +113,23 @@ struct RequestReader {
       if (!v->is_string()) return void(err = type_error(key, "a string"));
       out = v->get<std::string>();
     }
+  }
+  void operator()(std::string_view key, std::optional<std::string>& out, schema::OneOf one_of) {
+    const Json* v = present(key);
+    if (!v) return;
+    if (!v->is_string()) return void(err = type_error(key, "a string"));
+    const auto& s = v->get_ref<const std::string&>();
+    if (std::find(one_of.values.begin(), one_of.values.end(), s) == one_of.values.end()) {
+      std::string list;
+      for (size_t i = 0; i < one_of.values.size(); ++i)
+        list += (i ? (i + 1 == one_of.values.size() ? ", and '" : ", '") : "'") +
+                std::string(one_of.values[i]) + "'";
+      // The value is the client's: bounded and printable before it is echoed.
+      return void(err = Error::bad_request("Invalid value: '" + printable(s, 64) +
+                                               "'. Supported values are: " + list + ".",
+                                           param(key), "invalid_value"));
+    }
+    out = s;
   }
   void operator()(std::string_view key, std::optional<double>& out, schema::Range range) {
     const Json* v = present(key);
@@ -289,6 +307,9 @@ struct RequestWriter {
     put(key, v);
   }
   void operator()(std::string_view key, const std::optional<int64_t>& v, schema::Range) {
+    put(key, v);
+  }
+  void operator()(std::string_view key, const std::optional<std::string>& v, schema::OneOf) {
     put(key, v);
   }
   void operator()(std::string_view key, const std::optional<bool>& v) { put(key, v); }

@@ -30,7 +30,7 @@ std::vector<std::string> semantic_problems(const config::Config& cfg) {
     if (!route.default_use.empty()) check_use(route.default_use);
   }
   for (const auto& [name, p] : cfg.providers)
-    if (p.kind != "mock" && p.api_key.empty() && p.line > 0)
+    if (p.kind != "mock" && p.api_key.empty() && p.cloud.sa_private_key.empty() && p.line > 0)
       problems.push_back(where(p.line) + "provider '" + name + "' has no API key" +
                          (p.api_key_env.empty() ? "" : " ($" + p.api_key_env + " is not set)") +
                          " (fine for local servers that need none)");

@@ -28,6 +28,7 @@ struct KeysOptions {
   std::string format = "table";
   // The policy, as written (so "none" can remove a limit in update); given = the flag was used.
   std::string models, rpm, tpm, max_parallel, budget, period, unpriced, guard;
+  bool admin = false, no_admin = false;  // --admin (create, update), --no-admin (update)
   std::map<std::string, CLI::Option*> flags;
   bool given(const std::string& flag) const {
     auto it = flags.find(flag);
@@ -109,6 +110,8 @@ Result<store::KeyUpdate> policy_change(const KeysOptions& o) {
   if (o.given("--name")) u.name = o.name;
   if (o.given("--user")) u.user = o.user;
   if (o.given("--tenant")) u.tenant = o.tenant;
+  if (o.admin) u.admin = true;
+  if (o.no_admin) u.admin = false;
   return u;
 }
 
@@ -170,7 +173,7 @@ int run_create(const GlobalOptions& g, const KeysOptions& o) {
   if (change->models) limits.models = *change->models;
   if (change->unpriced_allow) limits.unpriced_allow = *change->unpriced_allow;
   if (change->guard) limits.guard = *change->guard;
-  auto k = ks->create(o.name, o.user, o.tenant, limits);
+  auto k = ks->create(o.name, o.user, o.tenant, limits, o.admin);
   if (!k) {
     print_error(k.error());
     return exit_code_for(k.error());
@@ -180,6 +183,7 @@ int run_create(const GlobalOptions& g, const KeysOptions& o) {
   std::string owner = o.name;
   if (!o.user.empty()) owner += ", user " + o.user;
   if (!o.tenant.empty()) owner += ", tenant " + o.tenant;
+  if (o.admin) owner += ", admin: may read the dashboard";
   std::fprintf(
       stderr,
       "gw: created %s (%s; limits: %s); the secret above is not shown again, store it now\n",
@@ -206,8 +210,8 @@ int run_update(const GlobalOptions& g, const KeysOptions& o) {
     return k.error().status == 404 ? kUsage : exit_code_for(k.error());
   }
   std::fprintf(stderr,
-               "gw: updated %s (limits: %s); a running gw serve applies it within a second\n",
-               k->id.c_str(), limits_text(k->limits).c_str());
+               "gw: updated %s (limits: %s%s); a running gw serve applies it within a second\n",
+               k->id.c_str(), limits_text(k->limits).c_str(), k->admin ? "; admin" : "");
   return kOk;
 }
 
@@ -235,7 +239,8 @@ std::string spend_text(const store::KeyRecord& k, const store::SpendTotals* s) {
 }
 
 std::string status_of(const store::KeyRecord& k) {
-  return k.revoked_ms ? "revoked " + store::iso_utc(*k.revoked_ms) : "active";
+  if (k.revoked_ms) return "revoked " + store::iso_utc(*k.revoked_ms);
+  return k.admin ? "active, admin" : "active";
 }
 
 void print_table(const std::vector<store::KeyRecord>& keys, const store::SpendByScope& spend) {
@@ -292,6 +297,7 @@ int run_list(const GlobalOptions& g, const KeysOptions& o) {
            {"created_ms", k.created_ms},
            {"revoked_ms", k.revoked_ms ? nlohmann::json(*k.revoked_ms) : nullptr},
            {"status", k.revoked_ms ? "revoked" : "active"},
+           {"admin", k.admin},
            {"models", k.limits.models},
            {"rpm", opt(k.limits.rpm)},
            {"tpm", opt(k.limits.tpm)},
@@ -372,6 +378,9 @@ void add_keys_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                      "The user its requests are attributed to (a request's own user wins)");
   create->add_option("--tenant", o->tenant, "The tenant its requests are attributed to");
   add_policy_options(create, *o, false);
+  create->add_flag("--admin", o->admin,
+                   "An admin key: it may also read the spend dashboard (/ui) and its data "
+                   "(/v1/gw/usage)");
   create->callback([&g, &exit_code, o] { exit_code = run_create(g, *o); });
 
   // Its own options: "given" must mean given to update, not to create.
@@ -383,6 +392,9 @@ void add_keys_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   u->flags["--user"] = update->add_option("--user", u->user, "A new user");
   u->flags["--tenant"] = update->add_option("--tenant", u->tenant, "A new tenant");
   add_policy_options(update, *u, true);
+  auto* admin_on =
+      update->add_flag("--admin", u->admin, "Make it an admin key (the dashboard and its data)");
+  update->add_flag("--no-admin", u->no_admin, "Take its admin right away")->excludes(admin_on);
   update->callback([&g, &exit_code, u] { exit_code = run_update(g, *u); });
 
   auto* list = cmd->add_subcommand(

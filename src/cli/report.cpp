@@ -6,6 +6,7 @@
 #include <iostream>
 #include <memory>
 
+#include "server/dashboard_page.hpp"
 #include "store/ledger.hpp"
 #include "store/report.hpp"
 
@@ -17,6 +18,7 @@ struct ReportOptions {
   std::string since = "30d", until = "now";
   std::string user, tenant, model;
   std::string format = "table";
+  bool latency = false;
 };
 
 int run_report(const GlobalOptions& g, const ReportOptions& o) {
@@ -45,6 +47,7 @@ int run_report(const GlobalOptions& g, const ReportOptions& o) {
   if (!o.user.empty()) q.user = o.user;
   if (!o.tenant.empty()) q.tenant = o.tenant;
   if (!o.model.empty()) q.model = o.model;
+  q.latency = o.latency;
 
   auto cfg = load_config_or_report(g);
   if (!cfg) return kConfig;
@@ -60,7 +63,18 @@ int run_report(const GlobalOptions& g, const ReportOptions& o) {
     print_error(rep.error());
     return exit_code_for(rep.error());
   }
-  if (o.format == "json") {
+  if (o.format == "html") {
+    // Every view of the dashboard for these filters, in one file that needs no network.
+    std::string_view stack = "model";
+    for (std::string_view s : server::kDashboardStacks)
+      if (!q.by.empty() && q.by[0] == s) stack = s;
+    auto html = server::dashboard_report_html(*cfg, *db, q, stack, now);
+    if (!html) {
+      print_error(html.error());
+      return exit_code_for(html.error());
+    }
+    std::cout << *html;
+  } else if (o.format == "json") {
     std::cout << store::render_json(*rep);
   } else if (o.format == "csv") {
     std::cout << store::render_csv(*rep);
@@ -82,7 +96,7 @@ void add_report_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
   cmd->add_option("--by", o->by,
                   "Group by a comma list of user, tenant, key, model, provider, route, "
                   "endpoint, client (openai-sdk, anthropic-sdk, claude-code, ...; chat or "
-                  "compare for the CLI), day, month (default: user)");
+                  "compare for the CLI), day, hour, month (default: user)");
   cmd->add_option("--since", o->since,
                   "Start of the period: a span before now (7d, 24h, 30m, 2w), an ISO date "
                   "(2026-11-01, UTC midnight) or datetime (2026-11-01T12:00:00Z); default 30d");
@@ -95,9 +109,12 @@ void add_report_command(CLI::App& app, const GlobalOptions& g, int& exit_code) {
                   "Only requests to this model (provider/model, the bare model name, or the "
                   "route or name the client asked for)");
   cmd->add_option("--format", o->format,
-                  "table (aligned, with totals), json (one line: by, since, until, rows, total) "
-                  "or csv")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
+                  "table (aligned, with totals), json (one line: by, since, until, rows, total), "
+                  "csv, or html (the dashboard's views for this period and these filters as one "
+                  "self-contained page: gw report --format html > spend.html)")
+      ->check(CLI::IsMember({"table", "json", "csv", "html"}));
+  cmd->add_flag("--latency", o->latency,
+                "Also each row's latency percentiles (json: latency_ms with p50, p95, p99)");
   cmd->callback([&g, &exit_code, o] { exit_code = run_report(g, *o); });
 }
 

@@ -14,9 +14,28 @@
 
 namespace gw::config {
 
+// The settings of the cloud kinds (`azure`, `vertex`; read in config_cloud.cpp).
+struct CloudConfig {
+  // azure: "deployments" ({base_url}/openai/deployments/{deployment}/...?api-version=) or "v1"
+  // ({base_url}/openai/v1/...); the deployment serving each model (default: the model's name).
+  std::string api_style = "deployments";
+  std::string api_version = "2024-10-21";
+  std::map<std::string, std::string> deployments;
+  // Both: api_key (azure) is sent as `Authorization: Bearer` instead when it came from
+  // access_token_env (a token obtained outside gw).
+  bool bearer = false;
+  // vertex: where the models run, and the service-account key gw signs its token requests
+  // with (credentials_file, else $GOOGLE_APPLICATION_CREDENTIALS; read at load).
+  std::string project, location;
+  std::string credentials_file;
+  std::string sa_email, sa_key_id, sa_token_uri;
+  std::string sa_private_key;  // PEM; never logged or printed
+  std::string token_url;       // where tokens are fetched: token_url, else the key's token_uri
+};
+
 struct ProviderConfig {
   std::string name;  // the table name: the provider part of "name/model"
-  std::string kind;  // openai | anthropic | gemini | mock
+  std::string kind;  // openai | anthropic | gemini | azure | vertex | mock
   std::string base_url;
   std::string api_key;      // resolved secret (from api_key or api_key_env); never logged
   std::string api_key_env;  // where it came from, for messages
@@ -26,6 +45,7 @@ struct ProviderConfig {
   std::vector<std::pair<std::string, std::string>> headers;
   bool drop_params = false;  // drop, rather than reject, parameters the provider can't honour
   int line = 0;              // where it was defined (0 = built in)
+  CloudConfig cloud = {};    // kind azure | vertex only
 };
 
 struct RouteTarget {
@@ -64,6 +84,9 @@ struct ServerConfig {
   // GET /metrics needs `Authorization: Bearer <token>` when set (read from this variable).
   std::string metrics_token_env;
   std::string metrics_token;  // resolved at load; never printed
+  // The dashboard (/ui) and its data (/v1/gw/usage) also take this token as an admin credential.
+  std::string admin_token_env;
+  std::string admin_token;  // resolved at load; never printed
 };
 
 struct StoreConfig {

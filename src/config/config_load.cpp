@@ -28,6 +28,11 @@ Error detail::type_error(const std::string& file, int line, std::string_view key
   return config_error(file, line, what);
 }
 
+namespace detail {  // the settings of kind azure and vertex (config_cloud.cpp)
+Result<void> read_cloud_provider(Config& c, ProviderConfig& p, const toml::table& t,
+                                 const std::string& file, int line);
+}  // namespace detail
+
 namespace {
 
 using namespace detail;
@@ -78,14 +83,15 @@ Result<void> read_provider(Config& c, const std::string& name, const toml::table
   GW_GET(kind, std::string, t, "kind", "a string");
   if (kind) p.kind = *kind;
   if (p.kind.empty()) p.kind = "openai";  // an unknown table with no kind: OpenAI-compatible
-  if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "gemini" && p.kind != "mock")
+  if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "gemini" && p.kind != "azure" &&
+      p.kind != "vertex" && p.kind != "mock")
     return fail(config_error(file, line,
                              "provider '" + name + "': unknown kind '" + p.kind +
-                                 "' (expected openai, anthropic, gemini or mock)"));
+                                 "' (expected openai, anthropic, gemini, azure, vertex or mock)"));
   GW_GET(base, std::string, t, "base_url", "a string");
   if (base) p.base_url = *base;
   while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
-  if (p.kind != "mock" && p.base_url.empty())
+  if (p.kind != "mock" && p.kind != "vertex" && p.base_url.empty())  // vertex: from location
     return fail(config_error(file, line, "provider '" + name + "' needs a base_url"));
   if (!p.base_url.empty() && !p.base_url.starts_with("http://") &&
       !p.base_url.starts_with("https://"))
@@ -122,6 +128,7 @@ Result<void> read_provider(Config& c, const std::string& name, const toml::table
       p.headers.emplace_back(std::string(k.str()), *s);
     }
   }
+  if (auto r = read_cloud_provider(c, p, t, file, line); !r) return r;
   c.providers[name] = std::move(p);
   return {};
 }
@@ -225,6 +232,15 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
         return fail(config_error(file, line_of(*s->get("metrics_token_env")),
                                  "metrics_token_env names " + *mtok + ", which is not set"));
       c.server.metrics_token = v;
+    }
+    GW_GET(atok, std::string, *s, "admin_token_env", "the name of an environment variable");
+    if (atok) {
+      c.server.admin_token_env = *atok;
+      const char* v = std::getenv(atok->c_str());
+      if (v == nullptr || *v == '\0')
+        return fail(config_error(file, line_of(*s->get("admin_token_env")),
+                                 "admin_token_env names " + *atok + ", which is not set"));
+      c.server.admin_token = v;
     }
   }
   if (const toml::table* s = root["store"].as_table()) {

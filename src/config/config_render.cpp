@@ -27,6 +27,26 @@ std::string num(double d) {
   return s;
 }
 
+// kind azure and vertex: their own settings (never the service-account key itself).
+void render_cloud(std::ostringstream& o, const ProviderConfig& p) {
+  const CloudConfig& c = p.cloud;
+  if (p.kind == "azure") {
+    o << "api_style = " << q(c.api_style) << "\n";
+    if (c.api_style != "v1") o << "api_version = " << q(c.api_version) << "\n";
+    if (!c.deployments.empty()) {
+      o << "deployments = { ";
+      const char* sep = "";
+      for (const auto& [model, deployment] : c.deployments)
+        o << sep << q(model) << " = " << q(deployment), sep = ", ";
+      o << " }\n";
+    }
+  } else if (p.kind == "vertex") {
+    o << "project = " << q(c.project) << "\nlocation = " << q(c.location) << "\n";
+    if (!c.credentials_file.empty()) o << "credentials_file = " << q(c.credentials_file) << "\n";
+    if (!c.token_url.empty()) o << "token_url = " << q(c.token_url) << "\n";
+  }
+}
+
 }  // namespace
 
 std::string render_config(const Config& c) {
@@ -38,14 +58,18 @@ std::string render_config(const Config& c) {
     << "\nmax_body_bytes = " << c.server.max_body_bytes << "\nauth = " << q(c.server.auth) << "\n";
   if (!c.server.metrics_token_env.empty())
     o << "metrics_token_env = " << q(c.server.metrics_token_env) << "\n";
+  if (!c.server.admin_token_env.empty())
+    o << "admin_token_env = " << q(c.server.admin_token_env) << "\n";
   o << "\n[store]\npath = " << q(c.store.path)
     << "\nlog_bodies = " << (c.store.log_bodies ? "true" : "false") << "\n";
   for (const auto& [name, p] : c.providers) {
     o << "\n[providers." << name << "]\nkind = " << q(p.kind) << "\n";
     if (!p.base_url.empty()) o << "base_url = " << q(p.base_url) << "\n";
-    if (!p.api_key_env.empty()) o << "api_key_env = " << q(p.api_key_env) << "\n";
-    if (p.kind != "mock")
-      o << "api_key = " << q(p.api_key.empty() ? "(not set)" : mask(p.api_key)) << "\n";
+    if (!p.api_key_env.empty())
+      o << (p.cloud.bearer ? "access_token_env = " : "api_key_env = ") << q(p.api_key_env) << "\n";
+    if (p.kind != "mock" && (p.kind != "vertex" || p.cloud.bearer))
+      o << (p.cloud.bearer ? "access_token = " : "api_key = ")
+        << q(p.api_key.empty() ? "(not set)" : mask(p.api_key)) << "\n";
     if (p.kind != "mock")
       o << "timeout_s = " << num(p.timeout_s)
         << "\nconnect_timeout_s = " << num(p.connect_timeout_s)
@@ -56,6 +80,7 @@ std::string render_config(const Config& c) {
         o << (i ? ", " : "") << q(p.headers[i].first) << " = " << q(mask(p.headers[i].second));
       o << " }\n";
     }
+    render_cloud(o, p);
   }
   for (const auto& [name, r] : c.routes) {
     o << "\n[routes." << name << "]\nstrategy = " << q(r.strategy) << "\ntargets = [";

@@ -20,7 +20,8 @@ Catalogue catalogue_of(const config::Config& cfg) {
   for (const auto& [name, p] : cfg.providers) {
     bool mock = p.kind == "mock";
     c.providers.push_back(
-        {name, p.kind, mock ? std::string() : p.base_url, mock, !mock && !p.api_key.empty()});
+        {name, p.kind, mock ? std::string() : p.base_url, mock,
+         !mock && (!p.api_key.empty() || !p.cloud.sa_private_key.empty())});  // vertex: its key
   }
   for (const auto& [name, r] : cfg.routes) {
     CatalogueRoute route{name, r.strategy, {}};

@@ -63,6 +63,9 @@ struct RequestContext {
   std::string task;               // metadata.task or x-gw-task, for rule routing
   size_t admitted = 0;            // stages whose on_admit ran (they see on_complete)
   bool admission_done = false;    // Gateway::admit ran (the HTTP front calls it before parsing)
+  // A request with no output (embeddings): its input tokens, which the limits stage asks for
+  // instead of the prompt estimate plus an output limit (Gateway::embed sets it).
+  std::optional<int64_t> input_only_tokens;
   StageState state;
   // The tightest rate limits the caller is under (limits), which the HTTP front writes as
   // OpenAI's x-ratelimit-* headers; limit 0 = none.

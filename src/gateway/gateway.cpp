@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 
+#include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/embeddings.hpp"
 #include "providers/tokens.hpp"
 
 namespace gw::gateway {
@@ -223,6 +225,46 @@ Result<void> Gateway::stream(api::ChatRequest req, RequestContext& ctx,
                out.client_cancelled = r->cancelled;
                return {};
              });
+}
+
+api::ChatRequest embedding_view(const api::EmbeddingRequest& req) {
+  api::ChatRequest view;
+  view.model = req.model;
+  view.user = req.user;
+  view.messages.reserve(req.texts.size());
+  for (const auto& t : req.texts) view.messages.push_back(api::Message::plain("user", t));
+  return view;
+}
+
+Result<api::EmbeddingResponse> Gateway::embed(api::EmbeddingRequest req, RequestContext& ctx,
+                                              Outcome& out) {
+  api::ChatRequest view = embedding_view(req);
+  ctx.input_only_tokens = providers::estimate_embedding_tokens(req);
+  auto& reg = registry_;
+  api::EmbeddingResponse answer;
+  bool taken = false;
+  auto r = run(
+      view, ctx, out, [&](const providers::Target& t, providers::CallStats& stats) -> Result<void> {
+        if (!taken) {  // the stages have run: the upstream gets the strings as they left them
+          taken = true;
+          if (!ctx.state.logged_request.empty())  // the meter logs bodies: this one, not the view
+            ctx.state.logged_request = api::dump(api::to_json(req));
+          for (size_t i = 0; i < req.texts.size() && i < view.messages.size(); ++i)
+            req.texts[i] = std::move(view.messages[i].text);
+        }
+        auto resp = reg.for_kind(t.provider->kind).embed(req, t, stats);
+        if (!resp) return fail(resp.error());
+        answer = std::move(*resp);
+        api::Usage u;
+        u.prompt_tokens = answer.usage ? answer.usage->prompt_tokens : *ctx.input_only_tokens;
+        u.total_tokens = u.prompt_tokens;
+        out.usage = u;
+        out.usage_estimated = !answer.usage;
+        if (!answer.usage) answer.usage = u;  // the client sees what the ledger records
+        return {};
+      });
+  if (!r) return fail(r.error());
+  return answer;
 }
 
 }  // namespace gw::gateway

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/chat.hpp"
+#include "api/embeddings.hpp"
 #include "api/error.hpp"
 #include "config/config.hpp"
 #include "gateway/context.hpp"
@@ -46,6 +47,13 @@ class Gateway {
   // asked (stream_options.include_usage); usage is always recorded.
   Result<void> stream(api::ChatRequest req, RequestContext& ctx, const providers::ChunkSink& sink,
                       Outcome& out);
+  // POST /v1/embeddings through the same path as complete(): the stages see the request as a
+  // chat view (embedding_view: one user message per input string, no output), so limits ask
+  // for the input tokens alone and the guard masks or blocks the input strings; then the
+  // router, failover and the provider's embed(). Usage is input tokens only (estimated when
+  // the upstream reports none).
+  Result<api::EmbeddingResponse> embed(api::EmbeddingRequest req, RequestContext& ctx,
+                                       Outcome& out);
 
   // The stages' names in the order they run (for tests and `gw config`-style listings).
   std::vector<std::string_view> stage_names() const {
@@ -74,6 +82,10 @@ class Gateway {
 };
 
 std::string new_request_id();
+
+// The neutral view of an embedding request the stages and the router read: its model and user,
+// and one user message per input string (token arrays have no text to scan).
+api::ChatRequest embedding_view(const api::EmbeddingRequest& req);
 
 // The one grammar of a model name: letters, digits and -._:/@+=, 1 to 256 bytes ('=' for
 // option suffixes such as the test upstream's "+words=50"), and never "..". Anything else never

@@ -139,8 +139,10 @@ Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
   }
 
   ask.now_ms = clock_();
-  const int64_t prompt = providers::estimate_prompt_tokens(req);
-  const std::optional<int64_t> cap = req.output_limit();
+  const int64_t prompt =
+      ctx.input_only_tokens ? *ctx.input_only_tokens : providers::estimate_prompt_tokens(req);
+  const std::optional<int64_t> cap =
+      ctx.input_only_tokens ? std::optional<int64_t>(0) : req.output_limit();
   ctx.state.token_estimate = prompt + std::max<int64_t>(0, cap.value_or(0));
   for (size_t i = 0; i < n; ++i) {
     const config::Limits& l = *ps[i].limits;

@@ -77,6 +77,12 @@ constexpr BuiltinPrice kTable[] = {
   {"gemini/gemini-2.5-flash-lite",  R(0.10, 0.01, 0.40), 0, {}, kGoogle},
   {"gemini/gemini-2.0-flash",       R(0.10, 0.025, 0.40), 0, {}, kGoogle},
   {"gemini/gemini-2.0-flash-lite",  RN(0.075, 0.30), 0, {}, kGoogle},
+  // Embedding models: input tokens only (an embedding has no output tokens).
+  {"openai/text-embedding-3-small", RN(0.02, 0), 0, {}, kOpenAI},
+  {"openai/text-embedding-3-large", RN(0.13, 0), 0, {}, kOpenAI},
+  {"openai/text-embedding-ada-002", RN(0.10, 0), 0, {}, kOpenAI},
+  {"gemini/gemini-embedding-001",   RN(0.15, 0), 0, {}, kGoogle},
+  {"gemini/text-embedding-004",     RN(0, 0), 0, {}, kGoogle},  // free of charge
 };
 // clang-format on
 
@@ -210,17 +216,43 @@ bool PriceTable::is_mock(std::string_view provider) const {
   return provider == "mock";
 }
 
+std::string_view PriceTable::kind_of(std::string_view provider) const {
+  auto it = kinds_.find(provider);
+  return it != kinds_.end() ? std::string_view(it->second) : provider;
+}
+
 std::optional<ModelPrice> PriceTable::lookup(std::string_view provider,
                                              std::string_view model) const {
   if (provider.empty()) return std::nullopt;
   const auto& idx = builtin_index();
   std::string key;
-  for (const auto& cand : model_candidates(model)) {
-    key.assign(provider).append("/").append(cand);
-    if (auto it = overrides_.find(key); it != overrides_.end()) return it->second;
-    if (auto it = idx.find(key); it != idx.end()) return from_builtin(*it->second);
-  }
+  auto find = [&](std::string_view prefix, std::string_view m) -> std::optional<ModelPrice> {
+    for (const auto& cand : model_candidates(m)) {
+      key.assign(prefix).append("/").append(cand);
+      if (auto it = overrides_.find(key); it != overrides_.end()) return it->second;
+      if (auto it = idx.find(key); it != idx.end()) return from_builtin(*it->second);
+    }
+    return std::nullopt;
+  };
+  if (auto p = find(provider, model)) return p;
+  // A cloud sells the vendor's model under its own name at the vendor's list price: look the
+  // model up under the vendor, with the cloud's spelling made the vendor's.
+  // Only clouds: an OpenAI-compatible server named "local" is not OpenAI.
+  if (auto vendor = cloud_vendor_model(kind_of(provider), model))
+    return find(vendor->first, vendor->second);
   if (is_mock(provider)) return ModelPrice{std::string(provider) + "/*", {}, 0, {}, "mock"};
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string, std::string>> cloud_vendor_model(std::string_view kind,
+                                                                      std::string_view model) {
+  if (kind == "azure") return std::pair{std::string("openai"), std::string(model)};
+  if (kind == "vertex") {
+    // Vertex names Claude snapshots "claude-sonnet-4-5@20250929"; Anthropic "...-20250929".
+    std::string m(model);
+    std::replace(m.begin(), m.end(), '@', '-');
+    return std::pair{std::string(m.starts_with("claude") ? "anthropic" : "gemini"), m};
+  }
   return std::nullopt;
 }
 

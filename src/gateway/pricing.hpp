@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/chat.hpp"
@@ -57,6 +58,11 @@ double cost_usd(const ModelPrice& p, const api::Usage& u);  // picks the tier
 // claude-sonnet-4-5, gemini-2.0-flash-001 → gemini-2.0-flash, *-latest → *).
 std::vector<std::string> model_candidates(std::string_view model);
 
+// The vendor and the vendor's model name behind a cloud provider kind ("azure" sells OpenAI's
+// models, "vertex" Google's and Anthropic's), or nullopt for a kind that is not a cloud.
+std::optional<std::pair<std::string, std::string>> cloud_vendor_model(std::string_view kind,
+                                                                      std::string_view model);
+
 class PriceTable {
  public:
   PriceTable();  // built-in table only
@@ -85,6 +91,8 @@ class PriceTable {
 
  private:
   std::map<std::string, ModelPrice, std::less<>> overrides_;
+  std::string_view kind_of(std::string_view provider) const;
+
   std::map<std::string, std::string, std::less<>> kinds_;
   std::string version_;
 };

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/json_codec.hpp"
+#include "providers/inbound_params.hpp"
 #include "providers/tokens.hpp"
 
 namespace gw::providers::anthropic {
@@ -14,26 +15,11 @@ namespace {
 
 using api::Json;
 
-Error mistyped(const std::string& path, std::string_view want) {
-  return Error::bad_request("Invalid type for '" + path + "': expected " + std::string(want) + ".",
-                            path, "invalid_type");
-}
-Error missing(const std::string& path) {
-  return Error::bad_request("Missing required parameter: '" + path + "'.", path,
-                            "missing_required_parameter");
-}
-Error invalid(const std::string& path, const std::string& why) {
-  return Error::bad_request("Invalid value for '" + path + "': " + why, path, "invalid_value");
-}
-std::string at(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-// A member that is there and not null (JSON null counts as absent, as the SDKs send it).
-const Json* member(const Json& o, std::string_view key) {
-  auto it = o.find(key);
-  return it == o.end() || it->is_null() ? nullptr : &*it;
-}
+using inbound::at;
+using inbound::invalid;
+using inbound::member;
+using inbound::missing;
+using inbound::mistyped;
 
 // A required non-empty string member.
 Result<std::string> required_string(const Json& o, std::string_view key, const std::string& path) {

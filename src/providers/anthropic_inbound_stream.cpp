@@ -7,6 +7,7 @@
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/anthropic_inbound.hpp"
+#include "providers/inbound_reasoning.hpp"
 
 namespace gw::providers::anthropic {
 namespace {
@@ -27,51 +28,6 @@ const api::ChunkChoice* first_choice(const api::ChatChunk& c) {
   for (const auto& ch : c.choices)
     if (ch.index == 0) return &ch;
   return nullptr;
-}
-
-// Reasoning text in a chunk from an OpenAI-compatible reasoning server: the canonical chunk
-// has no member for it, but its raw text (ChatChunk::raw) has delta.reasoning_content
-// (DeepSeek, vLLM) or delta.reasoning (OpenRouter). The text is parsed only when a member
-// named so has a string value: DeepSeek sends "reasoning_content":null on every content chunk,
-// and usage chunks have reasoning_tokens.
-bool mentions_reasoning(std::string_view raw) {
-  for (size_t at = raw.find("\"reasoning"); at != std::string_view::npos;
-       at = raw.find("\"reasoning", at + 1)) {
-    size_t p = at + 10;
-    while (p < raw.size() && raw[p] != '"') ++p;  // the rest of the name (no escapes in ours)
-    std::string_view name = raw.substr(at + 1, p - at - 1);
-    if (name != "reasoning" && name != "reasoning_content") continue;
-    auto filler = [](char c) {
-      return c == ' ' || c == ':' || c == '\t' || c == '\n' || c == '\r';
-    };
-    ++p;
-    while (p < raw.size() && filler(raw[p])) ++p;
-    if (p < raw.size() && raw[p] == '"') return true;
-  }
-  return false;
-}
-
-std::string raw_reasoning(const std::string& raw) {
-  if (!mentions_reasoning(raw)) return {};
-  Json j = parse_upstream_json(raw);
-  auto chs = j.is_object() ? j.find("choices") : j.end();
-  if (!j.is_object() || chs == j.end() || !chs->is_array()) return {};
-  for (const auto& ch : *chs) {
-    if (!ch.is_object() || api::int_or<int>(ch, "index", 0) != 0) continue;
-    auto d = ch.find("delta");
-    if (d == ch.end() || !d->is_object()) return {};
-    for (const char* key : {"reasoning_content", "reasoning"})
-      if (auto s = api::str_or(*d, key); !s.empty()) return s;
-    return {};
-  }
-  return {};
-}
-
-// A message's reasoning text as OpenAI-compatible reasoning servers send it.
-std::string reasoning_of(const api::Message& m) {
-  for (const char* key : {"reasoning_content", "reasoning"})
-    if (auto s = api::str_or(m.extra, key); !s.empty()) return s;
-  return {};
 }
 
 }  // namespace
@@ -227,7 +183,7 @@ std::string MessagesStreamWriter::on_chunk(const api::ChatChunk& c) {
   const api::ChunkChoice* ch = first_choice(c);
   if (!ch) return out;  // a usage-only chunk, or another choice's
 
-  std::string thought = ch->reasoning ? *ch->reasoning : raw_reasoning(c.raw);
+  std::string thought = reasoning_of(c, *ch);
   if (!thought.empty()) {
     if (open_ != Block::thinking)
       out += open(Block::thinking, {{"type", "thinking"}, {"thinking", ""}, {"signature", ""}});

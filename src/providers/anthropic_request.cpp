@@ -5,6 +5,7 @@
 #include <set>
 #include <vector>
 
+#include "api/chat_schema.hpp"
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/anthropic_translate.hpp"
@@ -118,6 +119,7 @@ class Builder {
         body["system"] = system_;
       }
     }
+    tool_loop_ = ends_in_tool_use();
     Json msgs = Json::array();
     for (auto& turn : turns_)
       msgs.push_back({{"role", turn.role}, {"content", std::move(turn.blocks)}});
@@ -144,6 +146,8 @@ class Builder {
     // they never override what the translation wrote.
     for (auto it = req_.anthropic_extra.begin(); it != req_.anthropic_extra.end(); ++it)
       if (!it->is_null() && !body.contains(it.key())) body[it.key()] = *it;
+    // The client's own `thinking` (either bag above) wins over reasoning_effort.
+    if (!body.contains("thinking")) add_thinking(body);
     if (stream) body["stream"] = true;
     return body;
   }
@@ -203,6 +207,44 @@ class Builder {
       if (out["type"] != "none") out["disable_parallel_tool_use"] = true;
     }
     return {};
+  }
+
+  // reasoning_effort → thinking {type: enabled, budget_tokens} (api::schema::reasoning_budget;
+  // docs/PROTOCOLS.md §5.9). Anthropic refuses thinking in two cases the client cannot see,
+  // where the answer goes without it rather than fail: a forced tool (tool_choice any/tool,
+  // which json mode uses), and an assistant tool_use turn at the end of the history (a tool
+  // loop), which would need the thinking block and signature an OpenAI client never returns.
+  void add_thinking(Json& body) const {
+    if (!req_.reasoning_effort) return;
+    const int64_t budget = api::schema::reasoning_budget(*req_.reasoning_effort);
+    if (budget == 0) return;
+    if (auto tc = body.find("tool_choice"); tc != body.end()) {
+      std::string type = api::str_or(*tc, "type");
+      if (type == "any" || type == "tool") return;
+    }
+    if (tool_loop_) return;
+    body["thinking"] = {{"type", "enabled"}, {"budget_tokens", budget}};
+    // budget_tokens must be below max_tokens: a smaller cap keeps its size for the answer on
+    // top of the budget.
+    const int64_t cap = body["max_tokens"].get<int64_t>();
+    if (cap <= budget) body["max_tokens"] = budget + cap;
+    // With thinking Anthropic refuses temperature (other than 1) and top_k, and top_p below
+    // 0.95: dropped, the thinking model samples as it must.
+    body.erase("temperature");
+    body.erase("top_k");
+    if (auto tp = body.find("top_p"); tp != body.end() && tp->is_number() && *tp < 0.95)
+      body.erase(tp);
+  }
+
+  // The last assistant turn called a tool (a tool loop in progress).
+  bool ends_in_tool_use() const {
+    for (auto t = turns_.rbegin(); t != turns_.rend(); ++t) {
+      if (t->role != "assistant") continue;
+      for (const auto& b : t->blocks)
+        if (b.is_object() && b.value("type", "") == "tool_use") return true;
+      return false;
+    }
+    return false;
   }
 
   // response_format json_object / json_schema → a forced tool whose input is the answer.
@@ -399,6 +441,7 @@ class Builder {
   const api::ChatRequest& req_;
   bool drop_;
   bool tool_blocks_ = true;
+  bool tool_loop_ = false;
   IdMap ids_;
   Json system_ = Json::array();
   bool system_plain_ = true;

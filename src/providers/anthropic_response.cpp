@@ -137,9 +137,10 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
         thinking += th->get<std::string>();
     }  // redacted_thinking, server tool blocks: not content
   }
-  if (json_answer) {
+  if (json_answer) {  // the answer is the tool's input alone: text and other calls dropped
     choice.message.kind = api::Message::ContentKind::text;
     choice.message.text = *json_answer;
+    choice.message.tool_calls.clear();
   } else if (has_text && !text.empty()) {
     choice.message.kind = api::Message::ContentKind::text;
     choice.message.text = std::move(text);
@@ -149,8 +150,7 @@ Result<api::ChatResponse> response_from_body(std::string_view body, const Target
                          ? j["stop_reason"].get<std::string>()
                          : "";
   choice.finish_reason = finish_reason_for(stop);
-  if (json_answer && choice.finish_reason == "tool_calls" && choice.message.tool_calls.empty())
-    choice.finish_reason = "stop";
+  if (json_answer && choice.finish_reason == "tool_calls") choice.finish_reason = "stop";
   r.choices.push_back(std::move(choice));
 
   if (auto u = j.find("usage"); u != j.end() && u->is_object()) {

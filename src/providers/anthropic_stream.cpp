@@ -1,6 +1,8 @@
 // Anthropic Messages SSE events → OpenAI chat.completion.chunk values. Tool argument
 // fragments are forwarded untouched, never parsed mid-stream; usage is cumulative (last
-// value wins).
+// value wins). When the request asked for JSON (response_format, answered by the forced
+// json_tool_call), only that tool's input reaches the client, as content: any text the model
+// writes around it and any other tool call are dropped, so the content parses as JSON.
 #include <map>
 
 #include "api/json_codec.hpp"
@@ -114,12 +116,16 @@ class Decoder final : public StreamDecoder {
     int64_t index = api::int_or<int64_t>(j, "index", -1);
     std::string type = api::str_or(*cb, "type");
     if (type == "text") {
+      if (json_mode_) return {};  // "Let me check." before the JSON answer: not content
       if (auto tx = cb->find("text"); tx != cb->end() && tx->is_string()) emit_content(*tx, out);
     } else if (type == "tool_use") {
       std::string name = api::str_or(*cb, "name");
-      if (json_mode_ && name == kJsonToolName) {
-        blocks_[index] = {Block::Kind::json_answer, 0};
-        json_answered_ = true;
+      if (json_mode_) {
+        // Only the first json_tool_call is the answer; another call's deltas find no block.
+        if (name == kJsonToolName && !json_answered_) {
+          blocks_[index] = {Block::Kind::json_answer, 0};
+          json_answered_ = true;
+        }
         return {};
       }
       int k = next_tool_++;
@@ -143,6 +149,7 @@ class Decoder final : public StreamDecoder {
     if (d == j.end() || !d->is_object()) return {};
     std::string type = api::str_or(*d, "type");
     if (type == "text_delta") {
+      if (json_mode_) return {};
       if (auto tx = d->find("text"); tx != d->end() && tx->is_string()) emit_content(*tx, out);
       return {};
     }
@@ -184,7 +191,7 @@ class Decoder final : public StreamDecoder {
     if (sr == d->end() || !sr->is_string()) return {};
     std::string reason = finish_reason_for(sr->get_ref<const std::string&>());
     // The forced response_format tool answered: to the client that is a plain stop.
-    if (reason == "tool_calls" && json_answered_ && next_tool_ == 0) reason = "stop";
+    if (reason == "tool_calls" && json_mode_) reason = "stop";
     emit_role(out);
     emit_finish(std::move(reason), out);
     return {};

@@ -2,6 +2,7 @@
 // gemini_response.cpp and gemini_stream.cpp; this file is the Adapter seam: paths and headers.
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/embeddings.hpp"
 #include "providers/gemini_translate.hpp"
 
 namespace gw::providers {
@@ -17,7 +18,7 @@ class GeminiAdapter final : public Adapter {
           t.provider->name + ": invalid model id (letters, digits and -_.+=, after an optional "
                              "'models/' or 'tunedModels/')",
           "model", "invalid_model"));
-    auto body = gemini::build_body(req, *t.provider);
+    auto body = gemini::build_body(req, *t.provider, t.model);
     if (!body) return fail(body.error());
     UpstreamCall call;
     // A gemini base_url has no version; gw always streams with alt=sse (docs/PROTOCOLS.md §4.4).
@@ -47,6 +48,17 @@ class GeminiAdapter final : public Adapter {
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest&,
                                                      const Target& t) const override {
     return gemini::make_stream_decoder(t);
+  }
+
+  // :batchEmbedContents (gemini_embed.cpp).
+  Result<UpstreamCall> build_embedding_request(const api::EmbeddingRequest& req,
+                                               const Target& t) const override {
+    return gemini::build_embedding_request(req, t);
+  }
+  Result<api::EmbeddingResponse> parse_embedding_response(std::string_view body,
+                                                          const api::EmbeddingRequest& req,
+                                                          const Target& t) const override {
+    return gemini::parse_embedding_response(body, req, t);
   }
 };
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "api/chat_schema.hpp"
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/gemini_translate.hpp"
@@ -398,8 +399,10 @@ Result<void> add_tools(const api::ChatRequest& req, Json& body) {
   return {};
 }
 
-Result<void> add_generation_config(const api::ChatRequest& req, Json& body) {
+Result<void> add_generation_config(const api::ChatRequest& req, std::string_view model,
+                                   Json& body) {
   Json g = Json::object();
+  if (req.reasoning_effort) g["thinkingConfig"] = thinking_config(*req.reasoning_effort, model);
   if (req.temperature) g["temperature"] = *req.temperature;
   if (req.top_p) g["topP"] = *req.top_p;
   if (auto k = req.extra.find("top_k"); k != req.extra.end() && k->is_number()) g["topK"] = *k;
@@ -495,13 +498,35 @@ Json clean_schema(const Json& schema) {
   return c.clean(schema);
 }
 
-Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider) {
+Json thinking_config(std::string_view effort, std::string_view model) {
+  if (model.starts_with("models/")) model.remove_prefix(7);
+  // Gemini 3 takes a level, not a budget; its Pro model cannot stop thinking, so "none" is
+  // the lowest level there too.
+  if (model.starts_with("gemini-3")) {
+    bool high = effort == "medium" || effort == "high" || effort == "xhigh";
+    return {{"thinkingLevel", high ? "high" : "low"}, {"includeThoughts", true}};
+  }
+  int64_t budget = api::schema::reasoning_budget(effort);
+  if (budget == 0) {
+    // 2.5 Pro cannot turn thinking off: its smallest budget (128) instead of a 400.
+    if (model.find("-pro") != std::string_view::npos)
+      return {{"thinkingBudget", 128}, {"includeThoughts", true}};
+    return {{"thinkingBudget", 0}};
+  }
+  // includeThoughts: the thought summaries come back as reasoning_content.
+  return {{"thinkingBudget", budget}, {"includeThoughts", true}};
+}
+
+Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider,
+                        std::string_view model) {
+  // Without the upstream id, the request's own, after any "provider/" prefix.
+  if (model.empty()) model = std::string_view(req.model).substr(req.model.rfind('/') + 1);
   if (!provider.drop_params)
     if (auto r = check_unsupported(req); !r) return fail(r.error());
   Json body = Json::object();
   if (auto r = add_messages(req, provider.drop_params, body); !r) return fail(r.error());
   if (auto r = add_tools(req, body); !r) return fail(r.error());
-  if (auto r = add_generation_config(req, body); !r) return fail(r.error());
+  if (auto r = add_generation_config(req, model, body); !r) return fail(r.error());
   return body;
 }
 

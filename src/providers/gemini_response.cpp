@@ -152,7 +152,7 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
     api::Choice c;
     c.index = api::int_or<int>(cand, "index", static_cast<int>(i));
     c.message.role = "assistant";
-    std::string text;
+    std::string text, thoughts;
     bool has_text = false;
     const Json* content = obj_of(cand, "content");
     const Json* parts = content ? arr_of(*content, "parts") : nullptr;
@@ -162,7 +162,11 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
       if (obj_of(p, "functionCall")) {
         c.message.tool_calls.push_back(tool_call_from_part(p));
       } else if (auto tx = p.find("text"); tx != p.end() && tx->is_string()) {
-        if (auto th = p.find("thought"); th != p.end() && *th == true) continue;
+        // A thought summary (includeThoughts) is reasoning, never answer text.
+        if (auto th = p.find("thought"); th != p.end() && *th == true) {
+          thoughts += tx->get_ref<const std::string&>();
+          continue;
+        }
         text += tx->get_ref<const std::string&>();
         has_text = true;
       }
@@ -171,6 +175,7 @@ Result<api::ChatResponse> parse_response(std::string_view body, const Target& t)
       c.message.kind = api::Message::ContentKind::text;
       c.message.text = std::move(text);
     }
+    if (!thoughts.empty()) c.message.extra["reasoning_content"] = std::move(thoughts);
     c.finish_reason = map_finish_reason(api::str_or(cand, "finishReason", "STOP"));
     if (!c.message.tool_calls.empty() && c.finish_reason == "stop") c.finish_reason = "tool_calls";
     c.logprobs = logprobs_from_gemini(cand);

@@ -116,7 +116,10 @@ class GeminiStreamDecoder final : public StreamDecoder {
           auto tx = p.find("text");
           if (tx == p.end() || !tx->is_string() || tx->get_ref<const std::string&>().empty())
             continue;  // empty deltas are not forwarded
-          if (auto th = p.find("thought"); th != p.end() && *th == true) continue;
+          if (auto th = p.find("thought"); th != p.end() && *th == true) {
+            chunk(index, out).choices[0].reasoning = tx->get<std::string>();  // reasoning_content
+            continue;
+          }
           if (!any_content) first_content = out.size();
           any_content = true;
           chunk(index, out).choices[0].content = tx->get<std::string>();

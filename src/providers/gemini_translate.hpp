@@ -49,8 +49,14 @@ inline const Json* arr_of(const Json& o, std::string_view key) {
 // optional prefix: the id comes from a client, who must never choose the upstream URL.
 std::optional<std::string> model_resource(std::string_view model);
 
-// The GenerateContentRequest body, or a 400 naming the param.
-Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider);
+// The GenerateContentRequest body, or a 400 naming the param. `model` is the upstream model
+// id (it decides how reasoning_effort is spelled); empty = the request's own model.
+Result<Json> build_body(const api::ChatRequest& req, const config::ProviderConfig& provider,
+                        std::string_view model = {});
+
+// reasoning_effort → generationConfig.thinkingConfig for `model` ("models/" prefix allowed):
+// a thinkingLevel for Gemini 3, else a thinkingBudget (docs/PROTOCOLS.md §5.9).
+Json thinking_config(std::string_view effort, std::string_view model);
 
 // A tool `parameters` JSON Schema cleaned into Gemini's OpenAPI subset.
 Json clean_schema(const Json& schema);

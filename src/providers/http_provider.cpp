@@ -3,9 +3,11 @@
 // net reports transport failures as values; transport_error words them for clients here.
 #include "providers/http_provider.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "providers/adapter_util.hpp"
+#include "providers/embeddings.hpp"
 
 namespace gw::providers {
 namespace {
@@ -91,11 +93,10 @@ Result<net::Url> HttpProvider::base_url(const Target& t) const {
   return url;
 }
 
-Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, const Target& t,
-                                                 CallStats& stats) {
-  if (auto e = missing_key(t)) return fail(std::move(*e));
-  auto call = adapter_->build_request(req, t, false);
-  if (!call) return fail(call.error());
+// One whole (not streamed) upstream exchange: the 2xx answer's body, else the adapter's
+// reading of the error (a rate-limited upstream's own hints kept).
+Result<std::string> HttpProvider::exchange(const UpstreamCall& call, const Target& t,
+                                           CallStats& stats) {
   auto url = base_url(t);
   if (!url) return fail(url.error());
   auto t0 = std::chrono::steady_clock::now();
@@ -103,7 +104,7 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
   std::string body;
   bool too_big = false;
   auto sent = pool_.post(
-      *url, call->path, call->headers, call->body, timeouts_of(*t.provider),
+      *url, call.path, call.headers, call.body, timeouts_of(*t.provider),
       [&](net::UpstreamHead&& h) {
         head = std::move(h);
         stats.ttft_ms = ms_since(t0);
@@ -123,10 +124,72 @@ Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, co
   if (head.status < 200 || head.status >= 300)
     return fail(with_rate_limit_headers(adapter_->parse_error(head.status, body, head.headers, t),
                                         head.headers));
-  auto r = adapter_->parse_response(body, t);
+  return body;
+}
+
+Result<api::ChatResponse> HttpProvider::complete(const api::ChatRequest& req, const Target& t,
+                                                 CallStats& stats) {
+  if (auto e = missing_key(t)) return fail(std::move(*e));
+  auto call = adapter_->build_request(req, t, false);
+  if (!call) return fail(call.error());
+  auto body = exchange(*call, t, stats);
+  if (!body) return fail(body.error());
+  auto r = adapter_->parse_response(*body, t);
   if (!r)
     r.error().message =
         mask_secrets(std::move(r.error().message), *t.provider);  // it may echo the key
+  return r;
+}
+
+Result<api::EmbeddingResponse> HttpProvider::embed(const api::EmbeddingRequest& req,
+                                                   const Target& t, CallStats& stats) {
+  const size_t batch = max_embedding_inputs(t.provider->kind);
+  if (batch == 0 || req.count() <= batch) return embed_once(req, t, stats);
+  // More inputs than one upstream call takes: consecutive calls, one answer. Any failure
+  // fails the whole request (and a retry sends every part again).
+  api::EmbeddingResponse all;
+  bool counted = true;
+  for (size_t at = 0; at < req.count(); at += batch) {
+    api::EmbeddingRequest part;
+    part.model = req.model;
+    part.input_kind = req.input_kind;
+    part.encoding_format = req.encoding_format;
+    part.dimensions = req.dimensions;
+    part.user = req.user;
+    part.extra = req.extra;
+    auto slice = [&](const auto& from, auto& to) {  // inputs [at, at + batch)
+      if (at >= from.size()) return;
+      auto first = from.begin() + static_cast<ptrdiff_t>(at);
+      to.assign(first, first + static_cast<ptrdiff_t>(std::min(batch, from.size() - at)));
+    };
+    slice(req.texts, part.texts);
+    slice(req.tokens, part.tokens);
+    auto r = embed_once(part, t, stats);
+    if (!r) return r;
+    all.model = std::move(r->model);
+    for (auto& v : r->data) all.data.push_back(std::move(v));
+    if (r->usage && counted) {
+      api::Usage u = all.usage.value_or(api::Usage{});
+      u.prompt_tokens += r->usage->prompt_tokens;
+      u.total_tokens = u.prompt_tokens;
+      all.usage = u;
+    } else {
+      counted = false;  // one part without a count: the whole is estimated
+      all.usage.reset();
+    }
+  }
+  return all;
+}
+
+Result<api::EmbeddingResponse> HttpProvider::embed_once(const api::EmbeddingRequest& req,
+                                                        const Target& t, CallStats& stats) {
+  auto call = adapter_->build_embedding_request(req, t);
+  if (!call) return fail(call.error());
+  if (auto e = missing_key(t)) return fail(std::move(*e));
+  auto body = exchange(*call, t, stats);
+  if (!body) return fail(body.error());
+  auto r = adapter_->parse_embedding_response(*body, req, t);
+  if (!r) r.error().message = mask_secrets(std::move(r.error().message), *t.provider);
   return r;
 }
 

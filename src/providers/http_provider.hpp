@@ -26,9 +26,14 @@ class HttpProvider final : public Provider {
                               CallStats& stats) override;
   Result<std::optional<int64_t>> count_tokens(const api::ChatRequest& req,
                                               const Target& t) override;
+  Result<api::EmbeddingResponse> embed(const api::EmbeddingRequest& req, const Target& t,
+                                       CallStats& stats) override;
 
  private:
   Result<net::Url> base_url(const Target& t) const;
+  Result<std::string> exchange(const UpstreamCall& call, const Target& t, CallStats& stats);
+  Result<api::EmbeddingResponse> embed_once(const api::EmbeddingRequest& req, const Target& t,
+                                            CallStats& stats);
   std::unique_ptr<Adapter> adapter_;
   net::UpstreamPool& pool_;
 };

@@ -4,13 +4,19 @@
 //   mock/lorem       N words of lorem ipsum (N = max_tokens, default 50)
 //   mock/fail-429    a rate-limit error (retry-after 1 s); mock/fail-500 a server error
 //   mock/slow-<ms>   waits <ms> before answering like echo
+// Embeddings (any of these names): one vector per input, kMockDimensions long unless the
+// request asks `dimensions`; value k of an input is ((h(input, k) mod 2001) - 1000) / 1024,
+// h an FNV-1a hash of the input's text (or token ids) and k: the same input, the same vector.
+// Usage: gw's token estimate of the input. The fail- and slow- names behave as for chat.
 #include "providers/mock_provider.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
 #include "net/io.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/embeddings.hpp"
 #include "providers/tokens.hpp"
 
 namespace gw::providers {
@@ -57,6 +63,38 @@ struct Plan {
   int delay_ms = 0;
   std::optional<Error> error;
 };
+
+// The simulated failure of a fail- model, if this is one.
+std::optional<Error> fault_of(const std::string& m) {
+  if (!m.starts_with("fail-")) return std::nullopt;
+  int code = 500;
+  std::from_chars(m.data() + 5, m.data() + m.size(), code);
+  if (code == 429)
+    return upstream_error(UpstreamFailure::rate_limit, "mock",
+                          "simulated rate limit (mock/fail-429)", 1000);
+  return upstream_error(failure_for_status(code), "mock",
+                        "simulated upstream failure (mock/" + m + ")");
+}
+
+int delay_of(const std::string& m) {
+  int ms = 0;
+  if (m.starts_with("slow-")) std::from_chars(m.data() + 5, m.data() + m.size(), ms);
+  return std::clamp(ms, 0, 600000);
+}
+
+constexpr int64_t kMockDimensions = 16, kMockMaxDimensions = 4096;
+
+std::vector<double> mock_vector(std::string_view bytes, int64_t dims) {
+  std::vector<double> v(static_cast<size_t>(dims));
+  for (int64_t k = 0; k < dims; ++k) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over the input, then k
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+    for (int b = 0; b < 8; ++b)
+      h = (h ^ ((static_cast<uint64_t>(k) >> (8 * b)) & 0xff)) * 1099511628211ull;
+    v[static_cast<size_t>(k)] = static_cast<double>(static_cast<int64_t>(h % 2001) - 1000) / 1024.0;
+  }
+  return v;
+}
 
 Result<Plan> plan_for(const api::ChatRequest& req, const Target& t) {
   Plan p;
@@ -149,6 +187,30 @@ Result<StreamResult> MockProvider::stream(const api::ChatRequest& req, const Tar
   result.finish_reason = "stop";
   if (!sink(usage)) result.cancelled = true;
   return result;
+}
+
+Result<api::EmbeddingResponse> MockProvider::embed(const api::EmbeddingRequest& req,
+                                                   const Target& t, CallStats& stats) {
+  if (auto e = fault_of(t.model)) return fail(std::move(*e));
+  if (int ms = delay_of(t.model)) net::sleep_for(std::chrono::milliseconds(ms));
+  stats.ttft_ms = delay_of(t.model);
+  const int64_t dims = req.dimensions.value_or(kMockDimensions);
+  if (dims > kMockMaxDimensions)
+    return fail(
+        Error::bad_request("mock: at most " + std::to_string(kMockMaxDimensions) + " dimensions.",
+                           "dimensions", "invalid_value"));
+  api::EmbeddingResponse r;
+  r.model = t.model;
+  for (const auto& s : req.texts) r.data.push_back(mock_vector(s, dims));
+  for (const auto& ids : req.tokens) {
+    std::string bytes;
+    for (int64_t id : ids) bytes += std::to_string(id) + ",";
+    r.data.push_back(mock_vector(bytes, dims));
+  }
+  api::Usage u;
+  u.prompt_tokens = u.total_tokens = estimate_embedding_tokens(req);
+  r.usage = u;
+  return r;
 }
 
 }  // namespace gw::providers

@@ -25,6 +25,9 @@ class MockProvider final : public Provider {
                                      CallStats& stats) override;
   Result<StreamResult> stream(const api::ChatRequest& req, const Target& t, const ChunkSink& sink,
                               CallStats& stats) override;
+  // Deterministic vectors (mock_provider.cpp says how), so `gw serve` without keys embeds too.
+  Result<api::EmbeddingResponse> embed(const api::EmbeddingRequest& req, const Target& t,
+                                       CallStats& stats) override;
 };
 
 }  // namespace gw::providers

@@ -3,6 +3,7 @@
 // forcing usage on for streams and mapping errors.
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
+#include "providers/embeddings.hpp"
 #include "providers/openai_read.hpp"
 #include "providers/provider.hpp"
 
@@ -185,6 +186,16 @@ class OpenAIAdapter final : public Adapter {
   std::unique_ptr<StreamDecoder> make_stream_decoder(const api::ChatRequest&,
                                                      const Target& t) const override {
     return std::make_unique<OpenAIStreamDecoder>(t.provider->name);
+  }
+
+  Result<UpstreamCall> build_embedding_request(const api::EmbeddingRequest& req,
+                                               const Target& t) const override {
+    return openai::build_embedding_request(req, t);
+  }
+  Result<api::EmbeddingResponse> parse_embedding_response(std::string_view body,
+                                                          const api::EmbeddingRequest& req,
+                                                          const Target& t) const override {
+    return openai::parse_embedding_response(body, req, t);
   }
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/chat.hpp"
+#include "api/embeddings.hpp"
 #include "api/error.hpp"
 #include "config/config.hpp"
 #include "net/http_types.hpp"
@@ -24,6 +25,9 @@ struct Target {
   std::string model;  // upstream model name, without the "provider/" prefix
   std::string label() const { return provider->name + "/" + model; }
 };
+
+// The 400 for an embedding request routed to a provider kind that has no embeddings.
+Error embeddings_unsupported(const Target& t);
 
 // Receives translated chunks in order; returning false means the client has gone: the
 // provider stops reading and cancels the upstream request.
@@ -56,6 +60,12 @@ class Provider {
   // (Anthropic's count_tokens); nullopt where it does not.
   virtual Result<std::optional<int64_t>> count_tokens(const api::ChatRequest&, const Target&) {
     return std::optional<int64_t>();
+  }
+  // Embeddings (POST /v1/embeddings), where the upstream offers them; a 400 elsewhere. An
+  // answer without usage (Gemini reports none) has `usage` unset: the gateway estimates.
+  virtual Result<api::EmbeddingResponse> embed(const api::EmbeddingRequest&, const Target& t,
+                                               CallStats&) {
+    return fail(embeddings_unsupported(t));
   }
 };
 
@@ -106,6 +116,18 @@ class Adapter {
   virtual Result<int64_t> parse_count_tokens(std::string_view body, const Target& t) const {
     (void)body;
     return fail(Error::internal(t.provider->name + ": no token count"));
+  }
+  // Embeddings, for dialects that have them (OpenAI's /embeddings, Gemini's
+  // :batchEmbedContents; providers/embeddings.hpp). Errors go through parse_error.
+  virtual Result<UpstreamCall> build_embedding_request(const api::EmbeddingRequest&,
+                                                       const Target& t) const {
+    return fail(embeddings_unsupported(t));
+  }
+  virtual Result<api::EmbeddingResponse> parse_embedding_response(std::string_view body,
+                                                                  const api::EmbeddingRequest&,
+                                                                  const Target& t) const {
+    (void)body;
+    return fail(embeddings_unsupported(t));
   }
 };
 

@@ -13,13 +13,13 @@ class Registry {
  public:
   Registry();
   ~Registry();
-  Provider& for_kind(std::string_view kind);  // openai | anthropic | gemini | mock
+  Provider& for_kind(std::string_view kind);  // openai | anthropic | gemini | azure | vertex | mock
   // Puts `p` in place of the provider of `kind` (tests; an embedder's own provider).
   void replace(std::string_view kind, std::unique_ptr<Provider> p);
 
  private:
   net::UpstreamPool pool_;
-  std::unique_ptr<Provider> openai_, anthropic_, gemini_, mock_;
+  std::unique_ptr<Provider> openai_, anthropic_, gemini_, azure_, vertex_, mock_;
 };
 
 }  // namespace gw::providers

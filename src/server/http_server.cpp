@@ -69,6 +69,10 @@ void HttpServer::route(std::string method, std::string path, Handler h) {
   routes_.push_back({std::move(method), std::move(path), std::move(h)});
 }
 
+void HttpServer::route_prefix(std::string method, std::string prefix, Handler h) {
+  routes_.push_back({std::move(method), std::move(prefix), std::move(h), true});
+}
+
 Result<int> HttpServer::bind(const std::string& host, int port) {
   auto cannot = [&](std::string why) {
     return fail(
@@ -200,18 +204,24 @@ void HttpServer::dispatch(const Request& req, Response& res) {
   if (req.method() == "HEAD") res.omit_body();  // error pages too (RFC 9110 9.3.2)
   std::string_view path = req.path();
   bool path_known = false;
-  for (const auto& r : routes_) {
-    if (r.path != path) continue;
-    path_known = true;
-    bool head = req.method() == "HEAD" && r.method == "GET";
-    if (r.method != req.method() && !head) continue;
-    try {
-      r.handler(req, res);
-    } catch (const std::exception&) {  // a bug, not the client's fault: say so, keep serving
-      if (!res.sent()) error_page_(500, &req, res);
-      res.close_after();
+  // Exact routes first; prefix routes only for a path no exact route names.
+  for (bool prefix : {false, true}) {
+    for (const auto& r : routes_) {
+      if (r.prefix != prefix) continue;
+      if (prefix ? path.size() <= r.path.size() || !path.starts_with(r.path) : r.path != path)
+        continue;
+      path_known = true;
+      bool head = req.method() == "HEAD" && r.method == "GET";
+      if (r.method != req.method() && !head) continue;
+      try {
+        r.handler(req, res);
+      } catch (const std::exception&) {  // a bug, not the client's fault: say so, keep serving
+        if (!res.sent()) error_page_(500, &req, res);
+        res.close_after();
+      }
+      return;
     }
-    return;
+    if (path_known) break;
   }
   error_page_(path_known ? 405 : 404, &req, res);
 }

@@ -35,6 +35,9 @@ class HttpServer {
   ~HttpServer();
 
   void route(std::string method, std::string path, Handler h);
+  // Every path that starts with `prefix` and goes on past it (GET /v1/models/{id}); exact
+  // routes win. The handler reads the rest of the path itself, as hostile input.
+  void route_prefix(std::string method, std::string prefix, Handler h);
 
   // Binds host:port (port 0 picks one) on every loop. Returns the bound port.
   Result<int> bind(const std::string& host, int port);
@@ -47,6 +50,7 @@ class HttpServer {
   struct Route {
     std::string method, path;
     Handler handler;
+    bool prefix = false;  // path is a prefix (route_prefix)
   };
   struct Worker;
 

@@ -3,14 +3,18 @@
 #include <openssl/crypto.h>
 
 #include <charconv>
+#include <cstdio>
 
 #include "api/json_codec.hpp"
 #include "gateway/catalogue.hpp"
 #include "server/chat_endpoint.hpp"
+#include "server/dashboard.hpp"
+#include "server/embeddings_endpoint.hpp"
 #include "server/http_server.hpp"
 #include "server/messages_endpoint.hpp"
 #include "server/metrics.hpp"
 #include "server/response_head.hpp"
+#include "server/responses_endpoint.hpp"
 
 namespace gw::server {
 namespace {
@@ -100,6 +104,37 @@ void Server::install_routes() {
   http_->route("POST", "/v1/messages/count_tokens",
                [messages](const Request& req, Response& res) { messages->count_tokens(req, res); });
 
+  // OpenAI's Responses API; kept answers only with body storage on.
+  if (cfg_.store.log_bodies) {
+    if (auto kept = store::ResponseStore::open(cfg_.store.path))
+      kept_responses_ = std::move(*kept);
+    else
+      std::fprintf(stderr, "gw: responses cannot be kept: %s\n", kept.error().message.c_str());
+  }
+  auto responses = std::make_shared<ResponsesEndpoint>(
+      ResponsesEndpoint{gateway_, auth_, kept_responses_.get()});
+  auto responses_handler = [responses](const Request& req, Response& res) {
+    responses->handle(req, res);
+  };
+  http_->route("POST", "/v1/responses", responses_handler);
+  http_->route("POST", "/responses", responses_handler);
+  for (std::string prefix : {"/v1/responses/", "/responses/"}) {
+    http_->route_prefix("GET", prefix, [responses, prefix](const Request& req, Response& res) {
+      responses->retrieve(req, res, req.path().substr(prefix.size()));
+    });
+    http_->route_prefix("DELETE", prefix, [responses, prefix](const Request& req, Response& res) {
+      responses->remove(req, res, req.path().substr(prefix.size()));
+    });
+  }
+
+  // OpenAI's embeddings, to OpenAI-compatible and Gemini upstreams.
+  auto embeddings = std::make_shared<EmbeddingsEndpoint>(EmbeddingsEndpoint{gateway_});
+  auto embeddings_handler = [embeddings](const Request& req, Response& res) {
+    embeddings->handle(req, res);
+  };
+  http_->route("POST", "/v1/embeddings", embeddings_handler);
+  http_->route("POST", "/embeddings", embeddings_handler);
+
   auto models = [this](const Request& req, Response& res) {
     // The catalogue is only for callers who may use it (with keys required, a valid key), and
     // lists only what their key, tenant and user may use.
@@ -116,6 +151,29 @@ void Server::install_routes() {
   };
   http_->route("GET", "/v1/models", models);
   http_->route("GET", "/models", models);
+  // One model of the same catalogue, under the same filter: a name the caller may not use is
+  // as unknown as one that does not exist.
+  auto model = [this](const Request& req, Response& res, std::string_view prefix) {
+    gateway::RequestContext ctx;
+    ctx.presented_key = req.presented_key();
+    ctx.caller.user = std::string(req.header("x-gw-user"));
+    if (auto a = auth_.on_admit(ctx); !a) return send_error(res, a.error());
+    auto id = model_id_of_path(req.path(), prefix);
+    if (id && limits_.allows(ctx.caller, *id))
+      for (const auto& m : gateway::catalogue_of(cfg_).models)
+        if (m.id == *id)
+          return void(res.send(
+              200,
+              api::dump(
+                  {{"id", m.id}, {"object", "model"}, {"created", 0}, {"owned_by", m.owned_by}})));
+    send_error(res, Error::not_found("The model `" + (id ? *id : std::string("?")) +
+                                     "` does not exist or you do not have access to it."));
+  };
+  http_->route_prefix("GET", "/v1/models/", [model](const Request& req, Response& res) {
+    model(req, res, "/v1/models/");
+  });
+  http_->route_prefix("GET", "/models/",
+                      [model](const Request& req, Response& res) { model(req, res, "/models/"); });
   http_->route("GET", "/healthz",
                [](const Request&, Response& res) { res.send(200, R"({"status":"ok"})"); });
   http_->route("GET", "/metrics", [this](const Request& req, Response& res) {
@@ -131,6 +189,7 @@ void Server::install_routes() {
     }
     res.send(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
+  install_dashboard(*http_, cfg_, auth_);  // /ui, /v1/gw/usage (server/dashboard.cpp)
 }
 
 Result<int> Server::bind(const std::string& listen) {

@@ -10,6 +10,7 @@
 #include "gateway/auth.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/limits.hpp"
+#include "store/responses.hpp"
 
 namespace gw::server {
 
@@ -40,6 +41,8 @@ class Server {
   gateway::Auth& auth_;
   const gateway::Limits& limits_;
   std::unique_ptr<HttpServer> http_;
+  // Kept Responses API answers, with [store] log_bodies only (server/responses_endpoint.hpp).
+  std::unique_ptr<store::ResponseStore> kept_responses_;
 };
 
 }  // namespace gw::server

@@ -57,12 +57,13 @@ KeyRecord record_of(const Stmt& s) {
   k.limits.unpriced_allow = s.text(13) == "allow";
   if (auto g = s.text(14); !g.empty())
     if (auto parsed = config::parse_guard_override(g)) k.limits.guard = std::move(*parsed);
+  k.admin = s.int64(15) != 0;
   return k;
 }
 
 constexpr const char* kColumns =
     "id, name, prefix, user, tenant, created_ms, revoked_ms, models, rpm, tpm, max_parallel, "
-    "budget_usd, period, unpriced, guard";
+    "budget_usd, period, unpriced, guard, admin";
 
 // Binds a policy to ?first .. ?first+7 in kColumns' order (models .. guard).
 void bind_limits(Stmt& st, int first, const config::Limits& l) {
@@ -127,7 +128,8 @@ Result<KeyStore> KeyStore::open(const std::string& path, bool create) {
 }
 
 Result<NewKey> KeyStore::create(const std::string& name, const std::string& user,
-                                const std::string& tenant, const config::Limits& limits) {
+                                const std::string& tenant, const config::Limits& limits,
+                                bool admin) {
   auto id = random_alnum(12);
   if (!id) return fail(id.error());
   auto body = random_alnum(40);
@@ -137,8 +139,8 @@ Result<NewKey> KeyStore::create(const std::string& name, const std::string& user
   if (hash.empty()) return fail(Error::internal("SHA-256 failed (OpenSSL EVP)"));
   auto st = db_.prepare(
       "INSERT INTO keys (id, name, prefix, hash, user, tenant, created_ms, models, rpm, tpm, "
-      "max_parallel, budget_usd, period, unpriced, guard) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+      "max_parallel, budget_usd, period, unpriced, guard, admin) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   if (!st) return fail(st.error());
   st->bind(1, k.id);
   st->bind(2, name);
@@ -148,6 +150,7 @@ Result<NewKey> KeyStore::create(const std::string& name, const std::string& user
   st->bind(6, tenant);
   st->bind(7, now_ms());
   bind_limits(*st, 8, limits);
+  st->bind(16, static_cast<int64_t>(admin));
   if (st->step() != SQLITE_DONE)
     return fail(store_error("cannot store the key in " + db_.path() + ": " + db_.errmsg()));
   return k;
@@ -181,16 +184,18 @@ Result<KeyRecord> KeyStore::update(const std::string& id, const KeyUpdate& c) {
   if (c.models) k.limits.models = *c.models;
   if (c.unpriced_allow) k.limits.unpriced_allow = *c.unpriced_allow;
   if (c.guard) k.limits.guard = *c.guard;
+  if (c.admin) k.admin = *c.admin;
   auto st = db_.prepare(
       "UPDATE keys SET name = ?2, user = ?3, tenant = ?4, models = ?5, rpm = ?6, tpm = ?7, "
-      "max_parallel = ?8, budget_usd = ?9, period = ?10, unpriced = ?11, guard = ?12 "
-      "WHERE id = ?1");
+      "max_parallel = ?8, budget_usd = ?9, period = ?10, unpriced = ?11, guard = ?12, "
+      "admin = ?13 WHERE id = ?1");
   if (!st) return fail(st.error());
   st->bind(1, id);
   st->bind(2, k.name);
   st->bind(3, k.user);
   st->bind(4, k.tenant);
   bind_limits(*st, 5, k.limits);
+  st->bind(13, static_cast<int64_t>(k.admin));
   if (st->step() != SQLITE_DONE)
     return fail(store_error("cannot update the key in " + db_.path() + ": " + db_.errmsg()));
   return k;

@@ -23,6 +23,7 @@ struct KeyRecord {
   int64_t created_ms = 0;
   std::optional<int64_t> revoked_ms;  // nullopt while active
   config::Limits limits;              // its traffic policy (gw keys create/update)
+  bool admin = false;                 // may read the dashboard and /v1/gw/usage
 };
 
 // What `gw keys update` changes; an absent member stays as it is. A limit set to nullopt
@@ -35,6 +36,7 @@ struct KeyUpdate {
   std::optional<std::vector<std::string>> models;
   std::optional<bool> unpriced_allow;
   std::optional<std::optional<config::GuardOverride>> guard;  // nullopt inside: none
+  std::optional<bool> admin;
 };
 
 struct NewKey {
@@ -60,7 +62,7 @@ class KeyStore {
   explicit KeyStore(Db db) : db_(std::move(db)) {}
 
   Result<NewKey> create(const std::string& name, const std::string& user, const std::string& tenant,
-                        const config::Limits& limits = {});
+                        const config::Limits& limits = {}, bool admin = false);
   // Changes a key's owner or policy, keeping its secret. Unknown id: 404 key_not_found.
   Result<KeyRecord> update(const std::string& id, const KeyUpdate& change);
   Result<std::optional<KeyRecord>> find_by_id(const std::string& id);

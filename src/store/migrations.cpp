@@ -101,6 +101,22 @@ ALTER TABLE keys ADD COLUMN guard TEXT NOT NULL DEFAULT '';
 ALTER TABLE ledger ADD COLUMN endpoint TEXT NOT NULL DEFAULT 'chat';
 ALTER TABLE ledger ADD COLUMN client_family TEXT NOT NULL DEFAULT '';
 )sql"},
+    // 7: an admin key (gw keys create --admin) may also read the spend dashboard and its data.
+    Migration{7, R"sql(
+ALTER TABLE keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+)sql"},
+    // 8: Responses API answers kept for previous_response_id and GET /v1/responses/{id}, only
+    // with [store] log_bodies = true. conversation is the chat messages up to and including
+    // the answer (instructions excluded, as OpenAI does); key_id scopes who may read it.
+    Migration{8, R"sql(
+CREATE TABLE responses (
+  id           TEXT PRIMARY KEY,
+  ts_ms        INTEGER NOT NULL,
+  key_id       TEXT NOT NULL DEFAULT '',
+  conversation TEXT NOT NULL,
+  response     TEXT NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

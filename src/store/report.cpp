@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -19,8 +20,9 @@ Error usage(std::string msg) {
   return Error::usage(std::move(msg));
 }
 
-constexpr std::array<std::string_view, 10> kKeys{"user",  "tenant",   "key",    "model", "provider",
-                                                 "route", "endpoint", "client", "day",   "month"};
+constexpr std::array<std::string_view, 11> kKeys{"user",     "tenant", "key",      "model",
+                                                 "provider", "route",  "endpoint", "client",
+                                                 "day",      "hour",   "month"};
 
 // The SQL each key groups by. A model is named provider/model; a request that failed before
 // routing has no provider and is grouped under the name the client asked for.
@@ -112,6 +114,23 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
+// Nearest rank: the smallest value with at least p of the values at or below it. Reorders `v`.
+std::optional<LatencyPercentiles> percentiles(std::vector<double>& v) {
+  if (v.empty()) return std::nullopt;
+  auto at = [&](double p) {
+    // The epsilon keeps 0.95 * 100 at rank 95 whatever the rounding of 0.95.
+    size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size()) - 1e-9));
+    size_t i = std::clamp<size_t>(rank, 1, v.size()) - 1;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
+    return v[i];
+  };
+  LatencyPercentiles out;
+  out.p50 = at(0.50);
+  out.p95 = at(0.95);
+  out.p99 = at(0.99);
+  return out;
+}
+
 }  // namespace
 
 std::span<const std::string_view> report_keys() {
@@ -128,7 +147,7 @@ Result<std::vector<std::string>> parse_group_by(std::string_view csv) {
     if (std::find(kKeys.begin(), kKeys.end(), part) == kKeys.end())
       return fail(usage("--by: unknown key '" + std::string(part) +
                         "' (use a comma list of user, tenant, key, model, provider, route, "
-                        "endpoint, client, day, month)"));
+                        "endpoint, client, day, hour, month)"));
     if (std::find(out.begin(), out.end(), part) != out.end())
       return fail(usage("--by: '" + std::string(part) + "' is listed twice"));
     out.emplace_back(part);
@@ -190,10 +209,13 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
   for (const auto& k : q.by) {
     if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
       return fail(usage("unknown report key '" + k + "'"));
-    sel += std::string(k == "day" || k == "month" ? std::string_view("ts_ms") : key_sql(k)) + ", ";
+    sel += std::string(k == "day" || k == "hour" || k == "month" ? std::string_view("ts_ms")
+                                                                 : key_sql(k)) +
+           ", ";
   }
   std::string sql = "SELECT " + sel +
-                    "status, input_tokens, output_tokens, cached_tokens, cost_usd FROM ledger "
+                    "status, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms "
+                    "FROM ledger "
                     "WHERE ts_ms >= ?1 AND ts_ms < ?2";
   if (q.user) sql += " AND user = ?3";
   if (q.tenant) sql += " AND tenant = ?4";
@@ -207,9 +229,9 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
   if (q.model) st->bind(5, *q.model);
 
   const int n = static_cast<int>(q.by.size());
-  std::vector<char> kind(q.by.size());  // 'd' day, 'm' month, 't' text
+  std::vector<char> kind(q.by.size());  // 'd' day, 'h' hour, 'm' month, 't' text
   for (size_t i = 0; i < q.by.size(); ++i)
-    kind[i] = q.by[i] == "day" ? 'd' : q.by[i] == "month" ? 'm' : 't';
+    kind[i] = q.by[i] == "day" ? 'd' : q.by[i] == "hour" ? 'h' : q.by[i] == "month" ? 'm' : 't';
   // Ledger rows arrive roughly in time order, so the last formatted day is almost always reused.
   int64_t last_day = INT64_MIN;
   std::string last_date;
@@ -221,11 +243,22 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
     }
     return last_date;
   };
+  int64_t last_hour = INT64_MIN;
+  std::string last_hour_text;
+  auto hour_of = [&](int64_t ts) -> const std::string& {  // "2026-11-01T13"
+    int64_t h = (ts >= 0 ? ts : ts - 3'599'999) / 3'600'000;
+    if (h != last_hour) {
+      last_hour = h;
+      last_hour_text = iso_utc(h * 3'600'000).substr(0, 13);
+    }
+    return last_hour_text;
+  };
 
   struct Group {
     ReportRow row;
     double cost = 0;
     int64_t priced = 0;
+    std::vector<double> latencies;  // only with q.latency
   };
   std::vector<Group> groups;
   std::unordered_map<std::string, size_t> index;
@@ -239,8 +272,9 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
         return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, i)))
                  : std::string_view();
       }
-      return std::string_view(date_of(sqlite3_column_int64(s, i)))
-          .substr(0, kind[static_cast<size_t>(i)] == 'd' ? 10 : 7);
+      const char kd = kind[static_cast<size_t>(i)];
+      if (kd == 'h') return hour_of(sqlite3_column_int64(s, i));
+      return std::string_view(date_of(sqlite3_column_int64(s, i))).substr(0, kd == 'd' ? 10 : 7);
     };
     gk.clear();
     for (int i = 0; i < n; ++i) {
@@ -264,12 +298,14 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
       g.cost += sqlite3_column_double(s, n + 4);
       ++g.priced;
     }
+    if (q.latency) g.latencies.push_back(sqlite3_column_double(s, n + 5));
   }
   if (rc != SQLITE_DONE)
     return fail(store_error("reading the ledger " + db.path() + ": " + db.errmsg()));
 
   Report rep;
   rep.query = q;
+  std::vector<double> all_latencies;
   std::sort(groups.begin(), groups.end(),
             [](const Group& a, const Group& b) { return a.row.keys < b.row.keys; });
   for (auto& g : groups) {
@@ -279,8 +315,13 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
     else
       g.row.t.cost_usd.reset();
     rep.total.add(g.row.t);
+    if (q.latency) {
+      all_latencies.insert(all_latencies.end(), g.latencies.begin(), g.latencies.end());
+      g.row.latency = percentiles(g.latencies);
+    }
     rep.rows.push_back(std::move(g.row));
   }
+  if (q.latency) rep.total_latency = percentiles(all_latencies);
   return rep;
 }
 
@@ -294,6 +335,10 @@ std::string render_json(const Report& r) {
     o["cached_tokens"] = t.cached_tokens;
     o["cost_usd"] = t.cost_usd ? OJ(*t.cost_usd) : OJ(nullptr);
   };
+  auto latency = [&](OJ& o, const std::optional<LatencyPercentiles>& l) {
+    if (!r.query.latency) return;
+    o["latency_ms"] = l ? OJ{{"p50", l->p50}, {"p95", l->p95}, {"p99", l->p99}} : OJ(nullptr);
+  };
   OJ j;
   j["by"] = r.query.by;
   j["since"] = iso_utc(r.query.since_ms);
@@ -303,10 +348,12 @@ std::string render_json(const Report& r) {
     OJ o;
     for (size_t i = 0; i < r.query.by.size(); ++i) o[r.query.by[i]] = row.keys[i];
     totals(o, row.t);
+    latency(o, row.latency);
     j["rows"].push_back(std::move(o));
   }
   OJ t = OJ::object();
   totals(t, r.total);
+  latency(t, r.total_latency);
   j["total"] = std::move(t);
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

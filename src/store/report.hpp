@@ -14,7 +14,7 @@
 
 namespace gw::store {
 
-// user, tenant, key, model, provider, route, day, month.
+// user, tenant, key, model, provider, route, endpoint, client, day, hour, month.
 std::span<const std::string_view> report_keys();
 
 // "user,model" → {"user","model"}; unknown or repeated keys are usage errors.
@@ -30,6 +30,12 @@ struct ReportQuery {
   std::vector<std::string> by{"user"};
   int64_t since_ms = 0, until_ms = 0;  // [since, until)
   std::optional<std::string> user, tenant, model;
+  bool latency = false;  // also the latency percentiles of each row (--latency)
+};
+
+// Nearest-rank latency percentiles of a row's requests, in milliseconds.
+struct LatencyPercentiles {
+  double p50 = 0, p95 = 0, p99 = 0;
 };
 
 struct ReportTotals {
@@ -42,17 +48,21 @@ struct ReportTotals {
 struct ReportRow {
   std::vector<std::string> keys;  // one per ReportQuery::by
   ReportTotals t;
+  std::optional<LatencyPercentiles> latency;  // with ReportQuery::latency and requests > 0
 };
 
 struct Report {
   ReportQuery query;
   std::vector<ReportRow> rows;
   ReportTotals total;
+  std::optional<LatencyPercentiles> total_latency;
 };
 
 Result<Report> run_report(Db& db, const ReportQuery& q);
 
-std::string render_json(const Report& r);  // one line: {"by","since","until","rows","total"}
+// One line: {"by","since","until","rows","total"}; with ReportQuery::latency each row and the
+// total also carry "latency_ms": {"p50","p95","p99"} (null for no requests).
+std::string render_json(const Report& r);
 std::string render_csv(const Report& r);
 std::string render_table(const Report& r);
 

@@ -33,4 +33,9 @@ test('every README curl example works as printed', () => {
   assert.match(outputs[2], /"object":"list"/);
   assert.match(outputs[2], /\{"status":"ok"\}/);
   assert.match(outputs[2], /gw_requests_total\{model="echo",provider="mock",status="200"\} 2/);
+  const responses = blocks.findIndex((b) => b.includes('/v1/responses'));
+  assert.ok(responses > 0, 'the README has a Responses API example');
+  const resp = JSON.parse(outputs[responses]);
+  assert.equal(resp.object, 'response');
+  assert.equal(resp.output[0].content[0].text, 'hi');
 });

@@ -71,6 +71,12 @@ Conversation read_conversation(const json& body) {
       break;
     }
   }
+  // A forced tool (tool_choice {type: tool}) is the one the model calls, as the real one does.
+  if (auto tc = body.find("tool_choice");
+      tc != body.end() && tc->is_object() && tc->value("type", "") == "tool") {
+    c.first_tool = tc->value("name", "");
+    return c;
+  }
   auto tools = body.find("tools");
   if (tools != body.end() && tools->is_array()) {
     for (const auto& t : *tools) {
@@ -148,8 +154,10 @@ void send_failure(Exchange& ex, int status) {
   }
 }
 
-// What the model "thought" with the think directive.
+// What the model "thought" with the think directive or thinking enabled.
 constexpr const char* kThought = "Let me think about that.";
+// What the model says after its tool call with the tail directive.
+constexpr const char* kTail = "Anything else?";
 
 void respond_json(Exchange& ex, const Answer& a) {
   if (ex.behavior.malformed) {
@@ -168,6 +176,7 @@ void respond_json(Exchange& ex, const Answer& a) {
                        {"id", tool_id(ex)},
                        {"name", a.tool_name},
                        {"input", ojson::parse(kToolArgs)}});
+    if (ex.behavior.tail) content.push_back({{"type", "text"}, {"text", kTail}});
   }
   ojson body = {{"id", "msg_fake" + std::to_string(ex.seq)},
                 {"type", "message"},
@@ -270,6 +279,18 @@ void respond_stream(Exchange& ex, const Answer& a) {
             true);
     }
     event("content_block_stop", {{"type", "content_block_stop"}, {"index", index}});
+    ++index;
+    if (b.tail) {
+      event("content_block_start", {{"type", "content_block_start"},
+                                    {"index", index},
+                                    {"content_block", {{"type", "text"}, {"text", ""}}}});
+      event("content_block_delta",
+            {{"type", "content_block_delta"},
+             {"index", index},
+             {"delta", {{"type", "text_delta"}, {"text", kTail}}}},
+            true);
+      event("content_block_stop", {{"type", "content_block_stop"}, {"index", index}});
+    }
   }
   ojson delta = {{"type", "message_delta"},
                  {"delta", {{"stop_reason", stop_reason(a)}, {"stop_sequence", nullptr}}}};
@@ -327,6 +348,10 @@ void anthropic_messages(Exchange& ex) {
   if (!anthropic_check_auth(ex) || !anthropic_validate(ex)) return;
   if (int status = failure_status(ex.behavior, ex.model)) return send_failure(ex, status);
 
+  // Extended thinking asked for (and validated): the answer opens with a thinking block.
+  if (auto th = ex.body.find("thinking");
+      th != ex.body.end() && th->is_object() && th->value("type", "") == "enabled")
+    ex.behavior.think = true;
   Answer a = make_answer(ex.behavior, read_conversation(ex.body), ex.body, "Let me check.");
   if (ex.body.value("stream", false))
     respond_stream(ex, a);

@@ -84,7 +84,12 @@ bool check_top_level(Exchange& ex) {
   if (body.contains("thinking") && body["thinking"].is_object() &&
       body["thinking"].value("type", "") == "enabled") {
     const json& th = body["thinking"];
-    long long budget = th.value("budget_tokens", 0LL);
+    if (!th.contains("budget_tokens") || !th["budget_tokens"].is_number_integer())
+      return fail(ex, "thinking.enabled.budget_tokens: Field required");
+    for (const auto& [key, value] : th.items())
+      if (key != "type" && key != "budget_tokens" && key != "display")
+        return fail(ex, "thinking.enabled." + key + ": Extra inputs are not permitted");
+    long long budget = th["budget_tokens"].get<long long>();
     if (budget < 1024)
       return fail(ex,
                   "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024");
@@ -97,6 +102,17 @@ bool check_top_level(Exchange& ex) {
       return fail(ex,
                   "`temperature` may only be set to 1 when thinking is enabled or in "
                   "interleaved thinking mode.");
+    if (body.contains("top_k"))
+      return fail(ex, "`top_k` is not supported when thinking is enabled.");
+    if (body.contains("top_p") && body["top_p"].is_number() && body["top_p"].get<double>() < 0.95)
+      return fail(ex,
+                  "`top_p` must be greater than or equal to 0.95 or unset when thinking is "
+                  "enabled.");
+    if (auto tc = body.find("tool_choice"); tc != body.end() && tc->is_object()) {
+      std::string type = tc->value("type", "");
+      if (type == "any" || type == "tool")
+        return fail(ex, "Thinking may not be enabled when tool_choice forces tool use.");
+    }
   }
   if (body.contains("system")) {
     const json& sys = body["system"];

@@ -40,6 +40,8 @@ void apply(Behavior& b, std::string_view name, std::string_view value, bool has_
       b.cache = true;
     else if (name == "think")
       b.think = true;
+    else if (name == "tail")
+      b.tail = true;
     else if (name == "block")
       b.block = true;
     else if (name == "safety")

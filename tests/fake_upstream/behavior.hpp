@@ -24,7 +24,8 @@ struct Behavior {
   bool crlf = false;
   bool nousage = false;
   bool cache = false;
-  bool think = false;
+  bool think = false;  // also on when the request itself asks for thinking (Anthropic, Gemini)
+  bool tail = false;   // tail: Anthropic says "Anything else?" after its tool call too
   bool block = false;
   bool safety = false;
   bool length = false;

@@ -194,6 +194,37 @@ ojson response(const Exchange& ex, const Answer& a, ojson candidate,
   return r;
 }
 
+// The thought summary a thinking request with includeThoughts gets before the answer.
+constexpr const char* kThought = "Let me think about that.";
+
+// generationConfig.thinkingConfig (validated): does the model think, and show its thoughts?
+struct Thinking {
+  bool on = false, shown = false;
+};
+Thinking thinking_of(const json& body) {
+  Thinking t;
+  const json* gc = gemini_field(body, "generationConfig");
+  const json* tc = gc ? gemini_field(*gc, "thinkingConfig") : nullptr;
+  if (!tc || !tc->is_object()) return t;
+  const json* budget = gemini_field(*tc, "thinkingBudget");
+  t.on = gemini_field(*tc, "thinkingLevel") || (budget && *budget != 0);
+  const json* include = gemini_field(*tc, "includeThoughts");
+  t.shown = t.on && include && *include == true;
+  return t;
+}
+
+ojson thought_candidate() {
+  return {{"content",
+           {{"parts", ojson::array({{{"text", kThought}, {"thought", true}}})}, {"role", "model"}}},
+          {"index", 0}};
+}
+
+// Puts the thought part first in a candidate's parts.
+void add_thought(ojson& candidate) {
+  auto& parts = candidate["content"]["parts"];
+  parts.insert(parts.begin(), ojson{{"text", kThought}, {"thought", true}});
+}
+
 ojson text_candidate(const std::string& text, const char* finish) {
   ojson c = {{"content", {{"parts", ojson::array({{{"text", text}}})}, {"role", "model"}}}};
   if (finish) c["finishReason"] = finish;
@@ -253,7 +284,7 @@ void send_failure(Exchange& ex, int status) {
   gemini_error(ex, status, message, std::move(details));
 }
 
-void respond_json(Exchange& ex, const Answer& a) {
+void respond_json(Exchange& ex, const Answer& a, bool thoughts) {
   const Behavior& b = ex.behavior;
   if (b.malformed) {
     send_json(ex.res, 200, "{\n  \"candidates\": [\n    {\n      \"content\": {\n        \"parts",
@@ -273,9 +304,12 @@ void respond_json(Exchange& ex, const Answer& a) {
         {"finishReason", "STOP"},
         {"index", 0},
         {"finishMessage", "Model generated function call(s)."}};
+    if (thoughts) add_thought(c);
     body = response(ex, a, std::move(c), a.completion);
   } else {
-    body = response(ex, a, text_candidate(a.text, finish_reason(a)), a.completion);
+    ojson c = text_candidate(a.text, finish_reason(a));
+    if (thoughts) add_thought(c);
+    body = response(ex, a, std::move(c), a.completion);
   }
   if (body.contains("usageMetadata")) ex.usage = json(body["usageMetadata"]);
   send_json(ex.res, 200, body.dump(-1, ' ', false, json::error_handler_t::replace),
@@ -288,10 +322,13 @@ struct Piece {
   bool end = false;
 };
 
-void respond_stream(Exchange& ex, const Answer& a, bool sse) {
+void respond_stream(Exchange& ex, const Answer& a, bool sse, bool thoughts) {
   const Behavior& b = ex.behavior;
   auto s = [](const ojson& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); };
   std::vector<Piece> pieces;
+  // The thought summary streams first, in an event of its own, as Gemini sends it.
+  if (thoughts && !b.block && a.finish != Finish::kSafety)
+    pieces.push_back({s(response(ex, a, thought_candidate(), 0)), true, false});
   ojson last;
   if (b.block) {
     last = response(ex, a, nullptr, 0);
@@ -385,11 +422,14 @@ void gemini_generate(Exchange& ex, bool stream) {
   if (!gemini_check_auth(ex) || !gemini_validate(ex)) return;
   if (int status = failure_status(ex.behavior, ex.model)) return send_failure(ex, status);
 
+  // A thinking request thinks (thoughtsTokenCount) and, with includeThoughts, says so.
+  Thinking thinking = thinking_of(ex.body);
+  if (thinking.on) ex.behavior.think = true;
   Answer a = make_answer(ex.behavior, read_conversation(ex.body), ex.body, "");
   if (stream)
-    respond_stream(ex, a, ex.query_value("alt") == "sse");
+    respond_stream(ex, a, ex.query_value("alt") == "sse", thinking.shown);
   else
-    respond_json(ex, a);
+    respond_json(ex, a, thinking.shown);
 }
 
 void gemini_models(Exchange& ex, std::string_view one_model) {

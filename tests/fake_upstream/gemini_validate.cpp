@@ -141,6 +141,35 @@ bool check_tools(Exchange& ex) {
   return true;
 }
 
+// thinkingConfig as Gemini checks it: a budget (-1 = dynamic) or, on Gemini 3, a level, not
+// both; 2.5 Pro cannot stop thinking.
+bool check_thinking_config(Exchange& ex, const json& tc) {
+  const std::string at = "generation_config.thinking_config";
+  if (!tc.is_object())
+    return fail(ex, "Invalid JSON payload received. '" + at + "' must be an object.");
+  if (!check_known(ex, tc, {"thinkingBudget", "includeThoughts", "thinkingLevel"}, at))
+    return false;
+  const json* budget = gemini_field(tc, "thinkingBudget");
+  const json* level = gemini_field(tc, "thinkingLevel");
+  const json* include = gemini_field(tc, "includeThoughts");
+  if (include && !include->is_boolean())
+    return fail(ex, "Invalid value at '" + at + ".include_thoughts' (TYPE_BOOL)");
+  if (budget && (!budget->is_number_integer() || budget->get<long long>() < -1 ||
+                 budget->get<long long>() > 32768))
+    return fail(ex, "Invalid value at '" + at + ".thinking_budget' (TYPE_INT32)");
+  if (level) {
+    static const Names kLevels = {"minimal", "low", "medium", "high"};
+    if (!level->is_string() || !kLevels.contains(level->get<std::string>()))
+      return fail(ex, "Invalid value at '" + at + ".thinking_level'");
+    if (budget) return fail(ex, "You can only set only one of thinking budget and thinking level.");
+    if (!ex.model.starts_with("gemini-3"))
+      return fail(ex, "Thinking level is not supported for this model.");
+  }
+  if (budget && budget->get<long long>() == 0 && ex.model.find("-pro") != std::string::npos)
+    return fail(ex, "Budget 0 is invalid. This model only works in thinking mode.");
+  return true;
+}
+
 bool check_generation_config(Exchange& ex) {
   const json* gc = gemini_field(ex.body, "generationConfig");
   if (!gc) return true;
@@ -157,6 +186,8 @@ bool check_generation_config(Exchange& ex) {
     return fail(ex,
                 "* GenerateContentRequest.generation_config.stop_sequences: at most 5 stop "
                 "sequences are allowed.\n");
+  if (const json* tc = gemini_field(*gc, "thinkingConfig"); tc && !check_thinking_config(ex, *tc))
+    return false;
   return true;
 }
 

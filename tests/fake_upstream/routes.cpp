@@ -3,7 +3,9 @@
 #include <string>
 #include <string_view>
 
+#include "clouds.hpp"
 #include "dialects.hpp"
+#include "embeddings.hpp"
 #include "faults.hpp"
 #include "recorder.hpp"
 #include "text_util.hpp"
@@ -57,6 +59,8 @@ void gemini_post(Exchange& ex) {
   std::string_view method = rest.substr(colon + 1);
   if (method == "generateContent") return gemini_generate(ex, false);
   if (method == "streamGenerateContent") return gemini_generate(ex, true);
+  if (method == "batchEmbedContents") return gemini_embed(ex, true);
+  if (method == "embedContent") return gemini_embed(ex, false);
   not_found(ex);
 }
 
@@ -79,12 +83,20 @@ void handle_post(const httplib::Request& req, httplib::Response& res) {
   try {
     if (path == "/v1/chat/completions") {
       openai_chat(ex);
+    } else if (path == "/v1/embeddings") {
+      openai_embeddings(ex);
     } else if (path == "/v1/messages") {
       anthropic_messages(ex);
     } else if (path == "/v1/messages/count_tokens") {
       anthropic_count_tokens(ex);
     } else if (path.starts_with("/v1beta/")) {
       gemini_post(ex);
+    } else if (path.starts_with("/v1/projects/")) {
+      vertex_post(ex);
+    } else if (path.starts_with("/openai/")) {
+      azure_post(ex);
+    } else if (path == "/oauth2/token") {
+      google_token(ex);
     } else {
       not_found(ex);
     }

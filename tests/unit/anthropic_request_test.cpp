@@ -306,3 +306,88 @@ TEST_CASE("anthropic request: unknown content parts are rejected unless drop_par
   CHECK(f.body(req(msgs))["messages"] ==
         Json::parse(R"([{"role":"user","content":[{"type":"text","text":"hear"}]}])"));
 }
+
+TEST_CASE("anthropic request: reasoning_effort becomes a thinking budget") {
+  auto f = fixture();
+  struct Case {
+    const char* effort;
+    int64_t budget;
+  };
+  for (auto [effort, budget] : {Case{"minimal", 1024}, Case{"low", 2048}, Case{"medium", 8192},
+                                Case{"high", 16384}, Case{"xhigh", 24576}}) {
+    CAPTURE(effort);
+    Json b = f.body(req(kHi, std::string(R"("reasoning_effort":")") + effort +
+                                 R"(","max_completion_tokens":40000)"));
+    CHECK(b["thinking"] == Json{{"type", "enabled"}, {"budget_tokens", budget}});
+    CHECK(b["max_tokens"] == 40000);  // the client's cap is above the budget: kept
+    CHECK_FALSE(b.contains("reasoning_effort"));
+  }
+  // "none" is no thinking; absent too.
+  CHECK_FALSE(f.body(req(kHi, R"("reasoning_effort":"none")")).contains("thinking"));
+  CHECK_FALSE(f.body(req(kHi)).contains("thinking"));
+}
+
+TEST_CASE("anthropic request: thinking keeps budget below max_tokens and drops sampling") {
+  auto f = fixture();
+  // No cap: the default 4096 answer tokens go on top of the budget.
+  Json d = f.body(req(kHi, R"("reasoning_effort":"medium")"));
+  CHECK(d["thinking"]["budget_tokens"] == 8192);
+  CHECK(d["max_tokens"] == 8192 + 4096);
+  // A cap at or below the budget: raised to budget + cap; one above it stays.
+  CHECK(f.body(req(kHi, R"("reasoning_effort":"low","max_tokens":100)"))["max_tokens"] == 2148);
+  CHECK(f.body(req(kHi, R"("reasoning_effort":"low","max_tokens":2048)"))["max_tokens"] == 4096);
+  CHECK(f.body(req(kHi, R"("reasoning_effort":"low","max_tokens":2049)"))["max_tokens"] == 2049);
+  // Anthropic refuses temperature, top_k and a top_p below 0.95 with thinking.
+  Json s = f.body(req(kHi, R"("reasoning_effort":"low","temperature":0.2,"top_k":5,"top_p":0.5)"));
+  CHECK(s.contains("thinking"));
+  CHECK_FALSE(s.contains("temperature"));
+  CHECK_FALSE(s.contains("top_k"));
+  CHECK_FALSE(s.contains("top_p"));
+  CHECK(f.body(req(kHi, R"("reasoning_effort":"low","top_p":0.97)"))["top_p"] == 0.97);
+  // Without thinking they stay.
+  Json n = f.body(req(kHi, R"("reasoning_effort":"none","temperature":0.2,"top_k":5)"));
+  CHECK(n["temperature"] == 0.2);
+  CHECK(n["top_k"] == 5);
+}
+
+TEST_CASE("anthropic request: the client's own thinking wins over reasoning_effort") {
+  auto f = fixture();
+  auto r = gw::test::chat_request(req(kHi, R"("reasoning_effort":"high","max_tokens":500)"));
+  r.anthropic_extra["thinking"] = Json::parse(R"({"type":"enabled","budget_tokens":1500})");
+  Json b = gw::test::call_body(f.adapter->build_request(r, f.target(), false));
+  CHECK(b["thinking"] == Json::parse(R"({"type":"enabled","budget_tokens":1500})"));
+  CHECK(b["max_tokens"] == 500);  // the client's own choice, not adjusted
+  // Through the OpenAI body's extra as well.
+  Json e = f.body(req(kHi, R"("reasoning_effort":"high","thinking":{"type":"disabled"})"));
+  CHECK(e["thinking"] == Json::parse(R"({"type":"disabled"})"));
+}
+
+TEST_CASE("anthropic request: no thinking where Anthropic would refuse it") {
+  auto f = fixture();
+  // A forced tool (json mode, required, a named tool) cannot go with thinking.
+  Json json =
+      f.body(req(kHi, R"("reasoning_effort":"high","response_format":{"type":"json_object"})"));
+  CHECK_FALSE(json.contains("thinking"));
+  CHECK(json["tool_choice"]["name"] == "json_tool_call");
+  const std::string tools = R"("tools":[{"type":"function","function":{"name":"lookup"}}],)";
+  CHECK_FALSE(f.body(req(kHi, tools + R"("reasoning_effort":"high","tool_choice":"required")"))
+                  .contains("thinking"));
+  CHECK(f.body(req(kHi, tools + R"("reasoning_effort":"high","tool_choice":"auto")"))
+            .contains("thinking"));
+  // A tool loop in progress: the last assistant turn's tool_use would need its thinking block.
+  Json loop = f.body(req(R"([{"role":"user","content":"weather?"},
+    {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",
+      "function":{"name":"lookup","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":"sunny"}])",
+                         tools + R"("reasoning_effort":"high")"));
+  CHECK_FALSE(loop.contains("thinking"));
+  // A finished loop followed by a new question and plain answer: thinking again.
+  Json after = f.body(req(R"([{"role":"user","content":"weather?"},
+    {"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function",
+      "function":{"name":"lookup","arguments":"{}"}}]},
+    {"role":"tool","tool_call_id":"c1","content":"sunny"},
+    {"role":"assistant","content":"It is sunny."},
+    {"role":"user","content":"thanks"}])",
+                          tools + R"("reasoning_effort":"high")"));
+  CHECK(after.contains("thinking"));
+}

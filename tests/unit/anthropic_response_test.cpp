@@ -112,6 +112,24 @@ TEST_CASE("anthropic response: the json_tool_call input becomes the content") {
   CHECK(r.choices[0].message.tool_calls.empty());
 }
 
+TEST_CASE(
+    "anthropic response: only the json_tool_call input is content, text and other calls dropped") {
+  auto f = gw::test::anthropic_fixture();
+  auto r = f.parse(message(R"([{"type":"thinking","thinking":"Paris.","signature":"s"},
+    {"type":"text","text":"Let me check."},
+    {"type":"tool_use","id":"toolu_01","name":"json_tool_call","input":{"city":"Paris"}},
+    {"type":"tool_use","id":"toolu_02","name":"lookup","input":{"q":1}},
+    {"type":"tool_use","id":"toolu_03","name":"json_tool_call","input":{"again":true}},
+    {"type":"text","text":"Done."}])",
+                           R"("tool_use")"));
+  const auto& m = r.choices[0].message;
+  CHECK(m.kind == gw::api::Message::ContentKind::text);
+  CHECK(m.text == R"({"city":"Paris"})");
+  CHECK(m.tool_calls.empty());
+  CHECK(m.extra["reasoning_content"] == "Paris.");
+  CHECK(r.choices[0].finish_reason == "stop");
+}
+
 TEST_CASE("anthropic response: invalid bodies are 502 bad_upstream_response") {
   auto f = gw::test::anthropic_fixture();
   for (const char* body : {"not json", "[1,2]", R"({"type":"message","content":"x"})", ""}) {

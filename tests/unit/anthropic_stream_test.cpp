@@ -416,3 +416,107 @@ data: {"type":"message_stop"}
   CHECK(plain.chunks[1]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] ==
         "json_tool_call");
 }
+
+TEST_CASE(
+    "anthropic stream: in response_format mode text and other tools around the answer are "
+    "dropped") {
+  // What the issue saw: "Let me check." streamed before the forced tool's JSON, then a second
+  // call to another tool and closing text.
+  const std::string stream = R"(event: message_start
+data: {"type":"message_start","message":{"id":"msg_06","model":"claude-j","usage":{"input_tokens":50,"output_tokens":1}}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":"Let "}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"me check."}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":0}
+
+event: content_block_start
+data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_J","name":"json_tool_call","input":{}}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\":"}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"\"Paris\"}"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":1}
+
+event: content_block_start
+data: {"type":"content_block_start","index":2,"content_block":{"type":"tool_use","id":"toolu_K","name":"lookup","input":{}}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":2,"delta":{"type":"input_json_delta","partial_json":"{\"q\":1}"}}
+
+event: content_block_stop
+data: {"type":"content_block_stop","index":2}
+
+event: content_block_start
+data: {"type":"content_block_start","index":3,"content_block":{"type":"tool_use","id":"toolu_L","name":"json_tool_call","input":{}}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":"{\"again\":true}"}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":4,"content_block":{"type":"text","text":""}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":4,"delta":{"type":"text_delta","text":"Done."}}
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":30}}
+
+event: message_stop
+data: {"type":"message_stop"}
+
+)";
+  auto json_req = request(R"("response_format":{"type":"json_object"})");
+  Run run = decode(stream, {}, json_req);
+  REQUIRE_FALSE(run.error.has_value());
+  std::string content;
+  for (const auto& c : run.chunks)
+    if (!c["choices"].empty()) {
+      const Json& d = c["choices"][0]["delta"];
+      CHECK_FALSE(d.contains("tool_calls"));
+      if (d.contains("content") && d["content"].is_string()) content += d["content"];
+    }
+  CHECK(content == R"({"city":"Paris"})");
+  CHECK(Json::parse(content) == Json{{"city", "Paris"}});
+  CHECK(run.finish == "stop");
+  REQUIRE(run.usage);
+  CHECK(run.usage->completion_tokens == 30);
+  check_every_split(stream, json_req);
+
+  // Thinking before the answer is still reasoning, not content.
+  const std::string thinking = R"(event: message_start
+data: {"type":"message_start","message":{"id":"msg_07","model":"claude-j","usage":{"input_tokens":5,"output_tokens":1}}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"Paris it is"}}
+
+event: content_block_start
+data: {"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_J","name":"json_tool_call","input":{}}}
+
+event: content_block_delta
+data: {"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{}"}}
+
+event: message_delta
+data: {"type":"message_delta","delta":{"stop_reason":"tool_use"},"usage":{"output_tokens":3}}
+
+event: message_stop
+data: {"type":"message_stop"}
+
+)";
+  Run t = decode(thinking, {}, json_req);
+  REQUIRE_FALSE(t.error.has_value());
+  REQUIRE(t.chunks.size() == 5);
+  CHECK(t.chunks[1] == delta("claude-j", R"({"reasoning_content":"Paris it is"})"));
+  CHECK(t.chunks[2] == delta("claude-j", R"({"content":"{}"})"));
+}

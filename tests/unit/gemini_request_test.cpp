@@ -358,6 +358,45 @@ TEST_CASE("gemini request: json modes") {
   CHECK_FALSE(f.body(with(R"("response_format":{"type":"text"})")).contains("generationConfig"));
 }
 
+TEST_CASE("gemini request: reasoning_effort becomes thinkingConfig") {
+  auto f = fixture();
+  struct Case {
+    const char* effort;
+    int64_t budget;
+  };
+  for (auto [effort, budget] : {Case{"minimal", 1024}, Case{"low", 2048}, Case{"medium", 8192},
+                                Case{"high", 16384}, Case{"xhigh", 24576}}) {
+    CAPTURE(effort);
+    Json g =
+        f.body(with(std::string(R"("reasoning_effort":")") + effort + "\""))["generationConfig"];
+    CHECK(g == Json{{"thinkingConfig", {{"thinkingBudget", budget}, {"includeThoughts", true}}}});
+  }
+  // none: thinking off where the model allows it; 2.5 Pro cannot, so its smallest budget.
+  CHECK(f.body(with(R"("reasoning_effort":"none")"))["generationConfig"] ==
+        Json::parse(R"({"thinkingConfig":{"thinkingBudget":0}})"));
+  CHECK(gw::providers::gemini::thinking_config("none", "models/gemini-2.5-pro") ==
+        Json::parse(R"({"thinkingBudget":128,"includeThoughts":true})"));
+  // Gemini 3 takes a level.
+  for (const char* e : {"none", "minimal", "low"})
+    CHECK(gw::providers::gemini::thinking_config(e, "gemini-3-pro-preview") ==
+          Json::parse(R"({"thinkingLevel":"low","includeThoughts":true})"));
+  for (const char* e : {"medium", "high", "xhigh"})
+    CHECK(gw::providers::gemini::thinking_config(e, "models/gemini-3-flash") ==
+          Json::parse(R"({"thinkingLevel":"high","includeThoughts":true})"));
+  // The model given to build_body decides, else the request's own.
+  auto req = gw::test::chat_request(with(R"("reasoning_effort":"high","max_tokens":64)"));
+  auto body = gw::providers::gemini::build_body(req, f.cfg, "gemini-3-pro-preview");
+  REQUIRE(body);
+  CHECK((*body)["generationConfig"] ==
+        Json::parse(R"({"maxOutputTokens":64,"thinkingConfig":{"thinkingLevel":"high",
+          "includeThoughts":true}})"));
+  req.model = "gemini-3-pro-preview";
+  CHECK((*gw::providers::gemini::build_body(
+            req, f.cfg))["generationConfig"]["thinkingConfig"]["thinkingLevel"] == "high");
+  // Absent: no thinkingConfig, the model's default.
+  CHECK_FALSE(f.body(with("")).contains("generationConfig"));
+}
+
 TEST_CASE("gemini request: parameters with no equivalent: 400 with param, or dropped") {
   auto f = fixture();
   struct Row {

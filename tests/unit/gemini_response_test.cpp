@@ -26,7 +26,7 @@ std::string one_candidate(std::string_view parts, std::string_view finish) {
 
 }  // namespace
 
-TEST_CASE("gemini response: text, thoughts skipped, model and usage") {
+TEST_CASE("gemini response: text, thoughts as reasoning_content, model and usage") {
   auto f = gw::test::gemini_fixture();
   auto r = f.parse(R"({"candidates":[{"content":{"role":"model","parts":[
       {"text":"thinking...","thought":true},{"text":"A "},{"text":"cat."}]},
@@ -54,6 +54,21 @@ TEST_CASE("gemini response: text, thoughts skipped, model and usage") {
   Json out = gw::api::to_json(r);
   CHECK(out["object"] == "chat.completion");
   CHECK(out["usage"]["completion_tokens_details"]["reasoning_tokens"] == 23);
+  // The thought summary is reasoning, never content.
+  CHECK(out["choices"][0]["message"]["reasoning_content"] == "thinking...");
+  CHECK(out["choices"][0]["message"]["content"] == "A cat.");
+}
+
+TEST_CASE("gemini response: a JSON answer after thoughts is the JSON alone") {
+  auto f = gw::test::gemini_fixture();
+  auto r = f.parse(one_candidate(R"([{"text":"The user wants Paris.","thought":true},
+    {"text":"{\"city\":"},{"text":"\"Paris\"}"}])",
+                                 "STOP"));
+  CHECK(Json::parse(r.choices[0].message.text) == Json{{"city", "Paris"}});
+  CHECK(r.choices[0].message.extra["reasoning_content"] == "The user wants Paris.");
+  // No thoughts: no reasoning_content member at all.
+  auto plain = f.parse(one_candidate(R"([{"text":"hi"}])", "STOP"));
+  CHECK_FALSE(gw::api::to_json(plain)["choices"][0]["message"].contains("reasoning_content"));
 }
 
 TEST_CASE("gemini response: model falls back to the target's name; several candidates") {

@@ -167,12 +167,14 @@ TEST_CASE("gemini stream: a recorded stream") {
   CHECK(first["usage"].is_null());
 }
 
-TEST_CASE("gemini stream: UTF-8 text, thoughts skipped, usage replaced not summed") {
+TEST_CASE("gemini stream: UTF-8 text, thoughts as reasoning_content, usage replaced not summed") {
   Fixture f;
   auto o = f.run(kUtf8);
   REQUIRE_FALSE(o.error);
+  // The thought part is reasoning, never content.
   check_sequence(o, R"([
     {"index":0,"delta":{"role":"assistant","content":""},"finish":null},
+    {"index":0,"delta":{"reasoning_content":"plan"},"finish":null},
     {"index":0,"delta":{"content":"héllo 世"},"finish":null},
     {"index":0,"delta":{"content":"界 🙂"},"finish":null},
     {"index":0,"delta":{},"finish":"stop"},
@@ -180,6 +182,31 @@ TEST_CASE("gemini stream: UTF-8 text, thoughts skipped, usage replaced not summe
       "prompt_tokens_details":{"cached_tokens":2},
       "completion_tokens_details":{"reasoning_tokens":10}}}])");
   CHECK(o.chunks.front().model == "gemini-2.5-pro");
+}
+
+TEST_CASE("gemini stream: a JSON answer after thought parts streams only the JSON as content") {
+  Fixture f;
+  auto o = f.run(
+      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"The user wants \","
+      "\"thought\":true}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n"
+      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Paris.\",\"thought\":true},"
+      "{\"text\":\"{\\\"city\\\":\"}],\"role\":\"model\"},\"index\":0}]}\r\n\r\n"
+      "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"\\\"Paris\\\"}\"}],"
+      "\"role\":\"model\"},\"finishReason\":\"STOP\",\"index\":0}],\"usageMetadata\":"
+      "{\"promptTokenCount\":4,\"candidatesTokenCount\":5,\"thoughtsTokenCount\":7,"
+      "\"totalTokenCount\":16}}\r\n\r\n");
+  REQUIRE_FALSE(o.error);
+  std::string content, reasoning;
+  for (const auto& c : o.chunks)
+    for (const auto& ch : c.choices) {
+      if (ch.content) content += *ch.content;
+      if (ch.reasoning) reasoning += *ch.reasoning;
+    }
+  CHECK(Json::parse(content) == Json{{"city", "Paris"}});
+  CHECK(reasoning == "The user wants Paris.");
+  REQUIRE(o.usage);
+  CHECK(o.usage->reasoning_tokens == 7);
+  CHECK(o.usage->completion_tokens == 12);
 }
 
 TEST_CASE("gemini stream: whole function calls → one complete tool-call delta each") {

@@ -162,8 +162,8 @@ TEST_CASE("json: full request parses into typed fields") {
   CHECK(r.response_format == Json::parse(R"({"type":"json_object"})"));
   CHECK(r.user == "alice");
   CHECK(r.metadata == Json::parse(R"({"task":"polish"})"));
-  CHECK(r.extra ==
-        Json::parse(R"({"reasoning_effort":"low","x_vendor":{"k":[1,2,{"deep":null}]}})"));
+  CHECK(r.reasoning_effort == "low");
+  CHECK(r.extra == Json::parse(R"({"x_vendor":{"k":[1,2,{"deep":null}]}})"));
 }
 
 TEST_CASE("json: full request round-trips exactly") {
@@ -246,6 +246,33 @@ TEST_CASE("json: stream_options.include_obfuscation is read, checked, written an
   CHECK(e.code == "invalid_type");
   CHECK(param_of(req(kHi, R"("stream_options":{"include_obfuscation":false})")) ==
         "stream_options");
+}
+
+TEST_CASE("json: reasoning_effort is read, checked, written and sent on") {
+  for (const char* effort : {"none", "minimal", "low", "medium", "high", "xhigh"}) {
+    auto r = parse_ok(req(kHi, std::string(R"("reasoning_effort":")") + effort + "\""));
+    CHECK(r.reasoning_effort == effort);
+    CHECK(r.extra.empty());  // typed, so not passed through twice
+    CHECK(Json::parse(gw::api::serialize_upstream(r, "m", false))["reasoning_effort"] == effort);
+  }
+  auto absent = parse_ok(req(kHi));
+  CHECK_FALSE(absent.reasoning_effort.has_value());
+  CHECK_FALSE(
+      Json::parse(gw::api::serialize_upstream(absent, "m", false)).contains("reasoning_effort"));
+  CHECK_FALSE(parse_ok(req(kHi, R"("reasoning_effort":null)")).reasoning_effort.has_value());
+
+  auto bad = parse_err(req(kHi, R"("reasoning_effort":"max")"));
+  CHECK(bad.param == "reasoning_effort");
+  CHECK(bad.code == "invalid_value");
+  CHECK(bad.message.find("'max'") != std::string::npos);
+  CHECK(bad.message.find("'xhigh'") != std::string::npos);
+  auto typed = parse_err(req(kHi, R"("reasoning_effort":3)"));
+  CHECK(typed.param == "reasoning_effort");
+  CHECK(typed.code == "invalid_type");
+  // A hostile value is echoed bounded and printable.
+  auto hostile = parse_err(req(kHi, R"("reasoning_effort":"\n)" + std::string(5000, 'x') + "\""));
+  CHECK(hostile.message.size() < 300);
+  CHECK(hostile.message.find('\n') == std::string::npos);
 }
 
 TEST_CASE("json: a bare string image_url is accepted and written as an object") {

@@ -230,3 +230,47 @@ TEST_CASE("keys: a policy is stored with the key, changed by update, and reaches
   CHECK(ctx.caller.key_limits->tpm == 1000);
   CHECK(ctx.caller.tenant == "t2");
 }
+
+TEST_CASE("keys: an admin key is stored as such, changed by update, and listed") {
+  TempDir dir("gw_keys_admin_");
+  auto ks = gw::store::KeyStore::open(dir.path + "/gw.db");
+  REQUIRE(ks);
+  auto plain = ks->create("app", "u", "t");
+  auto admin = ks->create("ops", "", "", {}, true);
+  REQUIRE(plain);
+  REQUIRE(admin);
+  auto a = ks->find_by_secret(admin->secret);
+  REQUIRE(a);
+  REQUIRE(*a);
+  CHECK((*a)->admin);
+  auto p = ks->find_by_secret(plain->secret);
+  REQUIRE(p);
+  REQUIRE(*p);
+  CHECK_FALSE((*p)->admin);
+
+  gw::store::KeyUpdate grant;
+  grant.admin = true;
+  REQUIRE(ks->update(plain->id, grant));
+  gw::store::KeyUpdate other;  // a change that does not name admin keeps it
+  other.rpm = std::optional<int64_t>(5);
+  REQUIRE(ks->update(plain->id, other));
+  auto listed = ks->list();
+  REQUIRE(listed);
+  REQUIRE(listed->size() == 2);
+  CHECK((*listed)[0].admin);
+  CHECK((*listed)[1].admin);
+  gw::store::KeyUpdate take;
+  take.admin = false;
+  REQUIRE(ks->update(admin->id, take));
+  auto gone = ks->find_by_id(admin->id);
+  REQUIRE(gone);
+  REQUIRE(*gone);
+  CHECK_FALSE((*gone)->admin);
+
+  // Migration 7 added the column with 0 for the keys that were there before.
+  auto st =
+      ks->db().prepare("SELECT dflt_value FROM pragma_table_info('keys') WHERE name = 'admin'");
+  REQUIRE(st);
+  REQUIRE(st->step() == SQLITE_ROW);
+  CHECK(st->text(0) == "0");
+}

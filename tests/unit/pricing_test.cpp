@@ -28,6 +28,8 @@ gw::config::Config config_with(std::map<std::string, gw::config::Price> prices) 
   c.providers["openai"] = {"openai", "openai", "", "", "", 600, 10, 120, {}, false, 0};
   c.providers["local"] = {"local", "openai", "", "", "", 600, 10, 120, {}, false, 0};
   c.providers["mock"] = {"mock", "mock", "", "", "", 600, 10, 120, {}, false, 0};
+  c.providers["az"] = {"az", "azure", "", "", "", 600, 10, 120, {}, false, 0};
+  c.providers["vx"] = {"vx", "vertex", "", "", "", 600, 10, 120, {}, false, 0};
   c.prices = std::move(prices);
   return c;
 }
@@ -107,6 +109,17 @@ TEST_CASE("lookup: other providers have no built-in price, mock costs exactly 0"
   REQUIRE(m.usd);
   CHECK(*m.usd == 0.0);
   CHECK(m.version == gw::gateway::kBuiltinPriceVersion);
+}
+
+TEST_CASE("lookup: a cloud's model costs the vendor's list price; its own [prices] entry wins") {
+  PriceTable t(config_with({{"vx/gemini-2.5-pro", {1.0, 2.0, std::nullopt, std::nullopt}}}));
+  CHECK(t.lookup("az", "gpt-4o")->key == "openai/gpt-4o");
+  CHECK(t.lookup("az", "text-embedding-3-small")->key == "openai/text-embedding-3-small");
+  CHECK(t.lookup("vx", "gemini-2.5-flash")->key == "gemini/gemini-2.5-flash");
+  CHECK(t.lookup("vx", "claude-sonnet-4-5@20250929")->key == "anthropic/claude-sonnet-4-5");
+  CHECK(t.lookup("vx", "gemini-2.5-pro")->source == "config");
+  CHECK_FALSE(t.lookup("vx", "llama-3.1-405b"));
+  CHECK_FALSE(t.lookup("az", "my-fine-tune"));
 }
 
 TEST_CASE("config overrides: per provider/model, a distinct and stable version") {

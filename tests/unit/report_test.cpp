@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "config/config.hpp"
+#include "server/dashboard_page.hpp"
 #include "store/ledger.hpp"
 #include "store/report.hpp"
 
@@ -194,4 +196,174 @@ TEST_CASE("report csv and table") {
   CHECK(t.find("unknown *") != std::string::npos);
   CHECK(t.find("TOTAL         5       1    197      73      10  unknown *") != std::string::npos);
   CHECK(t.find("* cost unknown") != std::string::npos);
+}
+
+namespace {
+
+// Ledger rows with known latencies, an hour apart, for --by hour and --latency.
+struct LatencyFixture {
+  std::string dir, path;
+  gw::store::Db db;
+  LatencyFixture() {
+    char tmpl[] = "/tmp/gw_report_lat_XXXXXX";
+    dir = ::mkdtemp(tmpl);
+    path = dir + "/gw.db";
+    auto l = gw::store::Ledger::open(path);
+    REQUIRE(l);
+    for (int i = 1; i <= 100; ++i) {  // gpt-4o: 1..100 ms, in hours 0 and 1
+      gw::store::LedgerRow r;
+      r.ts_ms = kNov1 + (i <= 60 ? 0 : 3'600'000) + i;
+      r.request_id = "lat_" + std::to_string(i);
+      r.user = "alice";
+      r.provider = "openai";
+      r.model = "gpt-4o";
+      r.requested_model = "gpt-4o";
+      r.status = 200;
+      r.latency_ms = i;
+      r.cost_usd = 0.5;
+      (*l)->enqueue(std::move(r));
+    }
+    gw::store::LedgerRow slow;  // one more model, one request of 2.5 s
+    slow.ts_ms = kNov1 + 7'200'000;
+    slow.request_id = "lat_slow";
+    slow.user = "bob";
+    slow.provider = "anthropic";
+    slow.model = "claude";
+    slow.status = 529;
+    slow.latency_ms = 2500;
+    slow.cost_usd = 0.0;
+    (*l)->enqueue(std::move(slow));
+    (*l)->close();
+    auto d = gw::store::open_store(path, false);
+    REQUIRE(d);
+    db = std::move(*d);
+  }
+  ~LatencyFixture() {
+    db = gw::store::Db();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("report: by hour, and nearest-rank latency percentiles with --latency") {
+  LatencyFixture f;
+  gw::store::ReportQuery q;
+  q.by = {"hour"};
+  q.since_ms = kNov1;
+  q.until_ms = kNov1 + kDay;
+  auto h = gw::store::run_report(f.db, q);
+  REQUIRE(h);
+  REQUIRE(h->rows.size() == 3);
+  CHECK(h->rows[0].keys[0] == "2026-11-01T00");
+  CHECK(h->rows[0].t.requests == 60);
+  CHECK(h->rows[1].keys[0] == "2026-11-01T01");
+  CHECK(h->rows[2].keys[0] == "2026-11-01T02");
+  CHECK_FALSE(h->rows[0].latency);  // not asked for
+  CHECK(gw::store::render_json(*h).find("latency_ms") == std::string::npos);
+
+  q.by = {"model"};
+  q.latency = true;
+  auto m = gw::store::run_report(f.db, q);
+  REQUIRE(m);
+  REQUIRE(m->rows.size() == 2);
+  CHECK(m->rows[0].keys[0] == "anthropic/claude");
+  REQUIRE(m->rows[0].latency);
+  CHECK(m->rows[0].latency->p50 == 2500);
+  CHECK(m->rows[0].latency->p99 == 2500);
+  REQUIRE(m->rows[1].latency);
+  CHECK(m->rows[1].latency->p50 == 50);
+  CHECK(m->rows[1].latency->p95 == 95);
+  CHECK(m->rows[1].latency->p99 == 99);
+  REQUIRE(m->total_latency);  // 101 values: rank ceil(0.99 * 101) = 100 -> 100 ms
+  CHECK(m->total_latency->p50 == 51);
+  CHECK(m->total_latency->p99 == 100);
+  std::string json = gw::store::render_json(*m);
+  CHECK(json.find(R"("model":"openai/gpt-4o","requests":100,"errors":0,"input_tokens":0,)"
+                  R"("output_tokens":0,"cached_tokens":0,"cost_usd":50.0,)"
+                  R"("latency_ms":{"p50":50.0,"p95":95.0,"p99":99.0}})") != std::string::npos);
+  CHECK(json.find(R"("total":{"requests":101,"errors":1,)") != std::string::npos);
+
+  q.until_ms = kNov1;  // no rows: a null latency, never a made-up 0
+  q.since_ms = kNov1 - 1000;
+  auto none = gw::store::run_report(f.db, q);
+  REQUIRE(none);
+  CHECK(gw::store::render_json(*none).find(R"("latency_ms":null)") != std::string::npos);
+  CHECK(gw::store::parse_group_by("day,hour"));
+}
+
+TEST_CASE("dashboard: /v1/gw/usage reads gw report's flags from the query string") {
+  using gw::server::parse_query_string;
+  using gw::server::report_query_from_params;
+  const int64_t now = kNov1 + 10 * kDay;
+  auto p = parse_query_string("by=day%2Cmodel&since=7d&until=now&user=al+ice&latency=1&tenant=");
+  REQUIRE(p);
+  auto q = report_query_from_params(*p, now);
+  REQUIRE(q);
+  CHECK(q->by == std::vector<std::string>{"day", "model"});
+  CHECK(q->since_ms == now - 7 * kDay);
+  CHECK(q->until_ms == now);
+  CHECK(q->user == "al ice");
+  CHECK_FALSE(q->tenant);  // empty: no filter
+  CHECK(q->latency);
+
+  auto defaults = report_query_from_params({}, now);  // gw report's defaults
+  REQUIRE(defaults);
+  CHECK(defaults->by == std::vector<std::string>{"user"});
+  CHECK(defaults->since_ms == now - 30 * kDay);
+
+  auto bad = [&](std::string_view qs, const char* param) {
+    auto pq = parse_query_string(qs);
+    if (!pq) return pq.error().status == 400;
+    auto r = report_query_from_params(*pq, now);
+    return !r && r.error().status == 400 && r.error().param == param;
+  };
+  CHECK(bad("by=colour", "by"));
+  CHECK(bad("since=yesterday", "since"));
+  CHECK(bad("until=2026-13-01", "until"));
+  CHECK(bad("since=now&until=7d", "since"));
+  CHECK(bad("format=csv", "format"));
+  CHECK(bad("by=user&by=model", "by"));
+  CHECK(bad("latency=maybe", "latency"));
+  CHECK(bad("user=%zz", ""));
+  CHECK(bad("user=%4", ""));
+  CHECK(bad("user=" + std::string(600, 'a'), "user"));
+}
+
+TEST_CASE("dashboard: the HTML report holds every view's report JSON inline, nothing remote") {
+  LatencyFixture f;
+  gw::config::Config cfg;
+  gw::store::ReportQuery q;
+  q.since_ms = kNov1;
+  q.until_ms = kNov1 + kDay;
+  q.user = "</script><b>";  // a hostile filter must not end the script element
+  auto html = gw::server::dashboard_report_html(cfg, f.db, q, "user", kNov1 + kDay);
+  REQUIRE(html);
+  CHECK(html->find("window.GW_EMBED") != std::string::npos);
+  CHECK(html->find("</script><b>") == std::string::npos);
+  CHECK(html->find("\\u003c/script>\\u003cb>") != std::string::npos);
+  CHECK(html->find("src=") == std::string::npos);  // no script or image from anywhere
+  CHECK(html->find("href=\"/ui") == std::string::npos);
+  CHECK(html->find("http://") == html->find("http://www.w3.org/2000/svg"));
+  CHECK(html->find("https://") == std::string::npos);
+
+  // Each embedded report is exactly what gw report --format json prints for it.
+  q.user.reset();
+  auto full = gw::server::dashboard_report_html(cfg, f.db, q, "model", kNov1 + kDay);
+  REQUIRE(full);
+  CHECK(full->find("\"gran\":\"hour\"") != std::string::npos);
+  for (auto qq : gw::server::dashboard_queries(q, "hour")) {
+    auto rep = gw::store::run_report(f.db, qq);
+    REQUIRE(rep);
+    std::string json = gw::store::render_json(*rep);
+    json.pop_back();  // its newline
+    for (size_t i = 0; (i = json.find('<', i)) != std::string::npos;) json.replace(i, 1, "\\u003c");
+    const std::string key = gw::server::dashboard_query_key(qq);
+    std::string needle = "\"";
+    needle.append(key).append("\":").append(json);
+    CHECK_MESSAGE(full->find(needle) != std::string::npos, key);
+  }
+  CHECK(gw::server::dashboard_granularity(0, 2 * kDay) == "hour");
+  CHECK(gw::server::dashboard_granularity(0, 2 * kDay + 1) == "day");
 }
