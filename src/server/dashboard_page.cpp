@@ -83,7 +83,9 @@ std::vector<store::ReportQuery> dashboard_queries(const store::ReportQuery& filt
     out.push_back(std::move(q));
   };
   for (std::string_view s : kDashboardStacks) add({std::string(gran), std::string(s)}, false);
-  add({"tenant", "user", "model"}, false);
+  add({"tenant"}, false);
+  add({"user"}, false);
+  add({"tenant", "user", "model"}, false);  // the drill-down; the live page asks per tenant
   add({"model"}, true);
   return out;
 }

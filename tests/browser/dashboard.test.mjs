@@ -171,9 +171,20 @@ test('the page draws its charts, shows gw report\'s totals and follows a filter'
   await page.screenshot({ path: shot, fullPage: true });
   console.log(`screenshot: ${shot} (first paint ${firstPaint} ms)`);
 
-  // The drill-down opens a tenant onto its users.
+  // The drill-down opens a tenant onto its users (read from the server when opened), and a
+  // user onto their models; the rows under a tenant add up to the tenant's row.
+  assert.equal(await page.evaluate(() => document.querySelectorAll('#drill tbody tr.l1').length), 0);
   await page.click('#drill tbody tr.l0 button.tog');
-  assert.ok(await page.evaluate(() => [...document.querySelectorAll('#drill tbody tr.l1')].some((tr) => !tr.hidden)));
+  await page.waitForFunction(() => [...document.querySelectorAll('#drill tbody tr.l1')].some((tr) => !tr.hidden), null, { timeout: 15000 });
+  const sums = await page.evaluate(() => {
+    const num = (tr, i) => Number(tr.cells[i].textContent.replace(/,/g, ''));
+    const t = document.querySelector('#drill tbody tr.l0');
+    const users = [...document.querySelectorAll('#drill tbody tr.l1')].filter((tr) => !tr.hidden);
+    return { tenant: num(t, 1), users: users.reduce((a, tr) => a + num(tr, 1), 0) };
+  });
+  assert.equal(sums.users, sums.tenant);
+  await page.click('#drill tbody tr.l1 button.tog');
+  assert.ok(await page.evaluate(() => [...document.querySelectorAll('#drill tbody tr.l2')].some((tr) => !tr.hidden)));
 
   // Filter by one user: the totals follow, and match gw report --user.
   await page.fill('#user', 'alice');
@@ -228,6 +239,9 @@ test('gw report --format html opened from disk shows the same totals, offline', 
   await ready(page);
   await barsDrawn(page, ['chart-cost', 'chart-tokens', 'chart-users', 'chart-models']);
   assertTotals(await tiles(page), (await report(['--since', '7d'])).total);
+  // Its drill-down opens from the inline data.
+  await page.click('#drill tbody tr.l0 button.tog');
+  await page.waitForFunction(() => [...document.querySelectorAll('#drill tbody tr.l1')].some((tr) => !tr.hidden), null, { timeout: 10000 });
   // Its stack can still change: every stack's series is inline.
   await page.selectOption('#stack', 'user');
   await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.querySelectorAll('#chart-cost svg path.bar').length === 3, null, { timeout: 10000 });

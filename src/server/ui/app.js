@@ -56,18 +56,18 @@
 
   // ---- data ---------------------------------------------------------------------------------
   const key = (by, latency) => 'by=' + by + (latency ? '&latency=1' : '');
-  function usageUrl(by, latency) {
-    const p = new URLSearchParams({ by, ...period(), ...filters() });
+  function usageUrl(by, latency, extra) {
+    const p = new URLSearchParams({ by, ...period(), ...filters(), ...(extra || {}) });
     if (latency) p.set('latency', '1');
     return '/v1/gw/usage?' + p.toString();
   }
-  async function load(by, latency) {
+  async function load(by, latency, extra) {
     if (EMBED) {
       const d = EMBED.data[key(by, latency)];
       if (!d) throw new Error('this report holds no data for ' + key(by, latency));
       return d;
     }
-    const r = await fetch(usageUrl(by, latency), { credentials: 'same-origin' });
+    const r = await fetch(usageUrl(by, latency, extra), { credentials: 'same-origin' });
     const body = await r.json().catch(() => null);
     if (!r.ok) throw new Error((body && body.error && body.error.message) || 'HTTP ' + r.status);
     return body;
@@ -239,16 +239,9 @@
     host.replaceChildren(svg);
   }
 
-  function drawTop(drill) {
-    const users = new Map();
-    for (const r of drill.rows) {
-      const k = r.user;
-      const e = users.get(k) || { cost: 0, unknown: false, tokens: 0 };
-      e.cost += costOf(r); e.unknown ||= r.cost_usd == null; e.tokens += r.input_tokens + r.output_tokens;
-      users.set(k, e);
-    }
-    const items = [...users.entries()].sort((a, b) => b[1].cost - a[1].cost || b[1].tokens - a[1].tokens).slice(0, 10)
-      .map(([u, e], i) => ({ label: name(u), value: e.cost, text: usd(e.cost) + (e.unknown ? ' *' : ''), color: color(i) }));
+  function drawTop(users) {
+    const items = [...users.rows].sort((a, b) => costOf(b) - costOf(a) || (b.input_tokens + b.output_tokens) - (a.input_tokens + a.output_tokens)).slice(0, 10)
+      .map((r, i) => ({ label: name(r.user), value: costOf(r), text: usd(r.cost_usd), color: color(i) }));
     hbars($('chart-users'), items, 'no requests');
   }
   function drawModels(models) {
@@ -281,58 +274,81 @@
     into.cost_usd = sumCost(into.cost_usd, r.cost_usd);
   }
   const zero = () => ({ requests: 0, errors: 0, input_tokens: 0, output_tokens: 0, cached_tokens: 0, cost_usd: 0, kids: new Map() });
-  function drawDrill(drill) {
-    const root = zero();
-    for (const r of drill.rows) {
-      let node = root;
-      for (const k of [r.tenant, r.user, r.model]) {
-        if (!node.kids.has(k)) node.kids.set(k, zero());
-        node = node.kids.get(k);
-        add(node, r);
+  const byCost = (m) => [...m.entries()].sort((a, b) => costOf(b[1]) - costOf(a[1]) || b[1].requests - a[1].requests);
+  function drillRow(k, n, level, toggle) {
+    const tr = el('tr', { class: 'l' + level });
+    if (level > 0) tr.hidden = true;
+    const first = el('td');
+    if (toggle) first.append(el('button', { type: 'button', class: 'tog', 'aria-expanded': 'false' }, '▸'));
+    first.append(document.createTextNode(name(k)));
+    tr.append(first);
+    for (const c of [nf.format(n.requests), nf.format(n.errors), nf.format(n.input_tokens), nf.format(n.output_tokens), nf.format(n.cached_tokens), usd(n.cost_usd)])
+      tr.append(el('td', {}, c));
+    tr._kids = [];
+    return tr;
+  }
+  // The tenants come with the first paint; a tenant's users and models are read when it is
+  // opened, so a ledger of many users never sends its whole tenant × user × model table at once.
+  function drawDrill(tenants) {
+    const out = byCost(new Map(tenants.rows.map((r) => [r.tenant, r]))).map(([t, r]) => {
+      const tr = drillRow(t, r, 0, true);
+      tr._tenant = t;
+      return tr;
+    });
+    $('drill').tBodies[0].replaceChildren(...out);
+  }
+  async function openTenant(tr) {
+    if (tr._loaded) return;
+    tr._loaded = true;
+    const t = tr._tenant;
+    const rep = await load('tenant,user,model', false, t ? { tenant: t } : undefined);
+    const users = new Map();
+    for (const r of rep.rows) {
+      if (r.tenant !== t) continue;
+      if (!users.has(r.user)) users.set(r.user, zero());
+      const u = users.get(r.user);
+      add(u, r);
+      u.kids.set(r.model, r);
+    }
+    const rows = [];
+    for (const [u, n] of byCost(users)) {
+      const ur = drillRow(u, n, 1, true);
+      tr._kids.push(ur);
+      rows.push(ur);
+      for (const [m, mr] of byCost(n.kids)) {
+        const r = drillRow(m, mr, 2, false);
+        ur._kids.push(r);
+        rows.push(r);
       }
     }
-    const body = $('drill').tBodies[0];
-    const out = [];
-    const walk = (node, level, parentRow) => {
-      const kids = [...node.kids.entries()].sort((a, b) => costOf(b[1]) - costOf(a[1]) || b[1].requests - a[1].requests);
-      for (const [k, n] of kids) {
-        const tr = el('tr', { class: 'l' + level });
-        if (level > 0) tr.hidden = true;
-        const first = el('td');
-        if (n.kids.size) {
-          const b = el('button', { type: 'button', class: 'tog', 'aria-expanded': 'false' }, '▸');
-          first.append(b);
-        }
-        first.append(document.createTextNode(name(k)));
-        tr.append(first);
-        for (const c of [nf.format(n.requests), nf.format(n.errors), nf.format(n.input_tokens), nf.format(n.output_tokens), nf.format(n.cached_tokens), usd(n.cost_usd)])
-          tr.append(el('td', {}, c));
-        tr._kids = [];
-        if (parentRow) parentRow._kids.push(tr);
-        out.push(tr);
-        if (level < 2) walk(n, level + 1, tr);
-      }
-    };
-    walk(root, 0, null);
-    body.replaceChildren(...out);
+    tr.after(...rows);
   }
   function collapse(tr) { for (const k of tr._kids || []) { k.hidden = true; collapse(k); } const b = tr.querySelector('button.tog'); if (b) { b.textContent = '▸'; b.setAttribute('aria-expanded', 'false'); } }
-  function onDrillClick(ev) {
+  async function onDrillClick(ev) {
     const b = ev.target.closest('button.tog');
     if (!b) return;
     const tr = b.closest('tr');
     const open = b.getAttribute('aria-expanded') === 'true';
     if (open) return collapse(tr);
+    if (tr._tenant !== undefined) {
+      try {
+        await openTenant(tr);
+      } catch (e) {
+        tr._loaded = false;
+        $('error').textContent = String(e.message || e);
+        $('error').hidden = false;
+        return;
+      }
+    }
     for (const k of tr._kids || []) k.hidden = false;
     b.textContent = '▾';
     b.setAttribute('aria-expanded', 'true');
   }
 
-  function fillLists(drill) {
-    const sets = { users: new Set(), tenants: new Set(), models: new Set() };
-    for (const r of drill.rows) { sets.users.add(r.user); sets.tenants.add(r.tenant); sets.models.add(r.model); }
-    for (const [id, s] of Object.entries(sets))
-      $(id).replaceChildren(...[...s].filter((v) => v).sort().map((v) => el('option', { value: v })));
+  function fillLists(tenants, users, models) {
+    const lists = { tenants: [tenants, 'tenant'], users: [users, 'user'], models: [models, 'model'] };
+    for (const [id, [rep, k]] of Object.entries(lists))
+      $(id).replaceChildren(...[...new Set(rep.rows.map((r) => r[k]))].filter((v) => v).sort().map((v) => el('option', { value: v })));
   }
 
   // ---- the view as a gw report command line -------------------------------------------------
@@ -360,17 +376,17 @@
     document.body.dataset.state = 'loading';
     const g = granularity();
     try {
-      const [series, drill, models, budgets] = await Promise.all([
-        load(g + ',' + state.stack, false), load('tenant,user,model', false), load('model', true), loadBudgets()]);
+      const [series, tenants, users, models, budgets] = await Promise.all([
+        load(g + ',' + state.stack, false), load('tenant', false), load('user', false), load('model', true), loadBudgets()]);
       if (gen !== generation) return;
       $('error').hidden = true;
       drawTotals(models.total);
       drawSeries(series, g);
-      drawTop(drill);
+      drawTop(users);
       drawModels(models);
       drawBudgets(budgets);
-      drawDrill(drill);
-      fillLists(drill);
+      drawDrill(tenants);
+      fillLists(tenants, users, models);
       describe(models, g);
       document.body.dataset.state = 'ready';
     } catch (e) {
