@@ -52,6 +52,8 @@ int run_serve(const GlobalOptions& g, const ServeOptions& opt) {
     auto lim = gateway::Limits::open(r.config(), r.prices_shared(), gateway::Limits::Seed::kAll,
                                      print_warning);
     limits = lim.get();
+    if (lim->store().health().shared)  // [limits] redis: its state in /metrics
+      metrics->set_limit_store_source([l = lim.get()] { return l->store().health(); });
     parts.limits = std::move(lim);
   });
   if (!rt) return kConfig;

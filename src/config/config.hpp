@@ -31,11 +31,19 @@ struct CloudConfig {
   std::string sa_email, sa_key_id, sa_token_uri;
   std::string sa_private_key;  // PEM; never logged or printed
   std::string token_url;       // where tokens are fetched: token_url, else the key's token_uri
+  // bedrock: the AWS region requests are signed for, and the SigV4 credentials, read at load
+  // from the environment variables named here (the secret and the token never logged or
+  // printed).
+  std::string region;
+  std::string access_key_id_env = "AWS_ACCESS_KEY_ID";
+  std::string secret_access_key_env = "AWS_SECRET_ACCESS_KEY";
+  std::string session_token_env = "AWS_SESSION_TOKEN";  // "" = none
+  std::string access_key_id, secret_access_key, session_token;
 };
 
 struct ProviderConfig {
   std::string name;  // the table name: the provider part of "name/model"
-  std::string kind;  // openai | anthropic | gemini | azure | vertex | mock
+  std::string kind;  // openai | anthropic | gemini | azure | vertex | bedrock | mock
   std::string base_url;
   std::string api_key;      // resolved secret (from api_key or api_key_env); never logged
   std::string api_key_env;  // where it came from, for messages
@@ -45,7 +53,7 @@ struct ProviderConfig {
   std::vector<std::pair<std::string, std::string>> headers;
   bool drop_params = false;  // drop, rather than reject, parameters the provider can't honour
   int line = 0;              // where it was defined (0 = built in)
-  CloudConfig cloud = {};    // kind azure | vertex only
+  CloudConfig cloud = {};    // kind azure | vertex | bedrock only
 };
 
 struct RouteTarget {
@@ -139,6 +147,28 @@ struct Limits {
   bool empty() const { return !has_rates() && !budget_usd && models.empty(); }
 };
 
+// Where the limit counters live ([limits] redis, redis_failure, redis_timeout_ms,
+// redis_lease_ms): in this process, or in a Redis shared by several gw instances.
+struct LimitStoreConfig {
+  std::string redis;         // redis://[:password@]host[:port][/db]; empty = in memory
+  bool fail_closed = false;  // redis_failure: fail_open (local limits) | fail_closed (503)
+  int64_t timeout_ms = 100;  // one command's round trip; a connect gets half
+  // How long a parallel slot or budget reservation outlives an instance that died holding it;
+  // longer than the longest request (streams included), or a live one's slot expires early.
+  int64_t lease_ms = 600'000;
+};
+// redis://[[user]:password@]host[:port][/db] (config_limit_store.cpp).
+struct RedisUrl {
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int db = 0;
+  std::string user, password;
+};
+// Errors name what is wrong, never the password.
+Result<RedisUrl> parse_redis_url(std::string_view url);
+// The URL with its password replaced by "***" (logs, errors, gw config show).
+std::string mask_redis_url(std::string_view url);
+
 // "day", "month" or "total".
 bool valid_period(std::string_view p);
 // `name` matches one of `patterns` (`*` matches any run of characters); no patterns = all.
@@ -152,6 +182,7 @@ struct Config {
   std::map<std::string, Price> prices;
   GuardConfig guard;
   Limits limits;                          // [limits]: each user not named in [users.*]
+  LimitStoreConfig limit_store;           // [limits] redis*
   std::map<std::string, Limits> tenants;  // [tenants.NAME]
   std::map<std::string, Limits> users;    // [users.NAME]
   // [aliases]: an inbound model name → a model or route (Claude Code's dated names → "smart").

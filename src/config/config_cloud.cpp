@@ -1,7 +1,8 @@
-// The settings of the cloud provider kinds: `azure` (Azure OpenAI) and `vertex` (Google Vertex
-// AI). Read after a provider's common settings (config_load.cpp); the Vertex service-account
-// key file is read here, once, so a bad file is a config error at start-up, not a failed
-// request later. Nothing read from the key file is ever put in a message.
+// The settings of the cloud provider kinds: `azure` (Azure OpenAI), `vertex` (Google Vertex
+// AI) and `bedrock` (AWS Bedrock). Read after a provider's common settings (config_load.cpp);
+// the Vertex service-account key file and the AWS credentials are read here, once, so a bad
+// file is a config error at start-up, not a failed request later. Nothing read from the key
+// file or the AWS secret variables is ever put in a message.
 #include <sys/stat.h>
 
 #include <cctype>
@@ -151,10 +152,81 @@ Result<void> read_vertex(Config& cfg, ProviderConfig& p, const toml::table& t,
   return {};
 }
 
+// An AWS region: "us-east-1", "eu-central-2", "us-gov-west-1" (it goes into a host name).
+bool region_ok(std::string_view r) {
+  if (r.empty() || r.size() > 32) return false;
+  for (unsigned char ch : r)
+    if (!(std::islower(ch) || std::isdigit(ch) || ch == '-')) return false;
+  return true;
+}
+
+bool env_name_ok(std::string_view n) {
+  if (n.empty() || n.size() > 128) return false;
+  for (unsigned char ch : n)
+    if (!std::isalnum(ch) && ch != '_') return false;
+  return true;
+}
+
+// AWS credentials come from environment variables only (by default the AWS CLI's own), never
+// from the file, so the config can be shared and shown.
+Result<void> read_bedrock(ProviderConfig& p, const toml::table& t, const std::string& file,
+                          int line) {
+  auto& c = p.cloud;
+  for (const char* k : {"api_key", "api_key_env", "access_token_env"})
+    if (t.contains(k))
+      return fail(config_error(file, line,
+                               "provider '" + p.name +
+                                   "': bedrock takes AWS credentials "
+                                   "(access_key_id_env, secret_access_key_env, "
+                                   "session_token_env), not " +
+                                   k));
+  for (const char* k : {"access_key_id", "secret_access_key", "session_token"})
+    if (t.contains(k))
+      return fail(config_error(file, line,
+                               "provider '" + p.name +
+                                   "': put the AWS credentials in "
+                                   "environment variables and name them with " +
+                                   k + "_env"));
+  GW_GET(region, std::string, t, "region", "a string like \"us-east-1\"");
+  if (region) c.region = *region;
+  if (c.region.empty()) c.region = env_value("AWS_REGION");
+  if (c.region.empty()) c.region = env_value("AWS_DEFAULT_REGION");
+  if (c.region.empty()) c.region = "us-east-1";
+  if (!region_ok(c.region))
+    return fail(
+        config_error(file, line, "provider '" + p.name + "': invalid region '" + c.region + "'"));
+  GW_GET(akid_env, std::string, t, "access_key_id_env", "the name of an environment variable");
+  GW_GET(secret_env, std::string, t, "secret_access_key_env",
+         "the name of an environment variable");
+  GW_GET(token_env, std::string, t, "session_token_env", "the name of an environment variable");
+  if (akid_env) c.access_key_id_env = *akid_env;
+  if (secret_env) c.secret_access_key_env = *secret_env;
+  // Credentials of one's own naming: AWS_SESSION_TOKEN belongs to the default pair, not to them.
+  if (token_env)
+    c.session_token_env = *token_env;
+  else if (akid_env)
+    c.session_token_env.clear();
+  for (const std::string* n : {&c.access_key_id_env, &c.secret_access_key_env})
+    if (!env_name_ok(*n))
+      return fail(
+          config_error(file, line, "provider '" + p.name + "': invalid environment variable name"));
+  if (!c.session_token_env.empty() && !env_name_ok(c.session_token_env))
+    return fail(
+        config_error(file, line, "provider '" + p.name + "': invalid environment variable name"));
+  c.access_key_id = env_value(c.access_key_id_env);
+  c.secret_access_key = env_value(c.secret_access_key_env);
+  c.session_token = c.session_token_env.empty() ? "" : env_value(c.session_token_env);
+  p.api_key.clear();
+  p.api_key_env.clear();
+  if (p.base_url.empty()) p.base_url = "https://bedrock-runtime." + c.region + ".amazonaws.com";
+  return {};
+}
+
 }  // namespace
 
 Result<void> read_cloud_provider(Config& cfg, ProviderConfig& p, const toml::table& t,
                                  const std::string& file, int line) {
+  if (p.kind == "bedrock") return read_bedrock(p, t, file, line);
   if (p.kind != "azure" && p.kind != "vertex") return {};
   GW_GET(token_env, std::string, t, "access_token_env", "the name of an environment variable");
   if (token_env) {

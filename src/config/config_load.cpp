@@ -28,7 +28,11 @@ Error detail::type_error(const std::string& file, int line, std::string_view key
   return config_error(file, line, what);
 }
 
-namespace detail {  // the settings of kind azure and vertex (config_cloud.cpp)
+namespace detail {  // [limits] redis* (config_limit_store.cpp)
+Result<void> read_limit_store(LimitStoreConfig& s, toml::table& t, const std::string& file);
+}  // namespace detail
+
+namespace detail {  // the settings of kind azure, vertex and bedrock (config_cloud.cpp)
 Result<void> read_cloud_provider(Config& c, ProviderConfig& p, const toml::table& t,
                                  const std::string& file, int line);
 }  // namespace detail
@@ -84,14 +88,16 @@ Result<void> read_provider(Config& c, const std::string& name, const toml::table
   if (kind) p.kind = *kind;
   if (p.kind.empty()) p.kind = "openai";  // an unknown table with no kind: OpenAI-compatible
   if (p.kind != "openai" && p.kind != "anthropic" && p.kind != "gemini" && p.kind != "azure" &&
-      p.kind != "vertex" && p.kind != "mock")
-    return fail(config_error(file, line,
-                             "provider '" + name + "': unknown kind '" + p.kind +
-                                 "' (expected openai, anthropic, gemini, azure, vertex or mock)"));
+      p.kind != "vertex" && p.kind != "bedrock" && p.kind != "mock")
+    return fail(
+        config_error(file, line,
+                     "provider '" + name + "': unknown kind '" + p.kind +
+                         "' (expected openai, anthropic, gemini, azure, vertex, bedrock or mock)"));
   GW_GET(base, std::string, t, "base_url", "a string");
   if (base) p.base_url = *base;
   while (!p.base_url.empty() && p.base_url.back() == '/') p.base_url.pop_back();
-  if (p.kind != "mock" && p.kind != "vertex" && p.base_url.empty())  // vertex: from location
+  // vertex and bedrock: from the location or region (config_cloud.cpp)
+  if (p.kind != "mock" && p.kind != "vertex" && p.kind != "bedrock" && p.base_url.empty())
     return fail(config_error(file, line, "provider '" + name + "' needs a base_url"));
   if (!p.base_url.empty() && !p.base_url.starts_with("http://") &&
       !p.base_url.starts_with("https://"))
@@ -298,7 +304,9 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
   if (const toml::node* ln = root.get("limits")) {
     const toml::table* lt = ln->as_table();
     if (!lt) return fail(config_error(file, line_of(*ln), "'limits' must be a table"));
-    auto l = read_limits(*lt, "[limits]", file);
+    toml::table policy = *lt;  // its redis* keys are the store's, not the policy's
+    if (auto r = read_limit_store(c.limit_store, policy, file); !r) return r;
+    auto l = read_limits(policy, "[limits]", file);
     if (!l) return fail(l.error());
     c.limits = std::move(*l);
   }

@@ -6,6 +6,9 @@
 #include "config/config.hpp"
 
 namespace gw::config {
+namespace detail {  // [limits] redis* (config_limit_store.cpp)
+std::string render_limit_store(const LimitStoreConfig& s);
+}  // namespace detail
 namespace {
 
 // TOML basic strings share JSON's escapes for everything gw writes.
@@ -27,7 +30,8 @@ std::string num(double d) {
   return s;
 }
 
-// kind azure and vertex: their own settings (never the service-account key itself).
+// kind azure, vertex and bedrock: their own settings (never the service-account key, the AWS
+// secret key or session token themselves).
 void render_cloud(std::ostringstream& o, const ProviderConfig& p) {
   const CloudConfig& c = p.cloud;
   if (p.kind == "azure") {
@@ -44,6 +48,14 @@ void render_cloud(std::ostringstream& o, const ProviderConfig& p) {
     o << "project = " << q(c.project) << "\nlocation = " << q(c.location) << "\n";
     if (!c.credentials_file.empty()) o << "credentials_file = " << q(c.credentials_file) << "\n";
     if (!c.token_url.empty()) o << "token_url = " << q(c.token_url) << "\n";
+  } else if (p.kind == "bedrock") {
+    auto set = [](const std::string& v) { return q(v.empty() ? "(not set)" : "(set)"); };
+    o << "region = " << q(c.region) << "\naccess_key_id_env = " << q(c.access_key_id_env)
+      << "\nsecret_access_key_env = " << q(c.secret_access_key_env) << "\n";
+    if (!c.session_token_env.empty()) o << "session_token_env = " << q(c.session_token_env) << "\n";
+    o << "access_key_id = " << q(c.access_key_id.empty() ? "(not set)" : mask(c.access_key_id))
+      << "\nsecret_access_key = " << set(c.secret_access_key) << "\n";
+    if (!c.session_token_env.empty()) o << "session_token = " << set(c.session_token) << "\n";
   }
 }
 
@@ -67,7 +79,7 @@ std::string render_config(const Config& c) {
     if (!p.base_url.empty()) o << "base_url = " << q(p.base_url) << "\n";
     if (!p.api_key_env.empty())
       o << (p.cloud.bearer ? "access_token_env = " : "api_key_env = ") << q(p.api_key_env) << "\n";
-    if (p.kind != "mock" && (p.kind != "vertex" || p.cloud.bearer))
+    if (p.kind != "mock" && p.kind != "bedrock" && (p.kind != "vertex" || p.cloud.bearer))
       o << (p.cloud.bearer ? "access_token = " : "api_key = ")
         << q(p.api_key.empty() ? "(not set)" : mask(p.api_key)) << "\n";
     if (p.kind != "mock")
@@ -131,9 +143,9 @@ std::string render_config(const Config& c) {
     // A term list can be exactly what the guard protects (customer names): only its size.
     if (!d.terms.empty()) o << "# terms: " << d.terms.size() << " (not shown)\n";
   }
-  auto policy = [&](const std::string& header, const Limits& l) {
-    if (l.empty() && !l.guard) return;
-    o << "\n" << header << "\n";
+  auto policy = [&](const std::string& header, const Limits& l, const std::string& store = {}) {
+    if (l.empty() && !l.guard && store.empty()) return;
+    o << "\n" << header << "\n" << store;
     if (l.rpm) o << "rpm = " << *l.rpm << "\n";
     if (l.tpm) o << "tpm = " << *l.tpm << "\n";
     if (l.max_parallel) o << "max_parallel = " << *l.max_parallel << "\n";
@@ -162,7 +174,7 @@ std::string render_config(const Config& c) {
     o << "\n[aliases]\n";
     for (const auto& [from, to] : c.aliases) o << q(from) << " = " << q(to) << "\n";
   }
-  policy("[limits]", c.limits);
+  policy("[limits]", c.limits, detail::render_limit_store(c.limit_store));
   for (const auto& [name, l] : c.tenants) policy("[tenants." + q(name) + "]", l);
   for (const auto& [name, l] : c.users) policy("[users." + q(name) + "]", l);
   return o.str();

@@ -21,7 +21,8 @@ Catalogue catalogue_of(const config::Config& cfg) {
     bool mock = p.kind == "mock";
     c.providers.push_back(
         {name, p.kind, mock ? std::string() : p.base_url, mock,
-         !mock && (!p.api_key.empty() || !p.cloud.sa_private_key.empty())});  // vertex: its key
+         !mock && (!p.api_key.empty() || !p.cloud.sa_private_key.empty() ||  // vertex: its key
+                   !p.cloud.secret_access_key.empty())});                    // bedrock
   }
   for (const auto& [name, r] : cfg.routes) {
     CatalogueRoute route{name, r.strategy, {}};

@@ -23,24 +23,23 @@ void refill(double& level, int64_t& at_ms, int64_t& capacity, int64_t per_minute
   level = std::min(level, static_cast<double>(per_minute));
 }
 
-int64_t ms_until(double missing, int64_t per_minute) {  // to refill `missing` units
+}  // namespace
+
+int64_t refill_ms(double missing, int64_t per_minute) {
   if (missing <= 0) return 0;
   return static_cast<int64_t>(std::ceil(missing * kMinuteMs / static_cast<double>(per_minute)));
 }
 
-RateView view_of(double level, int64_t per_minute) {
+RateView rate_view(double level, int64_t per_minute) {
   return {per_minute, std::max<int64_t>(0, static_cast<int64_t>(std::floor(level))),
-          ms_until(static_cast<double>(per_minute) - level, per_minute)};
+          refill_ms(static_cast<double>(per_minute) - level, per_minute)};
 }
 
-// The tighter of two bucket views: fewer left, then the lower limit.
 void keep_tightest(RateView& into, const RateView& v) {
   if (into.limit == 0 || v.remaining < into.remaining ||
       (v.remaining == into.remaining && v.limit < into.limit))
     into = v;
 }
-
-}  // namespace
 
 namespace {
 std::string scope_name(char kind, std::string_view name) {
@@ -154,8 +153,8 @@ Verdict MemoryLimitStore::admit(const Ask& ask) {
       v.kind = never ? Verdict::Kind::kTooLarge : kind;
       v.index = i;
       if (!never)
-        v.retry_after_ms = ms_until(static_cast<double>(r.amount) - b.level, r.per_minute);
-      v.*view = view_of(b.level, r.per_minute);
+        v.retry_after_ms = refill_ms(static_cast<double>(r.amount) - b.level, r.per_minute);
+      v.*view = rate_view(b.level, r.per_minute);
       return false;
     }
     return true;
@@ -192,12 +191,12 @@ Verdict MemoryLimitStore::admit(const Ask& ask) {
   for (const RateAsk& r : ask.requests) {
     Bucket& b = at[r.scope]->requests;
     b.level -= static_cast<double>(r.amount);
-    keep_tightest(v.requests, view_of(b.level, r.per_minute));
+    keep_tightest(v.requests, rate_view(b.level, r.per_minute));
   }
   for (const RateAsk& r : ask.tokens) {
     Bucket& b = at[r.scope]->tokens;
     b.level -= static_cast<double>(r.amount);
-    keep_tightest(v.tokens, view_of(b.level, r.per_minute));
+    keep_tightest(v.tokens, rate_view(b.level, r.per_minute));
   }
   for (const ParallelAsk& p : ask.parallel) ++at[p.scope]->in_flight;
   for (const BudgetAsk& b : ask.budgets) at[b.scope]->reserved += b.reserve_usd;

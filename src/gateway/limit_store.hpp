@@ -76,6 +76,11 @@ struct Ask {
   Few<RateAsk, 3> requests, tokens;
   Few<ParallelAsk, 3> parallel;
   Few<BudgetAsk, 3> budgets;
+  // A shared store's handle on what this request holds (its parallel-slot and reservation
+  // entries, which expire if the instance dies); `local`: a shared store admitted it from its
+  // in-memory fallback, so that is where it settles.
+  uint64_t lease = 0;
+  bool local = false;
   const std::string& scope_of(uint8_t i) const { return scopes[i]; }
 };
 
@@ -84,13 +89,21 @@ struct RateView {
   int64_t limit = 0, remaining = 0, reset_ms = 0;
 };
 
+// A bucket of `per_minute` at `level` as the headers show it; the tighter of two views (fewer
+// left, then the lower limit) kept in `into`. Shared by every LimitStore.
+RateView rate_view(double level, int64_t per_minute);
+int64_t refill_ms(double missing, int64_t per_minute);  // until `missing` units are back
+void keep_tightest(RateView& into, const RateView& v);
+
 struct Verdict {
-  enum class Kind { kAdmitted, kRequests, kTokens, kTooLarge, kParallel, kBudget };
+  // kUnavailable: a shared store could not be reached and its policy is fail_closed (503).
+  enum class Kind { kAdmitted, kRequests, kTokens, kTooLarge, kParallel, kBudget, kUnavailable };
   Kind kind = Kind::kAdmitted;
   size_t index = 0;             // the refusing ask within its list
   int64_t retry_after_ms = -1;  // when it would fit (rates); -1 unknown
   double used_usd = 0;          // kBudget: spent plus reserved in the period
   RateView requests, tokens;    // the tightest bucket of each kind
+  bool local = false;           // admitted by a shared store's in-memory fallback (Ask::local)
   bool admitted() const { return kind == Kind::kAdmitted; }
 };
 
@@ -106,6 +119,15 @@ class LimitStore {
                       int64_t now_ms) = 0;
   // Spent plus reserved in the period holding `now_ms`.
   virtual double used(std::string_view scope, Period period, int64_t now_ms) = 0;
+
+  // For /metrics: is a shared store reachable, and how many requests were admitted or refused
+  // without it. An in-memory store is always up.
+  struct Health {
+    bool shared = false;
+    bool up = true;
+    uint64_t fallbacks = 0;
+  };
+  virtual Health health() const { return {}; }
 };
 
 class MemoryLimitStore : public LimitStore {

@@ -1,10 +1,13 @@
 #include "gateway/limits.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "api/printable.hpp"
+#include "gateway/redis_limit_store.hpp"
 #include "gateway/router.hpp"
 #include "providers/tokens.hpp"
 #include "store/ledger.hpp"
@@ -48,7 +51,31 @@ Limits::Limits(const config::Config& cfg, std::shared_ptr<const PriceTable> pric
 std::unique_ptr<Limits> Limits::open(const config::Config& cfg,
                                      std::shared_ptr<const PriceTable> prices, Seed seed,
                                      const std::function<void(const std::string&)>& warn) {
-  auto mem = std::make_shared<MemoryLimitStore>();
+  // [limits] redis: counts shared by every instance; else this process's own.
+  std::shared_ptr<MemoryLimitStore> mem;
+  std::shared_ptr<RedisLimitStore> shared;
+  if (!cfg.limit_store.redis.empty()) {
+    auto url = config::parse_redis_url(cfg.limit_store.redis);  // checked at load already
+    if (url) {
+      RedisLimitStore::Options o;
+      o.url = std::move(*url);
+      o.shown_url = config::mask_redis_url(cfg.limit_store.redis);
+      o.fail_closed = cfg.limit_store.fail_closed;
+      o.timeout_ms = cfg.limit_store.timeout_ms;
+      o.lease_ms = cfg.limit_store.lease_ms;
+      o.log = warn;
+      shared = std::make_shared<RedisLimitStore>(std::move(o));
+    } else if (warn) {
+      warn(url.error().message + "; limits are this instance's own");
+    }
+  }
+  if (!shared) mem = std::make_shared<MemoryLimitStore>();
+  auto seed_one = [&](const std::string& scope, const store::SpendTotals& s, int64_t now) {
+    if (shared)
+      shared->seed(scope, s, now);
+    else
+      mem->seed(scope, s, now);
+  };
   if (seed == Seed::kAll || (seed == Seed::kIfBudgets && any_budget(cfg))) {
     // Never create the file here (see Auth::open: that would drop the ledger's locks).
     auto db = store::open_store(cfg.store.path, false);
@@ -56,14 +83,20 @@ std::unique_ptr<Limits> Limits::open(const config::Config& cfg,
     auto spend =
         db ? store::spend_by_scope(*db, now) : Result<store::SpendByScope>(fail(db.error()));
     if (spend) {
-      for (const auto& [k, s] : spend->keys) mem->seed(key_scope(k), s, now);
+      for (const auto& [k, s] : spend->keys) seed_one(key_scope(k), s, now);
       for (const auto& [u, s] : spend->users)
-        if (!u.empty()) mem->seed(user_scope(u), s, now);
-      for (const auto& [t, s] : spend->tenants) mem->seed(tenant_scope(t), s, now);
+        if (!u.empty()) seed_one(user_scope(u), s, now);
+      for (const auto& [t, s] : spend->tenants) seed_one(tenant_scope(t), s, now);
     } else if (warn) {
       warn("budgets start from zero: the ledger's spend could not be read (" +
            spend.error().message + ")");
     }
+  }
+  if (shared) {
+    // Off any loop (start-up): a blocking try. Unreachable now, the first request that
+    // reaches Redis seeds it.
+    shared->flush_seeds();
+    return std::make_unique<Limits>(cfg, std::move(prices), std::move(shared));
   }
   return std::make_unique<Limits>(cfg, std::move(prices), std::move(mem));
 }
@@ -184,7 +217,11 @@ Result<void> Limits::on_request(api::ChatRequest& req, RequestContext& ctx) {
     ask.budgets.push_back({scope(i), *l.budget_usd, period_of(l.period), worst});
   }
 
+  // A shared store's handle on this request's slot and reservation entries.
+  static std::atomic<uint64_t> next_lease{1};
+  ask.lease = next_lease.fetch_add(1, std::memory_order_relaxed);
   Verdict v = store_->admit(ask);
+  ask.local = v.local;
   ctx.rate_limits = {v.requests, v.tokens};
   if (!v.admitted()) {
     bool defaulted[3] = {false, false, false};  // by scope place
@@ -253,6 +290,14 @@ Result<void> Limits::refuse(const Verdict& v, const Ask& ask, const bool (&defau
         e.retry_after_ms = static_cast<int>(std::min<int64_t>(v.retry_after_ms, 2'000'000'000));
       // The OpenAI SDKs retry a 429 unless told not to; waiting for a budget is pointless.
       ctx.response_headers.emplace_back("x-should-retry", "false");
+      return fail(std::move(e));
+    }
+    case K::kUnavailable: {
+      // [limits] redis_failure = fail_closed: no request passes uncounted.
+      Error e = Error::refused(503, "server_error", "limit_store_unavailable",
+                               "The shared limit store is unavailable, so limited requests are "
+                               "refused for now. Try again shortly.");
+      e.retry_after_ms = static_cast<int>(std::clamp<int64_t>(v.retry_after_ms, 1000, 60'000));
       return fail(std::move(e));
     }
     case K::kAdmitted:

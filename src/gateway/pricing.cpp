@@ -18,6 +18,8 @@ constexpr const char* kAnthropic =
     "https://docs.anthropic.com/en/docs/about-claude/pricing (2025-11)";
 constexpr const char* kGoogle =
     "https://ai.google.dev/gemini-api/docs/pricing (2025-11, paid tier)";
+constexpr const char* kBedrock =
+    "https://aws.amazon.com/bedrock/pricing/ (2025-11, on-demand, us-east-1)";
 
 constexpr Rates R(double in, double cached, double out) {
   return Rates{in, out, cached, std::nullopt};
@@ -77,6 +79,14 @@ constexpr BuiltinPrice kTable[] = {
   {"gemini/gemini-2.5-flash-lite",  R(0.10, 0.01, 0.40), 0, {}, kGoogle},
   {"gemini/gemini-2.0-flash",       R(0.10, 0.025, 0.40), 0, {}, kGoogle},
   {"gemini/gemini-2.0-flash-lite",  RN(0.075, 0.30), 0, {}, kGoogle},
+  // AWS Bedrock's own models (its Claude models cost Anthropic's list price: cloud_vendor_model).
+  // Keys are model ids without the region prefix and the -v1:0 version.
+  {"bedrock/amazon.nova-pro",              RN(0.80, 3.20), 0, {}, kBedrock},
+  {"bedrock/amazon.nova-lite",             RN(0.06, 0.24), 0, {}, kBedrock},
+  {"bedrock/amazon.nova-micro",            RN(0.035, 0.14), 0, {}, kBedrock},
+  {"bedrock/meta.llama3-1-70b-instruct",   RN(0.72, 0.72), 0, {}, kBedrock},
+  {"bedrock/meta.llama3-3-70b-instruct",   RN(0.72, 0.72), 0, {}, kBedrock},
+  {"bedrock/meta.llama3-1-8b-instruct",    RN(0.22, 0.22), 0, {}, kBedrock},
   // Embedding models: input tokens only (an embedding has no output tokens).
   {"openai/text-embedding-3-small", RN(0.02, 0), 0, {}, kOpenAI},
   {"openai/text-embedding-3-large", RN(0.13, 0), 0, {}, kOpenAI},
@@ -252,6 +262,27 @@ std::optional<std::pair<std::string, std::string>> cloud_vendor_model(std::strin
     std::string m(model);
     std::replace(m.begin(), m.end(), '@', '-');
     return std::pair{std::string(m.starts_with("claude") ? "anthropic" : "gemini"), m};
+  }
+  if (kind == "bedrock") {
+    // "arn:…:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0" →
+    // "anthropic/claude-sonnet-4-5-20250929"; "amazon.nova-pro-v1:0" → "bedrock/amazon.nova-pro".
+    std::string_view m = model;
+    if (auto slash = m.rfind('/'); slash != std::string_view::npos) m.remove_prefix(slash + 1);
+    for (std::string_view region : {"us.", "eu.", "apac.", "global.", "us-gov.", "jp.", "au.",
+                                    "ca."})  // cross-region inference profiles
+      if (m.starts_with(region)) {
+        m.remove_prefix(region.size());
+        break;
+      }
+    if (auto v = m.rfind("-v"); v != std::string_view::npos && v + 2 < m.size() &&
+                                std::isdigit(static_cast<unsigned char>(m[v + 2]))) {
+      size_t end = v + 2;
+      while (end < m.size() && std::isdigit(static_cast<unsigned char>(m[end]))) ++end;
+      if (end == m.size() || m[end] == ':') m = m.substr(0, v);  // -v1, -v1:0, -v2:0:200k
+    }
+    if (m.starts_with("anthropic."))
+      return std::pair{std::string("anthropic"), std::string(m.substr(10))};
+    return std::pair{std::string("bedrock"), std::string(m)};
   }
   return std::nullopt;
 }

@@ -204,4 +204,25 @@ Error truncated_stream_error(std::string_view provider) {
   return Error::upstream(502, "upstream stream ended early", "upstream_stream_truncated");
 }
 
+Result<void> refuse_lossy_params(const api::ChatRequest& req, bool drop, std::string_view vendor) {
+  if (drop) return {};
+  auto no = [&](const char* param, const std::string& what) -> Result<void> {
+    return fail(Error::bad_request(what + " is not supported by " + std::string(vendor) +
+                                       " models (set drop_params to ignore it).",
+                                   param, "unsupported_parameter"));
+  };
+  if (req.n && *req.n > 1) return no("n", "'n' greater than 1");
+  if (req.logprobs && *req.logprobs) return no("logprobs", "'logprobs'");
+  if (req.top_logprobs && *req.top_logprobs > 0) return no("top_logprobs", "'top_logprobs'");
+  if (auto it = req.extra.find("logit_bias");
+      it != req.extra.end() && !it->is_null() && !(it->is_object() && it->empty()))
+    return no("logit_bias", "'logit_bias'");
+  if (auto it = req.extra.find("modalities"); it != req.extra.end() && it->is_array())
+    for (const auto& m : *it)
+      if (m == "audio") return no("modalities", "Audio output");
+  if (auto it = req.extra.find("prediction"); it != req.extra.end() && !it->is_null())
+    return no("prediction", "'prediction'");
+  return {};
+}
+
 }  // namespace gw::providers

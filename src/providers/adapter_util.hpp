@@ -31,6 +31,11 @@ std::string percent_encode_segment(std::string_view s);
 // `message` with every configured secret of the provider (its api_key, the values of its
 // configured headers and the token after an auth scheme in them) replaced by "***": upstream
 // error text reaches clients, and some upstreams echo the key they were sent.
+// The OpenAI parameters whose silent loss would change the answer and that Anthropic-style
+// upstreams (Anthropic, Bedrock) cannot honour (n > 1, logprobs, logit_bias, audio output,
+// prediction): a 400 naming `vendor`, or nothing when the provider sets drop_params.
+Result<void> refuse_lossy_params(const api::ChatRequest& req, bool drop, std::string_view vendor);
+
 std::string mask_secrets(std::string message, const config::ProviderConfig& p);
 
 // Upstream JSON (answers, error bodies, stream events) parsed with its nesting bounded

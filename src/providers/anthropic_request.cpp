@@ -80,7 +80,7 @@ class Builder {
       : req_(req), drop_(t.provider && t.provider->drop_params) {}
 
   Result<Json> build(const Target& t, bool stream) {
-    if (auto r = check_unsupported(); !r) return fail(r.error());
+    if (auto r = refuse_lossy_params(req_, drop_, "Anthropic"); !r) return fail(r.error());
     Json body = Json::object();
     body["model"] = t.model;
 
@@ -153,31 +153,6 @@ class Builder {
   }
 
  private:
-  Result<void> unsupported(const std::string& param, const std::string& what) const {
-    if (drop_) return {};
-    return fail(Error::bad_request(
-        what + " is not supported by Anthropic models (set drop_params to ignore it).", param,
-        "unsupported_parameter"));
-  }
-
-  // Parameters whose silent loss would change the answer: 400 unless drop_params
-  // (docs/PROTOCOLS.md §5.8).
-  Result<void> check_unsupported() const {
-    if (req_.n && *req_.n > 1) return unsupported("n", "'n' greater than 1");
-    if (req_.logprobs && *req_.logprobs) return unsupported("logprobs", "'logprobs'");
-    if (req_.top_logprobs && *req_.top_logprobs > 0)
-      return unsupported("top_logprobs", "'top_logprobs'");
-    if (auto it = req_.extra.find("logit_bias");
-        it != req_.extra.end() && !it->is_null() && !(it->is_object() && it->empty()))
-      return unsupported("logit_bias", "'logit_bias'");
-    if (auto it = req_.extra.find("modalities"); it != req_.extra.end() && it->is_array())
-      for (const auto& m : *it)
-        if (m == "audio") return unsupported("modalities", "Audio output");
-    if (auto it = req_.extra.find("prediction"); it != req_.extra.end() && !it->is_null())
-      return unsupported("prediction", "'prediction'");
-    return {};
-  }
-
   Result<void> map_tool_choice(Json& out) const {
     const Json& tc = req_.tool_choice;
     if (tc.is_string()) {

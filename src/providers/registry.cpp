@@ -1,6 +1,7 @@
 #include "providers/registry.hpp"
 
 #include "providers/azure_adapter.hpp"
+#include "providers/bedrock_provider.hpp"
 #include "providers/http_provider.hpp"
 #include "providers/mock_provider.hpp"
 #include "providers/vertex_provider.hpp"
@@ -13,6 +14,7 @@ Registry::Registry()
       gemini_(std::make_unique<HttpProvider>(make_gemini_adapter(), pool_)),
       azure_(std::make_unique<HttpProvider>(make_azure_adapter(), pool_)),
       vertex_(std::make_unique<VertexProvider>(pool_)),
+      bedrock_(std::make_unique<BedrockProvider>(pool_)),
       mock_(std::make_unique<MockProvider>()) {}
 
 Registry::~Registry() = default;
@@ -22,6 +24,7 @@ void Registry::replace(std::string_view kind, std::unique_ptr<Provider> p) {
    : kind == "gemini"  ? gemini_
    : kind == "azure"   ? azure_
    : kind == "vertex"  ? vertex_
+   : kind == "bedrock" ? bedrock_
    : kind == "mock"    ? mock_
                        : openai_) = std::move(p);
 }
@@ -31,6 +34,7 @@ Provider& Registry::for_kind(std::string_view kind) {
   if (kind == "gemini") return *gemini_;
   if (kind == "azure") return *azure_;
   if (kind == "vertex") return *vertex_;
+  if (kind == "bedrock") return *bedrock_;
   if (kind == "mock") return *mock_;
   return *openai_;
 }

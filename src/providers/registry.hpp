@@ -13,13 +13,14 @@ class Registry {
  public:
   Registry();
   ~Registry();
-  Provider& for_kind(std::string_view kind);  // openai | anthropic | gemini | azure | vertex | mock
+  // openai | anthropic | gemini | azure | vertex | bedrock | mock
+  Provider& for_kind(std::string_view kind);
   // Puts `p` in place of the provider of `kind` (tests; an embedder's own provider).
   void replace(std::string_view kind, std::unique_ptr<Provider> p);
 
  private:
   net::UpstreamPool pool_;
-  std::unique_ptr<Provider> openai_, anthropic_, gemini_, azure_, vertex_, mock_;
+  std::unique_ptr<Provider> openai_, anthropic_, gemini_, azure_, vertex_, bedrock_, mock_;
 };
 
 }  // namespace gw::providers

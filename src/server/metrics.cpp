@@ -68,6 +68,21 @@ Metrics::Metrics(MetricLabels labels)
 
 Metrics::~Metrics() = default;
 
+void Metrics::set_limit_store_source(std::function<gateway::LimitStore::Health()> f) {
+  limit_store_source_ = std::move(f);
+  limit_store_up_ = &prometheus::BuildGauge()
+                         .Name("gw_limit_store_up")
+                         .Help("1 when the shared limit store ([limits] redis) answers, else 0")
+                         .Register(*registry_)
+                         .Add({});
+  limit_store_fallbacks_ =
+      &prometheus::BuildCounter()
+           .Name("gw_limit_store_fallback_total")
+           .Help("Limited requests decided without the shared limit store (its outages)")
+           .Register(*registry_)
+           .Add({});
+}
+
 Metrics::Series& Metrics::series(const std::string& provider, const std::string& model,
                                  const std::string& status) {
   std::string key = provider + '\x1f' + model + '\x1f' + status;
@@ -123,6 +138,14 @@ void Metrics::on_complete(const gateway::Outcome& out, gateway::RequestContext&)
 
 std::string Metrics::render() const {
   if (ledger_failures_source_) ledger_failures_->Set(ledger_failures_source_());
+  if (limit_store_source_) {
+    auto h = limit_store_source_();
+    limit_store_up_->Set(h.up ? 1 : 0);
+    // A counter only goes up: add what the store counted since the last scrape.
+    uint64_t seen = fallbacks_seen_.exchange(h.fallbacks);
+    if (h.fallbacks > seen)
+      limit_store_fallbacks_->Increment(static_cast<double>(h.fallbacks - seen));
+  }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());
   return out.str();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gateway/filter.hpp"
+#include "gateway/limit_store.hpp"
 #include "server/metric_labels.hpp"
 
 namespace prometheus {
@@ -36,6 +37,9 @@ class Metrics final : public gateway::Filter {
   void set_ledger_failure_source(std::function<double()> f) {
     ledger_failures_source_ = std::move(f);
   }
+  // Read at each scrape: a shared limit store's state (gw_limit_store_up,
+  // gw_limit_store_fallback_total); not set, neither series is shown.
+  void set_limit_store_source(std::function<gateway::LimitStore::Health()> f);
   std::string render() const;  // Prometheus text format 0.0.4
 
  private:
@@ -53,6 +57,10 @@ class Metrics final : public gateway::Filter {
   prometheus::Gauge* in_flight_;
   prometheus::Gauge* ledger_failures_;
   std::function<double()> ledger_failures_source_;
+  prometheus::Gauge* limit_store_up_ = nullptr;
+  prometheus::Counter* limit_store_fallbacks_ = nullptr;
+  std::function<gateway::LimitStore::Health()> limit_store_source_;
+  mutable std::atomic<uint64_t> fallbacks_seen_{0};  // what the counter has been told so far
   std::shared_mutex mu_;
   std::map<std::string, std::unique_ptr<Series>> series_;
 };

@@ -1,10 +1,13 @@
 // Cloud front doors onto the dialects: Vertex AI (both publishers) with its OAuth2 token
-// endpoint, and Azure OpenAI. Each checks the cloud's own URL, auth and envelope, then hands
-// the request to the vendor dialect (Gemini, Anthropic, OpenAI) as that vendor would get it.
+// endpoint, Azure OpenAI, and AWS Bedrock's Converse (a dialect of its own, bedrock.cpp). Each
+// checks the cloud's own URL, auth and envelope, then hands the request to the vendor dialect
+// (Gemini, Anthropic, OpenAI) as that vendor would get it.
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "exchange.hpp"
 
@@ -18,6 +21,20 @@ void google_token(Exchange& ex);
 bool google_token_valid(const std::string& token);
 // POST /openai/deployments/{d}/chat/completions?api-version=..., /openai/v1/chat/completions
 void azure_post(Exchange& ex);
+
+// POST /model/{modelId}/converse, /model/{modelId}/converse-stream (SigV4-signed).
+void bedrock_post(Exchange& ex);
+// "" when `body` is a Converse request Bedrock accepts, else the ValidationException message.
+std::string bedrock_validate(const nlohmann::json& body);
+
+// The AWS credentials the fake Bedrock knows (test-only values that grant nothing anywhere):
+// long-term, and temporary ones that need the session token.
+inline constexpr std::string_view kAwsAccessKeyId = "AKIAGWTESTFAKE000001";
+inline constexpr std::string_view kAwsSecretKey = "gwTestSecretKey/NotReal+0123456789abcdefghij";
+inline constexpr std::string_view kAwsTempAccessKeyId = "ASIAGWTESTFAKE000002";
+inline constexpr std::string_view kAwsTempSecretKey = "gwTestTempSecret/NotReal+9876543210zyxwvuts";
+inline constexpr std::string_view kAwsSessionToken =
+    "gw-test-session-token/NotReal+FwoGZXIvYXdzEJr";
 
 // The public half of tests/fixtures/vertex_test_service_account.json (a test-only key
 // generated with openssl; it grants nothing anywhere) and who that key belongs to.

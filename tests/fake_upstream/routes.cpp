@@ -95,6 +95,8 @@ void handle_post(const httplib::Request& req, httplib::Response& res) {
       vertex_post(ex);
     } else if (path.starts_with("/openai/")) {
       azure_post(ex);
+    } else if (path.starts_with("/model/")) {
+      bedrock_post(ex);
     } else if (path == "/oauth2/token") {
       google_token(ex);
     } else {

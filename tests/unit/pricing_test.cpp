@@ -30,6 +30,7 @@ gw::config::Config config_with(std::map<std::string, gw::config::Price> prices) 
   c.providers["mock"] = {"mock", "mock", "", "", "", 600, 10, 120, {}, false, 0};
   c.providers["az"] = {"az", "azure", "", "", "", 600, 10, 120, {}, false, 0};
   c.providers["vx"] = {"vx", "vertex", "", "", "", 600, 10, 120, {}, false, 0};
+  c.providers["br"] = {"br", "bedrock", "", "", "", 600, 10, 120, {}, false, 0};
   c.prices = std::move(prices);
   return c;
 }
@@ -120,6 +121,35 @@ TEST_CASE("lookup: a cloud's model costs the vendor's list price; its own [price
   CHECK(t.lookup("vx", "gemini-2.5-pro")->source == "config");
   CHECK_FALSE(t.lookup("vx", "llama-3.1-405b"));
   CHECK_FALSE(t.lookup("az", "my-fine-tune"));
+}
+
+TEST_CASE("lookup: bedrock's Claude at Anthropic's price, its own models at Bedrock's") {
+  PriceTable t(config_with({{"br/amazon.nova-lite-v1:0", {1.0, 2.0, std::nullopt, std::nullopt}}}));
+  CHECK(t.lookup("br", "anthropic.claude-3-5-sonnet-20240620-v1:0")->key ==
+        "anthropic/claude-3-5-sonnet");
+  CHECK(t.lookup("br", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")->key ==
+        "anthropic/claude-sonnet-4-5");
+  CHECK(t.lookup("br", "global.anthropic.claude-haiku-4-5-20251001-v1:0")->key ==
+        "anthropic/claude-haiku-4-5");
+  CHECK(t.lookup("br", "anthropic.claude-3-5-sonnet-20241022-v2:0")->key ==
+        "anthropic/claude-3-5-sonnet");
+  CHECK(t.lookup("br",
+                 "arn:aws:bedrock:us-east-1:123456789012:inference-profile/"
+                 "eu.anthropic.claude-3-haiku-20240307-v1:0")
+            ->key == "anthropic/claude-3-haiku");
+  auto pro = t.lookup("br", "amazon.nova-pro-v1:0");
+  REQUIRE(pro);
+  CHECK(pro->key == "bedrock/amazon.nova-pro");
+  CHECK(pro->rates.input == 0.80);
+  CHECK(pro->rates.output == 3.20);
+  CHECK(t.lookup("br", "apac.amazon.nova-micro-v1:0")->rates.input == 0.035);
+  CHECK(t.lookup("br", "us.meta.llama3-3-70b-instruct-v1:0")->rates.output == 0.72);
+  CHECK(t.lookup("br", "meta.llama3-1-8b-instruct-v1:0")->rates.input == 0.22);
+  CHECK(t.lookup("br", "amazon.nova-lite-v1:0")->source == "config");  // its own entry wins
+  CHECK(t.cost("br", "amazon.nova-pro-v1:0", usage(1000, 100)).usd ==
+        (1000 * 0.8 + 100 * 3.2) / 1e6);
+  CHECK_FALSE(t.lookup("br", "cohere.command-r-plus-v1:0"));
+  CHECK_FALSE(t.lookup("local", "amazon.nova-pro-v1:0"));  // only a bedrock provider
 }
 
 TEST_CASE("config overrides: per provider/model, a distinct and stable version") {
