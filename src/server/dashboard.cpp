@@ -311,6 +311,17 @@ void install_dashboard(HttpServer& http, const config::Config& cfg, gateway::Aut
       return store::render_json(*rep);
     });
   });
+  http.route("GET", "/v1/gw/usage/batch", [d](const Request& req, Response& res) {
+    auto params = parse_query_string(query_of(req));
+    if (!params) return send_error(res, params.error());
+    auto qs = report_queries_from_params(*params, now_ms());
+    if (!qs) return send_error(res, qs.error());
+    json_endpoint(*d, req, res, [&](store::Db& db) -> Result<std::string> {
+      auto reps = store::run_reports(db, *qs);
+      if (!reps) return fail(reps.error());
+      return batch_json(*reps);
+    });
+  });
   http.route("GET", "/v1/gw/budgets", [d](const Request& req, Response& res) {
     json_endpoint(*d, req, res, [&](store::Db& db) -> Result<std::string> {
       auto b = budgets_json(d->cfg(), db, now_ms());

@@ -217,6 +217,57 @@ Result<store::ReportQuery> report_query_from_params(
   return q;
 }
 
+Result<std::vector<store::ReportQuery>> report_queries_from_params(
+    const std::vector<std::pair<std::string, std::string>>& params, int64_t now_ms) {
+  std::vector<std::pair<std::string, std::string>> shared;
+  std::vector<std::string> views;
+  for (const auto& [k, v] : params) {
+    if (k == "by" || k == "latency")
+      return fail(
+          Error::bad_request("a batch names its reports with view=BY[;latency], not " + k, k));
+    if (k == "view")
+      views.push_back(v);
+    else
+      shared.emplace_back(k, v);
+  }
+  if (views.empty()) return fail(Error::bad_request("name at least one view=BY[;latency]", "view"));
+  if (views.size() > kMaxBatchViews)
+    return fail(Error::bad_request(
+        "at most " + std::to_string(kMaxBatchViews) + " views in one batch", "view"));
+  std::vector<store::ReportQuery> out;
+  for (const auto& v : views) {
+    auto params_of_view = shared;
+    std::string_view by = v;
+    bool latency = false;
+    if (by.ends_with(";latency")) {
+      by.remove_suffix(8);
+      latency = true;
+    }
+    params_of_view.emplace_back("by", std::string(by));
+    if (latency) params_of_view.emplace_back("latency", "1");
+    auto q = report_query_from_params(params_of_view, now_ms);
+    if (!q) {
+      Error e = q.error();
+      if (e.param == "by" || e.param == "latency") e.param = "view";
+      return fail(std::move(e));
+    }
+    out.push_back(std::move(*q));
+  }
+  return out;
+}
+
+std::string batch_json(const std::vector<store::Report>& reports) {
+  std::string out = "{\"reports\":[";
+  for (size_t i = 0; i < reports.size(); ++i) {
+    if (i) out += ",";
+    std::string one = store::render_json(reports[i]);
+    if (!one.empty() && one.back() == '\n') one.pop_back();
+    out += one;
+  }
+  out += "]}\n";
+  return out;
+}
+
 std::string dashboard_page() {
   return fill_page(R"(<link rel="stylesheet" href="/ui/app.css">)",
                    R"(<script src="/ui/app.js"></script>)");
@@ -257,14 +308,13 @@ Result<std::string> dashboard_report_html(const config::Config& cfg, store::Db& 
       std::string(gran) + "\",\"stack\":" + OJ(stack).dump() +
       ",\"filters\":" + f.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
       ",\"data\":{";
-  bool first = true;
-  for (const auto& q : dashboard_queries(filters, gran)) {
-    auto rep = store::run_report(db, q);
-    if (!rep) return fail(rep.error());
-    std::string json = store::render_json(*rep);
+  const auto queries = dashboard_queries(filters, gran);
+  auto reps = store::run_reports(db, queries);  // one pass over the ledger for all of them
+  if (!reps) return fail(reps.error());
+  for (size_t i = 0; i < queries.size(); ++i) {
+    std::string json = store::render_json((*reps)[i]);
     while (!json.empty() && json.back() == '\n') json.pop_back();
-    embed += (first ? "\"" : ",\"") + dashboard_query_key(q) + "\":" + json;
-    first = false;
+    embed += (i == 0 ? "\"" : ",\"") + dashboard_query_key(queries[i]) + "\":" + json;
   }
   embed += "}";
   auto budgets = budgets_json(cfg, db, now_ms);

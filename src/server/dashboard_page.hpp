@@ -46,6 +46,16 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_query_string(std:
 Result<store::ReportQuery> report_query_from_params(
     const std::vector<std::pair<std::string, std::string>>& params, int64_t now_ms);
 
+// GET /v1/gw/usage/batch: several reports of one period and filters, read in one pass. Each
+// `view` parameter (at most kMaxBatchViews) is one report's `by`, with ";latency" for its
+// latency percentiles (model;latency); the other parameters are /v1/gw/usage's but `by` and
+// `latency`.
+inline constexpr size_t kMaxBatchViews = 16;
+Result<std::vector<store::ReportQuery>> report_queries_from_params(
+    const std::vector<std::pair<std::string, std::string>>& params, int64_t now_ms);
+// {"reports":[...]}: each exactly what /v1/gw/usage (and gw report --format json) answers.
+std::string batch_json(const std::vector<store::Report>& reports);
+
 // The served page: refers to /ui/app.css and /ui/app.js.
 std::string dashboard_page();
 // The login form shown to a browser without an admin credential (`message` is plain text).

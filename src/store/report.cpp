@@ -201,20 +201,166 @@ void ReportTotals::add(const ReportTotals& o) {
     cost_usd.reset();
 }
 
-Result<Report> run_report(Db& db, const ReportQuery& q) {
-  // Rows are streamed once and grouped in a hash map: on a million rows that is several times
-  // faster than SQLite's GROUP BY, which sorts every row in a temporary B-tree first.
-  // Only key names from kKeys reach the SQL text; every value is a bound parameter.
-  std::string sel;
-  for (const auto& k : q.by) {
-    if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
-      return fail(usage("unknown report key '" + k + "'"));
-    sel += std::string(k == "day" || k == "hour" || k == "month" ? std::string_view("ts_ms")
-                                                                 : key_sql(k)) +
-           ", ";
+namespace {
+
+// One report's grouping, fed row by row from the one statement of run_reports.
+class Grouping {
+ public:
+  // `cols[i]`: the statement's column holding q.by[i] (a time key: the ts_ms column).
+  Grouping(const ReportQuery& q, std::vector<int> cols) : q_(q), cols_(std::move(cols)) {
+    for (const auto& k : q.by)
+      kind_.push_back(k == "day" ? 'd' : k == "hour" ? 'h' : k == "month" ? 'm' : 't');
   }
+
+  struct Measures {
+    bool error;
+    int64_t input, output, cached;
+    bool priced;  // cost_usd is not NULL
+    double cost;
+    double latency;
+  };
+
+  void add(sqlite3_stmt* s, const Measures& m) {
+    const size_t n = cols_.size();
+    gk_.clear();
+    for (size_t i = 0; i < n; ++i) {
+      std::string_view k = key(s, i);
+      gk_.append(std::to_string(k.size())).append(":").append(k);  // unambiguous join
+    }
+    auto [it, fresh] = index_.try_emplace(gk_, groups_.size());
+    if (fresh) {
+      Group g;
+      for (size_t i = 0; i < n; ++i) g.row.keys.emplace_back(key(s, i));
+      groups_.push_back(std::move(g));
+    }
+    Group& g = groups_[it->second];
+    auto& t = g.row.t;
+    ++t.requests;
+    t.errors += m.error;
+    t.input_tokens += m.input;
+    t.output_tokens += m.output;
+    t.cached_tokens += m.cached;
+    if (m.priced) {
+      g.cost += m.cost;
+      ++g.priced;
+    }
+    if (q_.latency) g.latencies.push_back(m.latency);
+  }
+
+  Report finish() {
+    Report rep;
+    rep.query = q_;
+    std::vector<double> all_latencies;
+    std::sort(groups_.begin(), groups_.end(),
+              [](const Group& a, const Group& b) { return a.row.keys < b.row.keys; });
+    for (auto& g : groups_) {
+      // Any request without a known price makes its group's cost unknown, never a silent 0.
+      if (g.priced == g.row.t.requests)
+        g.row.t.cost_usd = g.cost;
+      else
+        g.row.t.cost_usd.reset();
+      rep.total.add(g.row.t);
+      if (q_.latency) {
+        all_latencies.insert(all_latencies.end(), g.latencies.begin(), g.latencies.end());
+        g.row.latency = percentiles(g.latencies);
+      }
+      rep.rows.push_back(std::move(g.row));
+    }
+    if (q_.latency) rep.total_latency = percentiles(all_latencies);
+    return rep;
+  }
+
+ private:
+  struct Group {
+    ReportRow row;
+    double cost = 0;
+    int64_t priced = 0;
+    std::vector<double> latencies;  // only with q.latency
+  };
+
+  std::string_view key(sqlite3_stmt* s, size_t i) {
+    const int c = cols_[i];
+    if (kind_[i] == 't') {
+      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
+      return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, c)))
+               : std::string_view();
+    }
+    if (kind_[i] == 'h') return hour_of(sqlite3_column_int64(s, c));
+    return std::string_view(date_of(sqlite3_column_int64(s, c)))
+        .substr(0, kind_[i] == 'd' ? 10 : 7);
+  }
+  // Ledger rows arrive roughly in time order, so the last formatted day is almost always
+  // reused.
+  const std::string& date_of(int64_t ts) {
+    int64_t d = (ts >= 0 ? ts : ts - 86'399'999) / 86'400'000;
+    if (d != last_day_) {
+      last_day_ = d;
+      last_date_ = iso_utc(d * 86'400'000).substr(0, 10);
+    }
+    return last_date_;
+  }
+  const std::string& hour_of(int64_t ts) {  // "2026-11-01T13"
+    int64_t h = (ts >= 0 ? ts : ts - 3'599'999) / 3'600'000;
+    if (h != last_hour_) {
+      last_hour_ = h;
+      last_hour_text_ = iso_utc(h * 3'600'000).substr(0, 13);
+    }
+    return last_hour_text_;
+  }
+
+  const ReportQuery& q_;
+  std::vector<int> cols_;
+  std::vector<char> kind_;  // 'd' day, 'h' hour, 'm' month, 't' text
+  std::vector<Group> groups_;
+  std::unordered_map<std::string, size_t> index_;
+  std::string gk_;
+  int64_t last_day_ = INT64_MIN, last_hour_ = INT64_MIN;
+  std::string last_date_, last_hour_text_;
+};
+
+bool same_selection(const ReportQuery& a, const ReportQuery& b) {
+  return a.since_ms == b.since_ms && a.until_ms == b.until_ms && a.user == b.user &&
+         a.tenant == b.tenant && a.model == b.model;
+}
+
+}  // namespace
+
+Result<std::vector<Report>> run_reports(Db& db, const std::vector<ReportQuery>& qs) {
+  // Rows are streamed once and grouped in hash maps, one per report: on a million rows that is
+  // several times faster than SQLite's GROUP BY (which sorts every row in a temporary B-tree
+  // first), and reading the rows once for all the reports saves most of the rest, since
+  // stepping through the ledger is what costs. Only key names from kKeys reach the SQL text;
+  // every value is a bound parameter.
+  if (qs.empty()) return std::vector<Report>{};
+  for (const auto& q : qs)
+    if (!same_selection(q, qs.front()))
+      return fail(Error::internal("run_reports: the reports differ in period or filters"));
+  std::string sel = "ts_ms";
+  std::vector<std::string_view> text_cols;  // the distinct text keys, in SELECT order
+  std::vector<Grouping> groupings;
+  groupings.reserve(qs.size());
+  for (const auto& q : qs) {
+    std::vector<int> cols;
+    for (const auto& k : q.by) {
+      if (std::find(kKeys.begin(), kKeys.end(), k) == kKeys.end())
+        return fail(usage("unknown report key '" + k + "'"));
+      if (k == "day" || k == "hour" || k == "month") {
+        cols.push_back(0);
+        continue;
+      }
+      auto at = std::find(text_cols.begin(), text_cols.end(), key_sql(k));
+      if (at == text_cols.end()) {
+        text_cols.push_back(key_sql(k));
+        sel.append(", ").append(key_sql(k));
+        at = text_cols.end() - 1;
+      }
+      cols.push_back(1 + static_cast<int>(at - text_cols.begin()));
+    }
+    groupings.emplace_back(q, std::move(cols));
+  }
+  const ReportQuery& q = qs.front();
   std::string sql = "SELECT " + sel +
-                    "status, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms "
+                    ", status, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms "
                     "FROM ledger "
                     "WHERE ts_ms >= ?1 AND ts_ms < ?2";
   if (q.user) sql += " AND user = ?3";
@@ -228,101 +374,31 @@ Result<Report> run_report(Db& db, const ReportQuery& q) {
   if (q.tenant) st->bind(4, *q.tenant);
   if (q.model) st->bind(5, *q.model);
 
-  const int n = static_cast<int>(q.by.size());
-  std::vector<char> kind(q.by.size());  // 'd' day, 'h' hour, 'm' month, 't' text
-  for (size_t i = 0; i < q.by.size(); ++i)
-    kind[i] = q.by[i] == "day" ? 'd' : q.by[i] == "hour" ? 'h' : q.by[i] == "month" ? 'm' : 't';
-  // Ledger rows arrive roughly in time order, so the last formatted day is almost always reused.
-  int64_t last_day = INT64_MIN;
-  std::string last_date;
-  auto date_of = [&](int64_t ts) -> const std::string& {
-    int64_t d = (ts >= 0 ? ts : ts - 86'399'999) / 86'400'000;
-    if (d != last_day) {
-      last_day = d;
-      last_date = iso_utc(d * 86'400'000).substr(0, 10);
-    }
-    return last_date;
-  };
-  int64_t last_hour = INT64_MIN;
-  std::string last_hour_text;
-  auto hour_of = [&](int64_t ts) -> const std::string& {  // "2026-11-01T13"
-    int64_t h = (ts >= 0 ? ts : ts - 3'599'999) / 3'600'000;
-    if (h != last_hour) {
-      last_hour = h;
-      last_hour_text = iso_utc(h * 3'600'000).substr(0, 13);
-    }
-    return last_hour_text;
-  };
-
-  struct Group {
-    ReportRow row;
-    double cost = 0;
-    int64_t priced = 0;
-    std::vector<double> latencies;  // only with q.latency
-  };
-  std::vector<Group> groups;
-  std::unordered_map<std::string, size_t> index;
-  std::string gk;
+  const int n = 1 + static_cast<int>(text_cols.size());  // the first measure's column
   sqlite3_stmt* s = st->get();
   int rc;
   while ((rc = st->step()) == SQLITE_ROW) {
-    auto key = [&](int i) -> std::string_view {
-      if (kind[static_cast<size_t>(i)] == 't') {
-        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-        return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, i)))
-                 : std::string_view();
-      }
-      const char kd = kind[static_cast<size_t>(i)];
-      if (kd == 'h') return hour_of(sqlite3_column_int64(s, i));
-      return std::string_view(date_of(sqlite3_column_int64(s, i))).substr(0, kd == 'd' ? 10 : 7);
-    };
-    gk.clear();
-    for (int i = 0; i < n; ++i) {
-      std::string_view k = key(i);
-      gk.append(std::to_string(k.size())).append(":").append(k);  // unambiguous join
-    }
-    auto [it, fresh] = index.try_emplace(gk, groups.size());
-    if (fresh) {
-      Group g;
-      for (int i = 0; i < n; ++i) g.row.keys.emplace_back(key(i));
-      groups.push_back(std::move(g));
-    }
-    Group& g = groups[it->second];
-    auto& t = g.row.t;
-    ++t.requests;
-    t.errors += sqlite3_column_int64(s, n) != 200;
-    t.input_tokens += sqlite3_column_int64(s, n + 1);
-    t.output_tokens += sqlite3_column_int64(s, n + 2);
-    t.cached_tokens += sqlite3_column_int64(s, n + 3);
-    if (sqlite3_column_type(s, n + 4) != SQLITE_NULL) {
-      g.cost += sqlite3_column_double(s, n + 4);
-      ++g.priced;
-    }
-    if (q.latency) g.latencies.push_back(sqlite3_column_double(s, n + 5));
+    const bool priced = sqlite3_column_type(s, n + 4) != SQLITE_NULL;
+    Grouping::Measures m{sqlite3_column_int64(s, n) != 200,
+                         sqlite3_column_int64(s, n + 1),
+                         sqlite3_column_int64(s, n + 2),
+                         sqlite3_column_int64(s, n + 3),
+                         priced,
+                         priced ? sqlite3_column_double(s, n + 4) : 0.0,
+                         sqlite3_column_double(s, n + 5)};
+    for (auto& g : groupings) g.add(s, m);
   }
   if (rc != SQLITE_DONE)
     return fail(store_error("reading the ledger " + db.path() + ": " + db.errmsg()));
+  std::vector<Report> out;
+  for (auto& g : groupings) out.push_back(g.finish());
+  return out;
+}
 
-  Report rep;
-  rep.query = q;
-  std::vector<double> all_latencies;
-  std::sort(groups.begin(), groups.end(),
-            [](const Group& a, const Group& b) { return a.row.keys < b.row.keys; });
-  for (auto& g : groups) {
-    // Any request without a known price makes its group's cost unknown, never a silent 0.
-    if (g.priced == g.row.t.requests)
-      g.row.t.cost_usd = g.cost;
-    else
-      g.row.t.cost_usd.reset();
-    rep.total.add(g.row.t);
-    if (q.latency) {
-      all_latencies.insert(all_latencies.end(), g.latencies.begin(), g.latencies.end());
-      g.row.latency = percentiles(g.latencies);
-    }
-    rep.rows.push_back(std::move(g.row));
-  }
-  if (q.latency) rep.total_latency = percentiles(all_latencies);
-  return rep;
+Result<Report> run_report(Db& db, const ReportQuery& q) {
+  auto r = run_reports(db, {q});
+  if (!r) return fail(r.error());
+  return std::move(r->front());
 }
 
 std::string render_json(const Report& r) {

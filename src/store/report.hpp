@@ -59,6 +59,10 @@ struct Report {
 };
 
 Result<Report> run_report(Db& db, const ReportQuery& q);
+// Several reports of one period and one set of filters (they may differ only in `by` and
+// `latency`) from one pass over the ledger, each equal to run_report of its query: the
+// dashboard's first paint reads four.
+Result<std::vector<Report>> run_reports(Db& db, const std::vector<ReportQuery>& qs);
 
 // One line: {"by","since","until","rows","total"}; with ReportQuery::latency each row and the
 // total also carry "latency_ms": {"p50","p95","p99"} (null for no requests).

@@ -133,6 +133,21 @@ test('the data endpoint answers exactly what gw report --format json does, for a
   assert.equal(lat.total.requests, 4);
   assert.ok(lat.rows[0].latency_ms.p50 > 0);
 
+  // A batch of views: each report exactly the single endpoint's answer for that view.
+  const views = ['tenant,user,model', 'model;latency', 'day,model'];
+  const batchUrl = `${base}/v1/gw/usage/batch?${views.map((v) => 'view=' + encodeURIComponent(v)).join('&')}&since=${since}&until=${until}`;
+  const batch = await fetch(batchUrl, { headers: { authorization: `Bearer ${keys.admin}` } });
+  assert.equal(batch.status, 200);
+  const { reports } = await batch.json();
+  assert.equal(reports.length, 3);
+  for (const [i, v] of views.entries()) {
+    const [by, lat] = v.split(';');
+    const one = await (await fetch(`${base}/v1/gw/usage?by=${by}${lat ? '&latency=1' : ''}&since=${since}&until=${until}`, { headers: { authorization: `Bearer ${keys.admin}` } })).json();
+    assert.deepEqual(reports[i], one, v);
+  }
+  assert.equal((await fetch(batchUrl)).status, 401);
+  assert.equal((await fetch(`${base}/v1/gw/usage/batch?by=user`, { headers: { authorization: `Bearer ${keys.admin}` } })).status, 400);
+
   const none = await fetch(`${base}/v1/gw/usage?${qs}`);
   assert.equal(none.status, 401);
   assert.equal((await none.json()).error.code, 'invalid_api_key');

@@ -70,6 +70,14 @@ output = 15.0
 cached_input = 0.3
 cache_write = 3.75
 
+[providers.azure]                  # a second cloud to fail over to
+kind = "azure"
+base_url = "${fake.base}"
+api_key = "az-test-key"
+
+[routes.nova]
+targets = ["bedrock/${NOVA}+fail=429", "azure/gpt-4o"]
+
 [routes.claude]
 targets = ["bedrock/${CLAUDE}+fail=429", "anthropic/claude-3-5-sonnet-20240620"]
 
@@ -242,6 +250,19 @@ test('bedrock: throttling fails over to another cloud through a route; without o
     assert.equal(row.input_tokens, want.prompt);
     assert.ok(near(row.cost_usd, cost({ input: 3, output: 15 }, want)), String(row.cost_usd));
   }
+  // Bedrock to Azure OpenAI: cloud to cloud, priced as the model that answered.
+  await fake.clear();
+  const { data, response } = await sdk().chat.completions.create({ model: 'nova', messages: [{ role: 'user', content: 'to azure' }] }).withResponse();
+  assert.equal(data.choices[0].message.content, 'Hello! You said: to azure');
+  const seen = await fake.requests();
+  assert.deepEqual([seen[0].dialect, seen[0].status], ['bedrock', 429]);
+  assert.deepEqual([seen.at(-1).dialect, seen.at(-1).status], ['azure', 200]);
+  const row = await waitRow(s.db, response.headers.get('x-gw-request-id'));
+  assert.deepEqual([row.provider, row.model, row.route], ['azure', 'gpt-4o', 'nova']);
+  const u = seen.at(-1).usage;
+  assert.equal(row.input_tokens, u.prompt_tokens);
+  assert.equal(row.output_tokens, u.completion_tokens);
+  assert.ok(near(row.cost_usd, cost({ input: 2.5, output: 10 }, { prompt: u.prompt_tokens, completion: u.completion_tokens, cached: 0, write: 0 })), String(row.cost_usd));
   for (const stream of [false, true]) {
     await assert.rejects(async () => {
       const r = await sdk().chat.completions.create({ model: `bedrock/${CLAUDE}+fail=429`, stream, messages: [{ role: 'user', content: 'x' }] });

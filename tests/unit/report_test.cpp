@@ -367,3 +367,52 @@ TEST_CASE("dashboard: the HTML report holds every view's report JSON inline, not
   CHECK(gw::server::dashboard_granularity(0, 2 * kDay) == "hour");
   CHECK(gw::server::dashboard_granularity(0, 2 * kDay + 1) == "day");
 }
+
+TEST_CASE("dashboard: a batch of views from one pass equals each report alone, byte for byte") {
+  LatencyFixture f;
+  using gw::server::parse_query_string;
+  using gw::server::report_queries_from_params;
+  const int64_t now = kNov1 + kDay;
+  auto p = parse_query_string(
+      "view=hour%2Cmodel&view=model%3Blatency&view=tenant%2Cuser%2Cmodel&view=user&since=2026-11-01"
+      "&until=now");
+  REQUIRE(p);
+  auto qs = report_queries_from_params(*p, now);
+  REQUIRE(qs);
+  REQUIRE(qs->size() == 4);
+  CHECK((*qs)[1].by == std::vector<std::string>{"model"});
+  CHECK((*qs)[1].latency);
+  CHECK_FALSE((*qs)[0].latency);
+  auto batch = gw::store::run_reports(f.db, *qs);
+  REQUIRE(batch);
+  REQUIRE(batch->size() == 4);
+  std::string all = gw::server::batch_json(*batch);
+  CHECK(all.starts_with("{\"reports\":["));
+  for (size_t i = 0; i < qs->size(); ++i) {
+    auto alone = gw::store::run_report(f.db, (*qs)[i]);
+    REQUIRE(alone);
+    std::string one = gw::store::render_json(*alone);
+    CHECK(gw::store::render_json((*batch)[i]) == one);
+    one.pop_back();  // its newline
+    CHECK(all.find(one) != std::string::npos);
+  }
+  // Reports of different periods or filters cannot share a pass.
+  auto other = (*qs)[0];
+  other.user = "alice";
+  CHECK_FALSE(gw::store::run_reports(f.db, {(*qs)[0], other}));
+
+  auto bad = [&](std::string_view qs_text, const char* param) {
+    auto pq = parse_query_string(qs_text);
+    REQUIRE(pq);
+    auto r = report_queries_from_params(*pq, now);
+    return !r && r.error().status == 400 && r.error().param == param;
+  };
+  CHECK(bad("since=7d", "view"));
+  CHECK(bad("view=colour", "view"));
+  CHECK(bad("view=model&by=user", "by"));
+  CHECK(bad("view=model&latency=1", "latency"));
+  CHECK(bad("view=model&since=yesterday", "since"));
+  std::string many;
+  for (int i = 0; i < 17; ++i) many += "view=user&";
+  CHECK(bad(many, "view"));
+}

@@ -72,6 +72,17 @@
     if (!r.ok) throw new Error((body && body.error && body.error.message) || 'HTTP ' + r.status);
     return body;
   }
+  // Several reports of the period and filters in one request, read by gw in one pass over the
+  // ledger: views are [by, latency] pairs.
+  async function loadMany(views) {
+    if (EMBED) return Promise.all(views.map(([by, latency]) => load(by, latency)));
+    const p = new URLSearchParams({ ...period(), ...filters() });
+    for (const [by, latency] of views) p.append('view', by + (latency ? ';latency' : ''));
+    const r = await fetch('/v1/gw/usage/batch?' + p.toString(), { credentials: 'same-origin' });
+    const body = await r.json().catch(() => null);
+    if (!r.ok) throw new Error((body && body.error && body.error.message) || 'HTTP ' + r.status);
+    return body.reports;
+  }
   async function loadBudgets() {
     if (EMBED) return EMBED.budgets || { budgets: [] };
     const r = await fetch('/v1/gw/budgets', { credentials: 'same-origin' });
@@ -376,8 +387,8 @@
     document.body.dataset.state = 'loading';
     const g = granularity();
     try {
-      const [series, tenants, users, models, budgets] = await Promise.all([
-        load(g + ',' + state.stack, false), load('tenant', false), load('user', false), load('model', true), loadBudgets()]);
+      const [[series, tenants, users, models], budgets] = await Promise.all([
+        loadMany([[g + ',' + state.stack, false], ['tenant', false], ['user', false], ['model', true]]), loadBudgets()]);
       if (gen !== generation) return;
       $('error').hidden = true;
       drawTotals(models.total);
