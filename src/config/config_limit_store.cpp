@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/percent.hpp"
 #include "config/toml_read.hpp"
 
 namespace gw::config {
@@ -15,25 +16,10 @@ Error url_error(std::string what) {
                        " (expected redis://[:password@]host[:port][/db])");
 }
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// %XX in the user or password (a password may hold '@' or ':' only that way).
+// %XX in the user or password (a password may hold '@' or ':' only that way); a stray '%'
+// stays as it is.
 std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
+  return *api::percent_decode(s, /*strict=*/false);
 }
 
 bool parse_int(std::string_view s, int& out, int lo, int hi) {

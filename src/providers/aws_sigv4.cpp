@@ -9,6 +9,8 @@
 #include <cctype>
 #include <ctime>
 
+#include "api/percent.hpp"
+
 namespace gw::providers::aws {
 namespace {
 
@@ -50,30 +52,8 @@ void uri_encode(std::string_view s, bool keep_slash, std::string& out) {
   }
 }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    int hi = -1, lo = -1;
-    if (s[i] == '%' && i + 2 < s.size()) {
-      hi = hex_digit(s[i + 1]);
-      lo = hex_digit(s[i + 2]);
-    }
-    if (hi >= 0 && lo >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
+std::string percent_decode(std::string_view s) {  // a stray '%' stays as it is
+  return *api::percent_decode(s, /*strict=*/false);
 }
 
 // Name-value pairs decoded from the request line, encoded strictly, sorted by name then value.

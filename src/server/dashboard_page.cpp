@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "api/percent.hpp"
 #include "server/ui_assets.hpp"
 #include "store/keys.hpp"
 #include "store/spend.hpp"
@@ -12,32 +13,10 @@ namespace {
 
 constexpr size_t kMaxParam = 512;  // a filter value longer than this is no name gw wrote
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      int hi = i + 2 < s.size() ? hex_digit(s[i + 1]) : -1;
-      int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0)
-        return fail(Error::bad_request("malformed percent-escape in the query"));
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  auto d = api::percent_decode(s, /*strict=*/true, /*plus_is_space=*/true);
+  if (!d) return fail(Error::bad_request("malformed percent-escape in the query"));
+  return std::move(*d);
 }
 
 // The page's template with its two placeholders filled.

@@ -3,20 +3,11 @@
 #include <optional>
 
 #include "api/json_codec.hpp"
+#include "api/percent.hpp"
 #include "net/io.hpp"
 #include "server/response_head.hpp"
 
 namespace gw::server {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 void EmbeddingsEndpoint::handle(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = request_context(http_req, res, "embeddings");
@@ -47,20 +38,9 @@ std::optional<std::string> model_id_of_path(std::string_view path, std::string_v
   if (!path.starts_with(prefix)) return std::nullopt;
   std::string_view raw = path.substr(prefix.size());
   if (auto q = raw.find_first_of("?#"); q != std::string_view::npos) raw = raw.substr(0, q);
-  std::string id;
-  id.reserve(raw.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '%') {
-      id += raw[i];
-      continue;
-    }
-    if (i + 2 >= raw.size()) return std::nullopt;
-    int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    id += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  if (!gateway::valid_model_name(id)) return std::nullopt;
+  auto id = api::percent_decode(raw, /*strict=*/true);
+  if (!id) return std::nullopt;
+  if (!gateway::valid_model_name(*id)) return std::nullopt;
   return id;
 }
 
