@@ -9,6 +9,7 @@
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/anthropic_translate.hpp"
+#include "providers/turns.hpp"
 
 namespace gw::providers::anthropic {
 namespace {
@@ -67,11 +68,6 @@ class IdMap {
  private:
   std::map<std::string, std::string> map_;
   std::set<std::string> used_;
-};
-
-struct Turn {
-  std::string role;  // user | assistant
-  Json blocks = Json::array();
 };
 
 class Builder {
@@ -373,44 +369,17 @@ class Builder {
     return {};
   }
 
-  // Consecutive same-role messages merge into one turn; in a user turn the tool_result
-  // blocks come first, before the turn's other blocks (docs/PROTOCOLS.md §5.2).
-  void push(const std::string& role, Json blocks) {
-    if (blocks.empty()) return;
-    if (turns_.empty() || turns_.back().role != role) {
-      turns_.push_back({role, Json::array()});
-    }
-    Json& dst = turns_.back().blocks;
-    for (auto& b : blocks) {
-      if (b["type"] == "tool_result") {
-        size_t pos = 0;
-        while (pos < dst.size() && dst[pos]["type"] == "tool_result") ++pos;
-        dst.insert(dst.begin() + static_cast<std::ptrdiff_t>(pos), std::move(b));
-      } else {
-        dst.push_back(std::move(b));
-      }
-    }
+  // Turns alternate; a final assistant turn loses trailing whitespace (docs/PROTOCOLS.md §5.2).
+  static bool of_type(const Json& b, std::string_view type) {
+    auto it = b.find("type");
+    return it != b.end() && *it == type;
   }
-
-  // Anthropic rejects a final assistant turn (a prefill) that ends in whitespace
-  // (docs/PROTOCOLS.md §5.2).
+  void push(const std::string& role, Json blocks) {
+    push_turn(turns_, role, std::move(blocks),
+              [](const Json& b) { return of_type(b, "tool_result"); });
+  }
   void trim_final_assistant() {
-    while (!turns_.empty() && turns_.back().role == "assistant") {
-      Json& blocks = turns_.back().blocks;
-      if (blocks.empty()) {
-        turns_.pop_back();
-        continue;
-      }
-      Json& last = blocks.back();
-      if (last["type"] != "text") return;
-      std::string text = last["text"].get<std::string>();
-      while (!text.empty() && is_space(text.back())) text.pop_back();
-      if (!text.empty()) {
-        last["text"] = std::move(text);
-        return;
-      }
-      blocks.erase(blocks.size() - 1);
-    }
+    providers::trim_final_assistant(turns_, [](const Json& b) { return of_type(b, "text"); });
   }
 
   const api::ChatRequest& req_;

@@ -10,6 +10,7 @@
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
 #include "providers/bedrock_translate.hpp"
+#include "providers/turns.hpp"
 
 namespace gw::providers::bedrock {
 namespace {
@@ -50,11 +51,6 @@ class IdMap {
  private:
   std::map<std::string, std::string> map_;
   std::set<std::string> used_;
-};
-
-struct Turn {
-  std::string role;  // user | assistant
-  Json blocks = Json::array();
 };
 
 // The models whose Converse takes Anthropic's `thinking` in additionalModelRequestFields:
@@ -309,41 +305,14 @@ class Builder {
     return {};
   }
 
-  // Consecutive same-role messages merge into one turn (Converse requires alternation); in a
-  // user turn the toolResult blocks come first.
+  // Converse, like Anthropic's Messages, takes alternating turns (providers/turns.hpp).
   void push(const std::string& role, Json blocks) {
-    if (blocks.empty()) return;
-    if (turns_.empty() || turns_.back().role != role) turns_.push_back({role, Json::array()});
-    Json& dst = turns_.back().blocks;
-    for (auto& b : blocks) {
-      if (b.contains("toolResult")) {
-        size_t pos = 0;
-        while (pos < dst.size() && dst[pos].contains("toolResult")) ++pos;
-        dst.insert(dst.begin() + static_cast<std::ptrdiff_t>(pos), std::move(b));
-      } else {
-        dst.push_back(std::move(b));
-      }
-    }
+    push_turn(turns_, role, std::move(blocks),
+              [](const Json& b) { return b.contains("toolResult"); });
   }
 
-  // A final assistant turn (a prefill) may not end in whitespace.
   void trim_final_assistant() {
-    while (!turns_.empty() && turns_.back().role == "assistant") {
-      Json& blocks = turns_.back().blocks;
-      if (blocks.empty()) {
-        turns_.pop_back();
-        continue;
-      }
-      Json& last = blocks.back();
-      if (!last.contains("text")) return;
-      std::string text = last["text"].get<std::string>();
-      while (!text.empty() && blank(std::string_view(&text.back(), 1))) text.pop_back();
-      if (!text.empty()) {
-        last["text"] = std::move(text);
-        return;
-      }
-      blocks.erase(blocks.size() - 1);
-    }
+    providers::trim_final_assistant(turns_, [](const Json& b) { return b.contains("text"); });
   }
 
   const api::ChatRequest& req_;
