@@ -2,10 +2,10 @@
 _gw() {
   local cur prev words cword
   _init_completion || return
-  local cmds="chat serve report keys models config"
+  local cmds="chat compare serve report keys store models config"
   local sub=""
   for w in "${words[@]:1}"; do
-    case "$w" in chat|serve|report|keys|models|config) sub=$w; break ;; esac
+    case "$w" in chat|compare|serve|report|keys|store|models|config) sub=$w; break ;; esac
   done
   case "$prev" in
     -c|--config) _filedir toml; return ;;
@@ -33,6 +33,13 @@ _gw() {
         list) COMPREPLY=($(compgen -W "--format -h --help" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;
       esac ;;
+    store)
+      if [[ " ${words[*]} " == *" migrate "* ]]; then
+        case "$prev" in --from|--to) _filedir db; return ;; esac
+        COMPREPLY=($(compgen -W "--from --to -h --help" -- "$cur"))
+      else
+        COMPREPLY=($(compgen -W "migrate -h --help" -- "$cur"))
+      fi ;;
     config) COMPREPLY=($(compgen -W "check show" -- "$cur")) ;;
     *) COMPREPLY=($(compgen -W "-h --help" -- "$cur")) ;;
   esac

@@ -1,10 +1,11 @@
 # fish completion for gw
-set -l cmds chat serve report keys models config
+set -l cmds chat serve report keys store models config
 complete -c gw -f
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a chat -d 'Send a prompt and stream the answer'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a serve -d 'Run the OpenAI-compatible gateway'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a report -d 'Usage and cost from the ledger'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a keys -d 'Virtual API keys for gw serve'
+complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a store -d 'Move the ledger and keys between stores'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a models -d 'Providers, models, routes, prices'
 complete -c gw -n "not __fish_seen_subcommand_from $cmds" -a config -d 'Validate or print the configuration'
 complete -c gw -s c -l config -r -F -d 'Config file'
@@ -40,3 +41,6 @@ complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from update" -l no-admin -d 'Take its admin right away'
 complete -c gw -n "__fish_seen_subcommand_from keys; and __fish_seen_subcommand_from list" -l format -x -a 'table json'
 complete -c gw -n "__fish_seen_subcommand_from config" -a 'check show'
+complete -c gw -n "__fish_seen_subcommand_from store; and not __fish_seen_subcommand_from migrate" -a migrate -d 'Copy every row into an empty store'
+complete -c gw -n "__fish_seen_subcommand_from store; and __fish_seen_subcommand_from migrate" -l from -x -d 'sqlite:PATH or postgres://user@host/db'
+complete -c gw -n "__fish_seen_subcommand_from store; and __fish_seen_subcommand_from migrate" -l to -x -d 'postgres://user@host/db or sqlite:PATH'

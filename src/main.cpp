@@ -10,6 +10,7 @@
 #include "cli/models.hpp"
 #include "cli/report.hpp"
 #include "cli/serve.hpp"
+#include "cli/store_cmd.hpp"
 
 int main(int argc, char** argv) {
   using namespace gw::cli;
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   add_config_command(app, g, exit_code);
   add_report_command(app, g, exit_code);
   add_keys_command(app, g, exit_code);
+  add_store_command(app, g, exit_code);
 
   try {
     app.parse(argc, argv);

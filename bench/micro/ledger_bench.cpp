@@ -14,6 +14,7 @@
 #include "gateway/meter.hpp"
 #include "store/ledger.hpp"
 #include "store/report.hpp"
+#include "store/sqlite_conn.hpp"
 
 namespace {
 
@@ -98,10 +99,11 @@ void bench_meter(const std::string& dir) {
 // A synthetic ledger (one transaction, far faster than the real writer): 1000 users, 20 tenants, 8
 // models, spread over the last 30 days.
 void fill(const std::string& path, int rows) {
-  auto db = gw::store::open_store(path, true);
-  if (!db) std::exit(1);
-  (void)db->exec("BEGIN");
-  auto st = db->prepare(
+  auto conn = gw::store::open_sqlite(path, true);
+  if (!conn) std::exit(1);
+  gw::store::Db& db = (*conn)->db();
+  (void)db.exec("BEGIN");
+  auto st = db.prepare(
       "INSERT INTO ledger (ts_ms, request_id, key_id, user, tenant, requested_model, provider, "
       "model, status, input_tokens, cached_tokens, output_tokens, cost_usd, price_version, "
       "latency_ms, attempts, client) VALUES "
@@ -134,7 +136,7 @@ void fill(const std::string& path, int rows) {
     st->bind(15, 700.0);
     st->step();
   }
-  (void)db->exec("COMMIT");
+  (void)db.exec("COMMIT");
 }
 
 void bench_report(const std::string& dir, int rows) {
@@ -142,9 +144,9 @@ void bench_report(const std::string& dir, int rows) {
   auto f0 = Clock::now();
   fill(path, rows);
   std::printf("synthetic ledger: %d rows written in %.1f s\n", rows, us_since(f0) / 1e6);
-  auto db = gw::store::open_store(path, false);
+  auto db = gw::store::open_sqlite(path, false);
   if (!db) std::exit(1);
-  (void)db->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+  (void)(*db)->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
   auto run = [&](const char* label, std::vector<std::string> by, std::optional<std::string> user,
                  int days) {
     gw::store::ReportQuery q;
@@ -158,7 +160,7 @@ void bench_report(const std::string& dir, int rows) {
     for (int rep = 0; rep < 3; ++rep) {
       auto t0 = Clock::now();
       double c0 = cpu_ms();
-      auto r = gw::store::run_report(*db, q);
+      auto r = gw::store::run_report(**db, q);
       best = std::min(best, us_since(t0));
       best_cpu = std::min(best_cpu, cpu_ms() - c0);
       if (!r) std::exit(1);

@@ -517,13 +517,13 @@ budget_usd = 1000000000
     policy.max_parallel = 100'000;
     policy.budget_usd = 1e9;
     std::vector<std::string> secrets;
-    (void)ks->db().exec("BEGIN");
+    (void)ks->conn().exec("BEGIN");
     for (size_t i = 0; i < keys; ++i) {
       auto k = ks->create("k", "", "bench", policy);
       if (!k) break;
       secrets.push_back(k->secret);
     }
-    (void)ks->db().exec("COMMIT");
+    (void)ks->conn().exec("COMMIT");
     if (secrets.size() != keys) {
       state.SkipWithError("cannot create the keys");
       return;

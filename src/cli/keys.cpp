@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "store/connect.hpp"
 #include "store/keys.hpp"
 #include "store/report.hpp"
 #include "store/spend.hpp"
@@ -142,7 +143,9 @@ std::optional<store::KeyStore> open_keys(const GlobalOptions& g, int& rc) {
     rc = kConfig;
     return std::nullopt;
   }
-  auto ks = store::KeyStore::open(cfg->store.path, true);
+  auto conn = store::connect(cfg->store, true);
+  auto ks = conn ? Result<store::KeyStore>(store::KeyStore(std::move(*conn)))
+                 : Result<store::KeyStore>(fail(conn.error()));
   if (!ks) {
     print_error(ks.error());
     rc = kConfig;
@@ -217,7 +220,7 @@ int run_update(const GlobalOptions& g, const KeysOptions& o) {
 
 // This period's spend and the last use of every key, from the ledger (absent: none yet).
 store::SpendByScope key_spend(store::KeyStore& ks, int64_t now) {
-  auto spend = store::spend_by_scope(ks.db(), now);
+  auto spend = store::spend_by_scope(ks.conn(), now);
   if (!spend) {
     print_warning("spend is not shown: " + spend.error().message);
     return {};

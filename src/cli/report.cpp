@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "server/dashboard_page.hpp"
+#include "store/connect.hpp"
 #include "store/ledger.hpp"
 #include "store/report.hpp"
 
@@ -51,14 +52,15 @@ int run_report(const GlobalOptions& g, const ReportOptions& o) {
 
   auto cfg = load_config_or_report(g);
   if (!cfg) return kConfig;
-  auto db = store::open_store(cfg->store.path, false);
-  if (!db) {
-    print_error(db.error());
+  auto conn = store::connect(cfg->store, false);
+  if (!conn) {
+    print_error(conn.error());
     return kConfig;
   }
+  store::Conn& db = **conn;
   // A report scans many rows once: a bigger page cache and in-memory sorting pay off.
-  (void)db->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
-  auto rep = store::run_report(*db, q);
+  if (!db.postgres()) (void)db.exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+  auto rep = store::run_report(db, q);
   if (!rep) {
     print_error(rep.error());
     return exit_code_for(rep.error());
@@ -68,7 +70,7 @@ int run_report(const GlobalOptions& g, const ReportOptions& o) {
     std::string_view stack = "model";
     for (std::string_view s : server::kDashboardStacks)
       if (!q.by.empty() && q.by[0] == s) stack = s;
-    auto html = server::dashboard_report_html(*cfg, *db, q, stack, now);
+    auto html = server::dashboard_report_html(*cfg, db, q, stack, now);
     if (!html) {
       print_error(html.error());
       return exit_code_for(html.error());
@@ -80,7 +82,7 @@ int run_report(const GlobalOptions& g, const ReportOptions& o) {
     std::cout << store::render_csv(*rep);
   } else {
     std::fprintf(stderr, "usage from %s to %s (%s)\n", store::iso_utc(q.since_ms).c_str(),
-                 store::iso_utc(q.until_ms).c_str(), cfg->store.path.c_str());
+                 store::iso_utc(q.until_ms).c_str(), db.where().c_str());
     std::cout << store::render_table(*rep);
   }
   std::cout.flush();

@@ -24,7 +24,7 @@ std::unique_ptr<Runtime> Runtime::open(const GlobalOptions& g, bool require_ledg
   auto cfg = load_config_or_report(g);
   if (!cfg) return nullptr;
   std::unique_ptr<Runtime> rt(new Runtime(std::move(*cfg)));
-  if (auto l = store::Ledger::open(rt->cfg_.store.path)) {
+  if (auto l = store::Ledger::open(rt->cfg_.store)) {
     rt->ledger_ = std::move(*l);
   } else if (require_ledger) {
     print_error(l.error());

@@ -99,6 +99,7 @@ struct ServerConfig {
 
 struct StoreConfig {
   std::string path;  // resolved, ~ expanded
+  std::string url;   // postgres://...: keys and ledger in PostgreSQL instead; $GW_STORE_URL
   bool log_bodies = false;
 };
 
@@ -166,6 +167,10 @@ struct RedisUrl {
 };
 // Errors name what is wrong, never the password.
 Result<RedisUrl> parse_redis_url(std::string_view url);
+// postgres:// or postgresql:// ([store] url).
+bool is_postgres_url(std::string_view url);
+// The URL with its password (user:PASSWORD@, ?password=) replaced by "***".
+std::string mask_postgres_url(std::string_view url);
 // The URL with its password replaced by "***" (logs, errors, gw config show).
 std::string mask_redis_url(std::string_view url);
 

@@ -96,6 +96,29 @@ std::string mask_redis_url(std::string_view s) {
          std::string(end == std::string_view::npos ? std::string_view{} : s.substr(end));
 }
 
+bool is_postgres_url(std::string_view url) {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+std::string mask_postgres_url(std::string_view url) {
+  std::string out(url);
+  auto scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  auto auth_end = out.find_first_of("/?", scheme + 3);
+  auto at = out.rfind('@', auth_end == std::string::npos ? std::string::npos : auth_end);
+  if (at != std::string::npos && at > scheme) {
+    auto colon = out.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at)  // user:password@ (a bare user@ has none)
+      out.replace(colon + 1, at - colon - 1, "***");
+  }
+  for (size_t p = out.find("password="); p != std::string::npos; p = out.find("password=", p)) {
+    p += 9;
+    out.replace(p, out.find('&', p) == std::string::npos ? std::string::npos : out.find('&', p) - p,
+                "***");
+  }
+  return out;
+}
+
 namespace detail {
 
 // Takes the store's keys out of `t` (a copy of [limits]), so the rest is read as a policy.

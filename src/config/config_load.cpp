@@ -254,7 +254,16 @@ Result<void> apply_file(Config& c, const toml::table& root, const std::string& f
     if (path && std::getenv("GW_DB") == nullptr) c.store.path = expand_home(*path);
     GW_GET(lb, bool, *s, "log_bodies", "true or false");
     if (lb) c.store.log_bodies = *lb;
+    GW_GET(url, std::string, *s, "url", "a string");
+    if (url) {
+      if (!url->empty() && !is_postgres_url(*url))
+        return fail(config_error(file, line_of(*s->get("url")),
+                                 "[store] url must be a postgres://user@host/db URL (the SQLite "
+                                 "file is [store] path)"));
+      if (env("GW_STORE_URL").empty()) c.store.url = *url;
+    }
   }
+
   if (const toml::node* pn = root.get("providers")) {
     const toml::table* pt = pn->as_table();
     if (!pt) return fail(config_error(file, line_of(*pn), "'providers' must be a table"));
@@ -351,6 +360,11 @@ Result<Config> parse_config(std::string_view text, const std::string& file) {
   Config c;
   add_builtin_providers(c);
   c.store.path = default_store_path();
+  if (auto u = env("GW_STORE_URL"); !u.empty()) {
+    if (!is_postgres_url(u))
+      return fail(config_error("$GW_STORE_URL", 0, "must be a postgres://user@host/db URL"));
+    c.store.url = u;
+  }
   c.source = file;
   if (!text.empty()) {
     toml::table root;

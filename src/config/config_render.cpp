@@ -74,6 +74,7 @@ std::string render_config(const Config& c) {
     o << "admin_token_env = " << q(c.server.admin_token_env) << "\n";
   o << "\n[store]\npath = " << q(c.store.path)
     << "\nlog_bodies = " << (c.store.log_bodies ? "true" : "false") << "\n";
+  if (!c.store.url.empty()) o << "url = " << q(mask_postgres_url(c.store.url)) << "\n";
   for (const auto& [name, p] : c.providers) {
     o << "\n[providers." << name << "]\nkind = " << q(p.kind) << "\n";
     if (!p.base_url.empty()) o << "base_url = " << q(p.base_url) << "\n";

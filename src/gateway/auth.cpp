@@ -1,5 +1,7 @@
 #include "gateway/auth.hpp"
 
+#include "store/connect.hpp"
+
 namespace gw::gateway {
 namespace {
 
@@ -19,9 +21,9 @@ std::unique_ptr<Auth> Auth::open(const config::Config& cfg,
   Mode mode = parse_mode(cfg.server.auth);
   std::unique_ptr<store::KeyStore> keys;
   if (mode != Mode::kNone) {
-    // Never create here: open_store's create path opens and closes a plain descriptor, and
+    // Never create here: connect's SQLite create path opens and closes a plain descriptor, and
     // closing one drops every POSIX lock this process holds on the file (the ledger's).
-    if (auto k = store::KeyStore::open(cfg.store.path, false))
+    if (auto k = store::connect(cfg.store, false))
       keys = std::make_unique<store::KeyStore>(std::move(*k));
     else if (warn)
       warn("API keys cannot be checked (" +
@@ -81,7 +83,17 @@ Result<std::shared_ptr<const store::KeyRecord>> Auth::lookup(const std::string& 
     std::lock_guard lk(db_mu_);
     found = keys_->find_by_secret(secret);
   }
-  if (!found) return fail(found.error());
+  if (!found) {
+    // The store is unreachable (a shared PostgreSQL restarting): a key seen before keeps its
+    // last answer for another TTL rather than failing every request; a new one cannot be
+    // checked.
+    std::lock_guard lk(mu_);
+    if (auto it = cache_.find(hash); it != cache_.end()) {
+      it->second.expires = now + ttl_;
+      return it->second.key;
+    }
+    return fail(found.error());
+  }
   std::shared_ptr<const store::KeyRecord> key;
   if (*found) key = std::make_shared<const store::KeyRecord>(std::move(**found));
   std::lock_guard lk(mu_);

@@ -10,6 +10,7 @@
 #include "gateway/redis_limit_store.hpp"
 #include "gateway/router.hpp"
 #include "providers/tokens.hpp"
+#include "store/connect.hpp"
 #include "store/ledger.hpp"
 #include "store/report.hpp"
 #include "store/spend.hpp"
@@ -78,10 +79,10 @@ std::unique_ptr<Limits> Limits::open(const config::Config& cfg,
   };
   if (seed == Seed::kAll || (seed == Seed::kIfBudgets && any_budget(cfg))) {
     // Never create the file here (see Auth::open: that would drop the ledger's locks).
-    auto db = store::open_store(cfg.store.path, false);
+    auto db = store::connect(cfg.store, false);
     const int64_t now = wall_ms();
     auto spend =
-        db ? store::spend_by_scope(*db, now) : Result<store::SpendByScope>(fail(db.error()));
+        db ? store::spend_by_scope(**db, now) : Result<store::SpendByScope>(fail(db.error()));
     if (spend) {
       for (const auto& [k, s] : spend->keys) seed_one(key_scope(k), s, now);
       for (const auto& [u, s] : spend->users)

@@ -15,6 +15,7 @@
 #include "server/http_server.hpp"
 #include "server/response_head.hpp"
 #include "server/ui_assets.hpp"
+#include "store/connect.hpp"
 #include "store/keys.hpp"
 #include "store/ledger.hpp"
 
@@ -103,7 +104,7 @@ class Dashboard {
   Dashboard(const config::Config& cfg, gateway::Auth& auth) : cfg_(cfg), auth_(auth) {}
 
   // Who may look. `store` is an open ledger connection (keys live there too).
-  Access check(const Request& req, store::Db& db, std::string& why) {
+  Access check(const Request& req, std::unique_ptr<store::Conn>& db, std::string& why) {
     if (cfg_.server.admin_token.empty()) {
       gateway::RequestContext anon;  // no key: does the server let anyone in right now?
       if (auth_.on_admit(anon)) return Access::kAllowed;
@@ -113,7 +114,7 @@ class Dashboard {
     return check_secret(cred, db, why);
   }
 
-  Access check_secret(const std::string& cred, store::Db& db, std::string& why) {
+  Access check_secret(const std::string& cred, std::unique_ptr<store::Conn>& db, std::string& why) {
     if (cred.empty()) {
       why =
           "The dashboard needs an admin credential: an admin key (gw keys create --admin) or "
@@ -123,9 +124,8 @@ class Dashboard {
     if (!cfg_.server.admin_token.empty() && same_secret(cred, cfg_.server.admin_token))
       return Access::kAllowed;
     if (cred.rfind("gk-", 0) == 0) {
-      store::KeyStore ks(std::move(db));
+      store::KeyStore ks(*db);
       auto key = ks.find_by_secret(cred);
-      db = std::move(ks.db());
       if (!key) {
         why = "cannot check the key: " + key.error().message;
         return Access::kUnavailable;
@@ -192,10 +192,11 @@ Error access_error(Access a, const std::string& why) {
   return Error::refused(401, "invalid_request_error", "invalid_api_key", why);
 }
 
-Result<store::Db> open_ledger(const config::Config& cfg) {
-  auto db = store::open_store(cfg.store.path, false);
+Result<std::unique_ptr<store::Conn>> open_ledger(const config::Config& cfg) {
+  auto db = store::connect(cfg.store, false);
   if (!db) return fail(db.error());
-  (void)db->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
+  if (!(*db)->postgres())
+    (void)(*db)->exec("PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;");
   return db;
 }
 
@@ -218,7 +219,7 @@ void json_endpoint(Dashboard& d, const Request& req, Response& res, F produce) {
     if (!db) return fail(db.error());
     std::string why;
     if (Access a = d.check(req, *db, why); a != Access::kAllowed) return fail(access_error(a, why));
-    return produce(*db);
+    return produce(**db);
   });
   no_store(res);
   if (!out) return send_error(res, out.error());
@@ -305,7 +306,7 @@ void install_dashboard(HttpServer& http, const config::Config& cfg, gateway::Aut
     if (!params) return send_error(res, params.error());
     auto q = report_query_from_params(*params, now_ms());
     if (!q) return send_error(res, q.error());
-    json_endpoint(*d, req, res, [&](store::Db& db) -> Result<std::string> {
+    json_endpoint(*d, req, res, [&](store::Conn& db) -> Result<std::string> {
       auto rep = store::run_report(db, *q);
       if (!rep) return fail(rep.error());
       return store::render_json(*rep);
@@ -316,14 +317,14 @@ void install_dashboard(HttpServer& http, const config::Config& cfg, gateway::Aut
     if (!params) return send_error(res, params.error());
     auto qs = report_queries_from_params(*params, now_ms());
     if (!qs) return send_error(res, qs.error());
-    json_endpoint(*d, req, res, [&](store::Db& db) -> Result<std::string> {
+    json_endpoint(*d, req, res, [&](store::Conn& db) -> Result<std::string> {
       auto reps = store::run_reports(db, *qs);
       if (!reps) return fail(reps.error());
       return batch_json(*reps);
     });
   });
   http.route("GET", "/v1/gw/budgets", [d](const Request& req, Response& res) {
-    json_endpoint(*d, req, res, [&](store::Db& db) -> Result<std::string> {
+    json_endpoint(*d, req, res, [&](store::Conn& db) -> Result<std::string> {
       auto b = budgets_json(d->cfg(), db, now_ms());
       if (!b) return fail(b.error());
       return *b + "\n";

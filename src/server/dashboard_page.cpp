@@ -73,7 +73,7 @@ std::string_view dashboard_granularity(int64_t since_ms, int64_t until_ms) {
   return until_ms - since_ms <= 2 * 86'400'000LL ? "hour" : "day";
 }
 
-Result<std::string> budgets_json(const config::Config& cfg, store::Db& db, int64_t now_ms) {
+Result<std::string> budgets_json(const config::Config& cfg, store::Conn& db, int64_t now_ms) {
   using OJ = nlohmann::ordered_json;
   struct Budget {
     std::string scope, name, id;
@@ -86,9 +86,8 @@ Result<std::string> budgets_json(const config::Config& cfg, store::Db& db, int64
   for (const auto& [name, l] : cfg.users)
     if (l.budget_usd) budgets.push_back({"user", name, name, *l.budget_usd, l.period});
   {
-    store::KeyStore ks(std::move(db));
+    store::KeyStore ks(db);
     auto keys = ks.list();
-    db = std::move(ks.db());
     if (!keys) return fail(keys.error());
     for (const auto& k : *keys)
       if (!k.revoked_ms && k.limits.budget_usd)
@@ -271,7 +270,7 @@ std::string dashboard_login_page(std::string_view message) {
   return page;
 }
 
-Result<std::string> dashboard_report_html(const config::Config& cfg, store::Db& db,
+Result<std::string> dashboard_report_html(const config::Config& cfg, store::Conn& db,
                                           const store::ReportQuery& filters, std::string_view stack,
                                           int64_t now_ms) {
   std::string_view gran = dashboard_granularity(filters.since_ms, filters.until_ms);

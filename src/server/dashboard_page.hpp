@@ -12,8 +12,8 @@
 
 #include "api/error.hpp"
 #include "config/config.hpp"
+#include "store/conn.hpp"
 #include "store/report.hpp"
-#include "store/sqlite_handle.hpp"
 
 namespace gw::server {
 
@@ -36,7 +36,7 @@ std::string_view dashboard_granularity(int64_t since_ms, int64_t until_ms);
 // The budgets in force (active keys', [users.NAME]'s and [tenants.NAME]'s) with what each has
 // spent in its current period, as one line of JSON: {"budgets":[{scope,name,budget_usd,
 // period,spent_usd}]}.
-Result<std::string> budgets_json(const config::Config& cfg, store::Db& db, int64_t now_ms);
+Result<std::string> budgets_json(const config::Config& cfg, store::Conn& db, int64_t now_ms);
 
 // A query string's pairs, percent-decoded; a usage error names what is malformed.
 Result<std::vector<std::pair<std::string, std::string>>> parse_query_string(std::string_view qs);
@@ -63,7 +63,7 @@ std::string dashboard_login_page(std::string_view message);
 // `gw report --format html`: every view's report for these filters, run now, inline with the
 // page's script and style; opens from disk with no network access. `stack` is the first
 // chart's stack dimension.
-Result<std::string> dashboard_report_html(const config::Config& cfg, store::Db& db,
+Result<std::string> dashboard_report_html(const config::Config& cfg, store::Conn& db,
                                           const store::ReportQuery& filters, std::string_view stack,
                                           int64_t now_ms);
 

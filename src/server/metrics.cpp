@@ -59,11 +59,12 @@ Metrics::Metrics(MetricLabels labels)
                     .Help("Requests being processed")
                     .Register(*registry_)
                     .Add({});
-  ledger_failures_ = &prometheus::BuildGauge()
-                          .Name("gw_ledger_write_failures")
-                          .Help("Ledger rows that could not be written")
-                          .Register(*registry_)
-                          .Add({});
+  ledger_failures_ =
+      &prometheus::BuildGauge()
+           .Name("gw_ledger_write_failures")
+           .Help("Failed ledger batch writes (each is retried) plus ledger rows dropped")
+           .Register(*registry_)
+           .Add({});
 }
 
 Metrics::~Metrics() = default;

@@ -106,7 +106,7 @@ void Server::install_routes() {
 
   // OpenAI's Responses API; kept answers only with body storage on.
   if (cfg_.store.log_bodies) {
-    if (auto kept = store::ResponseStore::open(cfg_.store.path))
+    if (auto kept = store::ResponseStore::open(cfg_.store))
       kept_responses_ = std::move(*kept);
     else
       std::fprintf(stderr, "gw: responses cannot be kept: %s\n", kept.error().message.c_str());

@@ -6,7 +6,7 @@
 #include <array>
 #include <chrono>
 
-#include "store/ledger.hpp"
+#include "store/sqlite_conn.hpp"
 
 namespace gw::store {
 namespace {
@@ -38,43 +38,60 @@ std::string join_models(const std::vector<std::string>& models) {
   return out;
 }
 
-KeyRecord record_of(const Stmt& s) {
+KeyRecord record_of(const Row& s) {
   KeyRecord k;
-  k.id = s.text(0);
-  k.name = s.text(1);
-  k.prefix = s.text(2);
-  k.user = s.text(3);
-  k.tenant = s.text(4);
-  k.created_ms = s.int64(5);
-  if (!s.is_null(6)) k.revoked_ms = s.int64(6);
+  k.id = s.str(0);
+  k.name = s.str(1);
+  k.prefix = s.str(2);
+  k.user = s.str(3);
+  k.tenant = s.str(4);
+  k.created_ms = s.i64(5);
+  if (!s.null(6)) k.revoked_ms = s.i64(6);
   k.limits.models = split_models(s.text(7));
-  if (!s.is_null(8)) k.limits.rpm = s.int64(8);
-  if (!s.is_null(9)) k.limits.tpm = s.int64(9);
-  if (!s.is_null(10)) k.limits.max_parallel = s.int64(10);
-  if (!s.is_null(11)) k.limits.budget_usd = s.real(11);
-  k.limits.period = s.text(12);
+  if (!s.null(8)) k.limits.rpm = s.i64(8);
+  if (!s.null(9)) k.limits.tpm = s.i64(9);
+  if (!s.null(10)) k.limits.max_parallel = s.i64(10);
+  if (!s.null(11)) k.limits.budget_usd = s.f64(11);
+  k.limits.period = s.str(12);
   if (!config::valid_period(k.limits.period)) k.limits.period = "month";
   k.limits.unpriced_allow = s.text(13) == "allow";
-  if (auto g = s.text(14); !g.empty())
+  if (auto g = s.str(14); !g.empty())
     if (auto parsed = config::parse_guard_override(g)) k.limits.guard = std::move(*parsed);
-  k.admin = s.int64(15) != 0;
+  k.admin = s.i64(15) != 0;
   return k;
 }
 
 constexpr const char* kColumns =
-    "id, name, prefix, user, tenant, created_ms, revoked_ms, models, rpm, tpm, max_parallel, "
-    "budget_usd, period, unpriced, guard, admin";
+    "id, name, prefix, \"user\", tenant, created_ms, revoked_ms, models, rpm, tpm, "
+    "max_parallel, budget_usd, period, unpriced, guard, admin";
 
-// Binds a policy to ?first .. ?first+7 in kColumns' order (models .. guard).
-void bind_limits(Stmt& st, int first, const config::Limits& l) {
-  st.bind(first, join_models(l.models));
-  st.bind(first + 1, l.rpm);
-  st.bind(first + 2, l.tpm);
-  st.bind(first + 3, l.max_parallel);
-  st.bind(first + 4, l.budget_usd);
-  st.bind(first + 5, l.period);
-  st.bind(first + 6, l.unpriced_allow ? "allow" : "refuse");
-  st.bind(first + 7, l.guard ? config::guard_override_text(*l.guard) : std::string());
+// A policy's parameters in kColumns' order (models .. guard); `text` keeps the strings alive.
+struct LimitParams {
+  std::string models, guard;
+  std::array<Param, 8> p;
+  explicit LimitParams(const config::Limits& l)
+      : models(join_models(l.models)),
+        guard(l.guard ? config::guard_override_text(*l.guard) : std::string()) {
+    p = {Param(models),
+         Param(l.rpm),
+         Param(l.tpm),
+         Param(l.max_parallel),
+         Param(l.budget_usd),
+         Param(l.period),
+         Param(l.unpriced_allow ? "allow" : "refuse"),
+         Param(guard)};
+  }
+};
+
+// One key, or none, from a query over kColumns.
+Result<std::optional<KeyRecord>> one_key(Conn& db, std::string_view sql,
+                                         std::initializer_list<Param> p) {
+  std::optional<KeyRecord> out;
+  auto r = db.each(sql, p, [&](const Row& row) {
+    if (!out) out = record_of(row);
+  });
+  if (!r) return fail(r.error());
+  return out;
 }
 
 }  // namespace
@@ -122,9 +139,9 @@ Result<std::string> random_alnum(size_t n) {
 }
 
 Result<KeyStore> KeyStore::open(const std::string& path, bool create) {
-  auto db = open_store(path, create);
+  auto db = open_sqlite(path, create);
   if (!db) return fail(db.error());
-  return KeyStore(std::move(*db));
+  return KeyStore(std::unique_ptr<Conn>(std::move(*db)));
 }
 
 Result<NewKey> KeyStore::create(const std::string& name, const std::string& user,
@@ -137,34 +154,20 @@ Result<NewKey> KeyStore::create(const std::string& name, const std::string& user
   NewKey k{"key_" + *id, "gk-" + *body};
   std::string hash = sha256_hex(k.secret);
   if (hash.empty()) return fail(Error::internal("SHA-256 failed (OpenSSL EVP)"));
-  auto st = db_.prepare(
-      "INSERT INTO keys (id, name, prefix, hash, user, tenant, created_ms, models, rpm, tpm, "
+  LimitParams l(limits);
+  const auto& p = l.p;
+  auto r = db_->run(
+      "INSERT INTO keys (id, name, prefix, hash, \"user\", tenant, created_ms, models, rpm, tpm, "
       "max_parallel, budget_usd, period, unpriced, guard, admin) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
-  if (!st) return fail(st.error());
-  st->bind(1, k.id);
-  st->bind(2, name);
-  st->bind(3, std::string_view(k.secret).substr(0, 8));
-  st->bind(4, hash);
-  st->bind(5, user);
-  st->bind(6, tenant);
-  st->bind(7, now_ms());
-  bind_limits(*st, 8, limits);
-  st->bind(16, static_cast<int64_t>(admin));
-  if (st->step() != SQLITE_DONE)
-    return fail(store_error("cannot store the key in " + db_.path() + ": " + db_.errmsg()));
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+      {k.id, name, std::string_view(k.secret).substr(0, 8), hash, user, tenant, now_ms(), p[0],
+       p[1], p[2], p[3], p[4], p[5], p[6], p[7], admin});
+  if (!r) return fail(store_error("cannot store the key: " + r.error().message));
   return k;
 }
 
 Result<std::optional<KeyRecord>> KeyStore::find_by_id(const std::string& id) {
-  auto st = db_.prepare(std::string("SELECT ") + kColumns + " FROM keys WHERE id = ?1");
-  if (!st) return fail(st.error());
-  st->bind(1, id);
-  int rc = st->step();
-  if (rc == SQLITE_ROW) return std::optional<KeyRecord>(record_of(*st));
-  if (rc != SQLITE_DONE)
-    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
-  return std::optional<KeyRecord>();
+  return one_key(*db_, std::string("SELECT ") + kColumns + " FROM keys WHERE id = ?1", {id});
 }
 
 Result<KeyRecord> KeyStore::update(const std::string& id, const KeyUpdate& c) {
@@ -185,64 +188,44 @@ Result<KeyRecord> KeyStore::update(const std::string& id, const KeyUpdate& c) {
   if (c.unpriced_allow) k.limits.unpriced_allow = *c.unpriced_allow;
   if (c.guard) k.limits.guard = *c.guard;
   if (c.admin) k.admin = *c.admin;
-  auto st = db_.prepare(
-      "UPDATE keys SET name = ?2, user = ?3, tenant = ?4, models = ?5, rpm = ?6, tpm = ?7, "
+  LimitParams l(k.limits);
+  const auto& p = l.p;
+  auto r = db_->run(
+      "UPDATE keys SET name = ?2, \"user\" = ?3, tenant = ?4, models = ?5, rpm = ?6, tpm = ?7, "
       "max_parallel = ?8, budget_usd = ?9, period = ?10, unpriced = ?11, guard = ?12, "
-      "admin = ?13 WHERE id = ?1");
-  if (!st) return fail(st.error());
-  st->bind(1, id);
-  st->bind(2, k.name);
-  st->bind(3, k.user);
-  st->bind(4, k.tenant);
-  bind_limits(*st, 5, k.limits);
-  st->bind(13, static_cast<int64_t>(k.admin));
-  if (st->step() != SQLITE_DONE)
-    return fail(store_error("cannot update the key in " + db_.path() + ": " + db_.errmsg()));
+      "admin = ?13 WHERE id = ?1",
+      {id, k.name, k.user, k.tenant, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], k.admin});
+  if (!r) return fail(store_error("cannot update the key: " + r.error().message));
   return k;
 }
 
 Result<std::vector<KeyRecord>> KeyStore::list() {
-  auto st =
-      db_.prepare(std::string("SELECT ") + kColumns + " FROM keys ORDER BY created_ms, rowid");
-  if (!st) return fail(st.error());
   std::vector<KeyRecord> out;
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW) out.push_back(record_of(*st));
-  if (rc != SQLITE_DONE)
-    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
+  auto r = db_->each(std::string("SELECT ") + kColumns + " FROM keys ORDER BY created_ms, rowid",
+                     {}, [&](const Row& row) { out.push_back(record_of(row)); });
+  if (!r) return fail(r.error());
   return out;
 }
 
 Result<void> KeyStore::revoke(const std::string& id) {
-  auto st = db_.prepare("UPDATE keys SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1");
-  if (!st) return fail(st.error());
-  st->bind(1, id);
-  st->bind(2, now_ms());
-  if (st->step() != SQLITE_DONE)
-    return fail(store_error("cannot revoke the key in " + db_.path() + ": " + db_.errmsg()));
-  if (sqlite3_changes(db_.get()) == 0)
+  auto n = db_->run("UPDATE keys SET revoked_ms = coalesce(revoked_ms, ?2) WHERE id = ?1",
+                    {id, now_ms()});
+  if (!n) return fail(store_error("cannot revoke the key: " + n.error().message));
+  if (*n == 0)
     return fail(Error::not_found("no key with id " + id + " (see gw keys list)", "key_not_found"));
   return {};
 }
 
 Result<std::optional<KeyRecord>> KeyStore::find_by_secret(std::string_view secret) {
-  auto st = db_.prepare(std::string("SELECT ") + kColumns +
-                        " FROM keys WHERE hash = ?1 AND revoked_ms IS NULL");
-  if (!st) return fail(st.error());
-  st->bind(1, sha256_hex(secret));
-  int rc = st->step();
-  if (rc == SQLITE_ROW) return std::optional<KeyRecord>(record_of(*st));
-  if (rc != SQLITE_DONE)
-    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
-  return std::optional<KeyRecord>();
+  return one_key(
+      *db_, std::string("SELECT ") + kColumns + " FROM keys WHERE hash = ?1 AND revoked_ms IS NULL",
+      {sha256_hex(secret)});
 }
 
 Result<int64_t> KeyStore::count_active() {
-  auto st = db_.prepare("SELECT count(*) FROM keys WHERE revoked_ms IS NULL");
-  if (!st) return fail(st.error());
-  if (st->step() != SQLITE_ROW)
-    return fail(store_error("cannot read the keys in " + db_.path() + ": " + db_.errmsg()));
-  return st->int64(0);
+  auto n = db_->scalar("SELECT count(*) FROM keys WHERE revoked_ms IS NULL");
+  if (!n) return fail(n.error());
+  return n->value_or(0);
 }
 
 }  // namespace gw::store

@@ -9,9 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
 #include "api/error.hpp"
 #include "config/config.hpp"
-#include "store/sqlite_handle.hpp"
+#include "store/conn.hpp"
 
 namespace gw::store {
 
@@ -51,15 +52,17 @@ std::string sha256_hex(std::string_view text);
 // `n` characters of [A-Za-z0-9] from OpenSSL's CSPRNG, without modulo bias.
 Result<std::string> random_alnum(size_t n);
 
-// One connection to the store's keys table. Not thread-safe: callers serialise access.
+// One connection to the store's keys table (SQLite or PostgreSQL). Not thread-safe: callers
+// serialise access.
 class KeyStore {
  public:
-  // Opens (creating when `create`) and migrates the store at `path`. Not `create` in a
+  // Opens (creating when `create`) and migrates the SQLite store at `path`. Not `create` in a
   // process that already has the store open: that path closes a descriptor on the file, which
   // releases the process's POSIX locks on it.
   static Result<KeyStore> open(const std::string& path, bool create = true);
-  // Uses an already-open, migrated database.
-  explicit KeyStore(Db db) : db_(std::move(db)) {}
+  // Uses an already-open, migrated store of either kind: owned, or borrowed for a while.
+  explicit KeyStore(std::unique_ptr<Conn> conn) : owned_(std::move(conn)), db_(owned_.get()) {}
+  explicit KeyStore(Conn& conn) : db_(&conn) {}
 
   Result<NewKey> create(const std::string& name, const std::string& user, const std::string& tenant,
                         const config::Limits& limits = {}, bool admin = false);
@@ -74,10 +77,11 @@ class KeyStore {
   Result<std::optional<KeyRecord>> find_by_secret(std::string_view secret);
   Result<int64_t> count_active();
 
-  Db& db() { return db_; }
+  Conn& conn() { return *db_; }
 
  private:
-  Db db_;
+  std::unique_ptr<Conn> owned_;
+  Conn* db_;
 };
 
 }  // namespace gw::store

@@ -1,9 +1,11 @@
 // The usage ledger (docs/ARCHITECTURE.md §8): one row per client request, written by a
 // background thread in batched transactions so the request path only pays for a vector push
-// under a mutex.
+// under a mutex. The store is SQLite or PostgreSQL (store/conn.hpp); a batch that cannot be
+// written (PostgreSQL restarting, a lock held too long) is kept and tried again for a while.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -14,7 +16,8 @@
 #include <vector>
 
 #include "api/error.hpp"
-#include "store/sqlite_handle.hpp"
+#include "config/config.hpp"
+#include "store/conn.hpp"
 
 namespace gw::store {
 
@@ -53,21 +56,23 @@ struct BodyRow {
   std::optional<std::string> request, response;
 };
 
-// Opens (creating the file 0600 and its folders 0700 when `create`) and migrates the store.
-// Errors are "config_error" values naming the path.
-Result<Db> open_store(const std::string& path, bool create);
-
 class Ledger {
  public:
   struct Options {
     int batch_rows = 256;         // write as soon as this many are waiting
     int interval_ms = 50;         // else at least this often
-    int busy_timeout_ms = 2000;   // another process holding the write lock
+    int busy_timeout_ms = 2000;   // another process holding the write lock (SQLite)
     size_t max_pending = 200000;  // beyond this, rows are dropped (counted) rather than grow
+    int retry_for_ms = 30000;     // a failing batch is retried this long, then dropped (counted)
   };
 
+  // The SQLite store at `path`, created when missing.
   static Result<std::shared_ptr<Ledger>> open(const std::string& path);
   static Result<std::shared_ptr<Ledger>> open(const std::string& path, Options opt);
+  // The store the config names ([store] url, else path).
+  static Result<std::shared_ptr<Ledger>> open(const config::StoreConfig& store);
+  // An open, migrated store of either kind; the ledger's writer thread owns it.
+  static Result<std::shared_ptr<Ledger>> open(std::unique_ptr<Conn> conn, Options opt);
   ~Ledger();  // close()
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
@@ -80,26 +85,26 @@ class Ledger {
   // Flushes, stops the writer and closes the file. Idempotent; later enqueues are dropped.
   void close();
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }  // or the URL, without its password
   // For /metrics: failed batch writes, rows lost (failed or over max_pending), rows written.
   uint64_t write_failures() const { return write_failures_.load(std::memory_order_relaxed); }
   uint64_t rows_dropped() const { return rows_dropped_.load(std::memory_order_relaxed); }
   uint64_t rows_written() const { return rows_written_.load(std::memory_order_relaxed); }
 
  private:
-  Ledger(Db db, Options opt);
+  Ledger(std::unique_ptr<Conn> conn, Options opt);
   void run();
   struct Batch {
     std::vector<LedgerRow> rows;
     std::vector<BodyRow> bodies;
-    int tries = 0;
+    int tries = 0;  // failed writes so far
+    std::chrono::steady_clock::time_point first_failure;
     size_t size() const { return rows.size() + bodies.size(); }
   };
   Result<void> write(const Batch& b);
   void lost(size_t n, const std::string& why);
 
-  Db db_;
-  Stmt insert_row_, insert_body_;
+  std::unique_ptr<Conn> conn_;
   Options opt_;
   std::string path_;
 
@@ -108,6 +113,7 @@ class Ledger {
   std::vector<LedgerRow> rows_;
   std::vector<BodyRow> bodies_;
   uint64_t enqueued_ = 0, processed_ = 0;  // items, guarded by mu_
+  size_t held_ = 0;  // items in a batch the writer is retrying, guarded by mu_
   bool flush_requested_ = false, stop_ = false, closed_ = false;
   bool writer_idle_ = false;  // the writer sleeps with nothing pending: the first row wakes it
   std::thread writer_;

@@ -24,10 +24,11 @@ constexpr std::array<std::string_view, 11> kKeys{"user",     "tenant", "key",   
                                                  "provider", "route",  "endpoint", "client",
                                                  "day",      "hour",   "month"};
 
-// The SQL each key groups by. A model is named provider/model; a request that failed before
-// routing has no provider and is grouped under the name the client asked for.
+// The SQL each text key groups by (the time keys are cut from ts_ms in C++). A model is named
+// provider/model; a request that failed before routing has no provider and is grouped under
+// the name the client asked for.
 std::string_view key_sql(std::string_view k) {
-  if (k == "user") return "user";
+  if (k == "user") return "\"user\"";
   if (k == "tenant") return "tenant";
   if (k == "key") return "key_id";
   if (k == "model")
@@ -37,9 +38,7 @@ std::string_view key_sql(std::string_view k) {
   if (k == "endpoint") return "endpoint";
   // The caller's kind: its client family from its user agent (openai-sdk, claude-code, ...)
   // for gw serve, else the CLI command (chat, compare).
-  if (k == "client") return "CASE WHEN client_family != '' THEN client_family ELSE client END";
-  if (k == "day") return "strftime('%Y-%m-%d', ts_ms / 1000, 'unixepoch')";
-  return "strftime('%Y-%m', ts_ms / 1000, 'unixepoch')";  // month
+  return "CASE WHEN client_family != '' THEN client_family ELSE client END";  // client
 }
 
 bool parse_int(std::string_view s, int& out) {
@@ -220,7 +219,7 @@ class Grouping {
     double latency;
   };
 
-  void add(sqlite3_stmt* s, const Measures& m) {
+  void add(const Row& s, const Measures& m) {
     const size_t n = cols_.size();
     gk_.clear();
     for (size_t i = 0; i < n; ++i) {
@@ -278,16 +277,11 @@ class Grouping {
     std::vector<double> latencies;  // only with q.latency
   };
 
-  std::string_view key(sqlite3_stmt* s, size_t i) {
+  std::string_view key(const Row& s, size_t i) {
     const int c = cols_[i];
-    if (kind_[i] == 't') {
-      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-      return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s, c)))
-               : std::string_view();
-    }
-    if (kind_[i] == 'h') return hour_of(sqlite3_column_int64(s, c));
-    return std::string_view(date_of(sqlite3_column_int64(s, c)))
-        .substr(0, kind_[i] == 'd' ? 10 : 7);
+    if (kind_[i] == 't') return s.text(c);
+    if (kind_[i] == 'h') return hour_of(s.i64(c));
+    return std::string_view(date_of(s.i64(c))).substr(0, kind_[i] == 'd' ? 10 : 7);
   }
   // Ledger rows arrive roughly in time order, so the last formatted day is almost always
   // reused.
@@ -325,7 +319,7 @@ bool same_selection(const ReportQuery& a, const ReportQuery& b) {
 
 }  // namespace
 
-Result<std::vector<Report>> run_reports(Db& db, const std::vector<ReportQuery>& qs) {
+Result<std::vector<Report>> run_reports(Conn& db, const std::vector<ReportQuery>& qs) {
   // Rows are streamed once and grouped in hash maps, one per report: on a million rows that is
   // several times faster than SQLite's GROUP BY (which sorts every row in a temporary B-tree
   // first), and reading the rows once for all the reports saves most of the rest, since
@@ -359,43 +353,31 @@ Result<std::vector<Report>> run_reports(Db& db, const std::vector<ReportQuery>& 
     groupings.emplace_back(q, std::move(cols));
   }
   const ReportQuery& q = qs.front();
+  // In (ts_ms, id) order, which the time index gives without a sort: costs are then summed
+  // in one order in every store, so a copied ledger reports the same figures to the last digit.
   std::string sql = "SELECT " + sel +
                     ", status, input_tokens, output_tokens, cached_tokens, cost_usd, latency_ms "
                     "FROM ledger "
                     "WHERE ts_ms >= ?1 AND ts_ms < ?2";
-  if (q.user) sql += " AND user = ?3";
+  if (q.user) sql += " AND \"user\" = ?3";
   if (q.tenant) sql += " AND tenant = ?4";
   if (q.model) sql += " AND (model = ?5 OR provider || '/' || model = ?5 OR requested_model = ?5)";
-  auto st = db.prepare(sql);
-  if (!st) return fail(st.error());
-  st->bind(1, q.since_ms);
-  st->bind(2, q.until_ms);
-  if (q.user) st->bind(3, *q.user);
-  if (q.tenant) st->bind(4, *q.tenant);
-  if (q.model) st->bind(5, *q.model);
-
+  sql += " ORDER BY ts_ms, id";
   const int n = 1 + static_cast<int>(text_cols.size());  // the first measure's column
-  sqlite3_stmt* s = st->get();
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW) {
-    const bool priced = sqlite3_column_type(s, n + 4) != SQLITE_NULL;
-    Grouping::Measures m{sqlite3_column_int64(s, n) != 200,
-                         sqlite3_column_int64(s, n + 1),
-                         sqlite3_column_int64(s, n + 2),
-                         sqlite3_column_int64(s, n + 3),
-                         priced,
-                         priced ? sqlite3_column_double(s, n + 4) : 0.0,
-                         sqlite3_column_double(s, n + 5)};
+  auto r = db.each(sql, {q.since_ms, q.until_ms, q.user, q.tenant, q.model}, [&](const Row& s) {
+    const bool priced = !s.null(n + 4);
+    Grouping::Measures m{s.i64(n) != 200, s.i64(n + 1), s.i64(n + 2),
+                         s.i64(n + 3),    priced,       priced ? s.f64(n + 4) : 0.0,
+                         s.f64(n + 5)};
     for (auto& g : groupings) g.add(s, m);
-  }
-  if (rc != SQLITE_DONE)
-    return fail(store_error("reading the ledger " + db.path() + ": " + db.errmsg()));
+  });
+  if (!r) return fail(r.error());
   std::vector<Report> out;
   for (auto& g : groupings) out.push_back(g.finish());
   return out;
 }
 
-Result<Report> run_report(Db& db, const ReportQuery& q) {
+Result<Report> run_report(Conn& db, const ReportQuery& q) {
   auto r = run_reports(db, {q});
   if (!r) return fail(r.error());
   return std::move(r->front());

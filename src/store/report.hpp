@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "api/error.hpp"
-#include "store/sqlite_handle.hpp"
+#include "store/conn.hpp"
 
 namespace gw::store {
 
@@ -58,11 +58,11 @@ struct Report {
   std::optional<LatencyPercentiles> total_latency;
 };
 
-Result<Report> run_report(Db& db, const ReportQuery& q);
+Result<Report> run_report(Conn& db, const ReportQuery& q);
 // Several reports of one period and one set of filters (they may differ only in `by` and
 // `latency`) from one pass over the ledger, each equal to run_report of its query: the
 // dashboard's first paint reads four.
-Result<std::vector<Report>> run_reports(Db& db, const std::vector<ReportQuery>& qs);
+Result<std::vector<Report>> run_reports(Conn& db, const std::vector<ReportQuery>& qs);
 
 // One line: {"by","since","until","rows","total"}; with ReportQuery::latency each row and the
 // total also carry "latency_ms": {"p50","p95","p99"} (null for no requests).

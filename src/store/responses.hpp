@@ -4,7 +4,8 @@
 //
 // Writes are synchronous, one small row under the store's mutex, because the next request of
 // a conversation may name this answer at once (the ledger's batched writer would not have it
-// yet). With WAL and synchronous=NORMAL a commit is a write to the OS's cache, not an fsync.
+// yet). With WAL and synchronous=NORMAL a SQLite commit is a write to the OS's cache, not an
+// fsync; in PostgreSQL it is one round trip.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,8 @@
 #include <string>
 
 #include "api/error.hpp"
-#include "store/sqlite_handle.hpp"
+#include "config/config.hpp"
+#include "store/conn.hpp"
 
 namespace gw::store {
 
@@ -29,7 +31,7 @@ struct StoredResponse {
 // Thread-safe: one connection behind a mutex.
 class ResponseStore {
  public:
-  static Result<std::unique_ptr<ResponseStore>> open(const std::string& path);
+  static Result<std::unique_ptr<ResponseStore>> open(const config::StoreConfig& store);
 
   Result<void> put(const StoredResponse& r);
   // The response with this id made with this key ("" = no key); nullopt when there is none or
@@ -39,9 +41,9 @@ class ResponseStore {
   Result<bool> remove(const std::string& id, const std::string& key_id);
 
  private:
-  explicit ResponseStore(Db db) : db_(std::move(db)) {}
+  explicit ResponseStore(std::unique_ptr<Conn> db) : db_(std::move(db)) {}
   std::mutex mu_;
-  Db db_;
+  std::unique_ptr<Conn> db_;
 };
 
 }  // namespace gw::store

@@ -32,16 +32,7 @@ int64_t period_end_ms(std::string_view period, int64_t now_ms) {
   return month_start(now_ms, 1);
 }
 
-Result<SpendByScope> spend_by_scope(Db& db, int64_t now_ms, int64_t since_ms) {
-  auto st = db.prepare(
-      "SELECT key_id, user, tenant, max(ts_ms), "
-      "coalesce(sum(CASE WHEN ts_ms >= ?1 THEN cost_usd END), 0), "
-      "coalesce(sum(CASE WHEN ts_ms >= ?2 THEN cost_usd END), 0), coalesce(sum(cost_usd), 0) "
-      "FROM ledger WHERE ts_ms >= ?3 GROUP BY key_id, user, tenant");
-  if (!st) return fail(st.error());
-  st->bind(1, period_start_ms("day", now_ms));
-  st->bind(2, period_start_ms("month", now_ms));
-  st->bind(3, since_ms);
+Result<SpendByScope> spend_by_scope(Conn& db, int64_t now_ms, int64_t since_ms) {
   SpendByScope out;
   auto add = [](SpendTotals& into, const SpendTotals& row) {
     into.day += row.day;
@@ -49,15 +40,19 @@ Result<SpendByScope> spend_by_scope(Db& db, int64_t now_ms, int64_t since_ms) {
     into.total += row.total;
     if (row.last_ms > into.last_ms) into.last_ms = row.last_ms;
   };
-  int rc;
-  while ((rc = st->step()) == SQLITE_ROW) {
-    SpendTotals row{st->real(4), st->real(5), st->real(6), st->int64(3)};
-    if (auto k = st->text(0); !k.empty()) add(out.keys[std::string(k)], row);
-    add(out.users[std::string(st->text(1))], row);
-    if (auto t = st->text(2); !t.empty()) add(out.tenants[std::string(t)], row);
-  }
-  if (rc != SQLITE_DONE)
-    return fail(store_error("cannot read the ledger in " + db.path() + ": " + db.errmsg()));
+  auto r = db.each(
+      "SELECT key_id, \"user\", tenant, max(ts_ms), "
+      "coalesce(sum(CASE WHEN ts_ms >= ?1 THEN cost_usd END), 0), "
+      "coalesce(sum(CASE WHEN ts_ms >= ?2 THEN cost_usd END), 0), coalesce(sum(cost_usd), 0) "
+      "FROM ledger WHERE ts_ms >= ?3 GROUP BY key_id, \"user\", tenant",
+      {period_start_ms("day", now_ms), period_start_ms("month", now_ms), since_ms},
+      [&](const Row& st) {
+        SpendTotals row{st.f64(4), st.f64(5), st.f64(6), st.i64(3)};
+        if (auto k = st.text(0); !k.empty()) add(out.keys[std::string(k)], row);
+        add(out.users[st.str(1)], row);
+        if (auto t = st.text(2); !t.empty()) add(out.tenants[std::string(t)], row);
+      });
+  if (!r) return fail(r.error());
   return out;
 }
 

@@ -9,7 +9,7 @@
 #include <unordered_map>
 
 #include "api/error.hpp"
-#include "store/sqlite_handle.hpp"
+#include "store/conn.hpp"
 
 namespace gw::store {
 
@@ -30,7 +30,7 @@ struct SpendByScope {
   std::unordered_map<std::string, SpendTotals> keys, users, tenants;
 };
 
-// One pass over the ledger rows started at or after `since_ms` (0: all), grouped in SQLite.
-Result<SpendByScope> spend_by_scope(Db& db, int64_t now_ms, int64_t since_ms = 0);
+// One pass over the ledger rows started at or after `since_ms` (0: all), grouped by the store.
+Result<SpendByScope> spend_by_scope(Conn& db, int64_t now_ms, int64_t since_ms = 0);
 
 }  // namespace gw::store

@@ -12,14 +12,9 @@
 #include <utility>
 
 #include "api/error.hpp"
+#include "store/conn.hpp"
 
 namespace gw::store {
-
-// Store errors are config errors (exit 3): they are fixed by pointing [store] path or $GW_DB
-// somewhere writable, not by retrying the request.
-inline Error store_error(std::string message) {
-  return Error::config(std::move(message));
-}
 
 class Stmt {
  public:
@@ -133,6 +128,5 @@ class Db {
 // Runs migrations up to the newest (migrations.cpp). Idempotent; safe with several processes
 // opening the same file at once.
 Result<void> migrate(Db& db);
-int schema_version_latest();
 
 }  // namespace gw::store

@@ -42,6 +42,7 @@ class EnvGuard {
       "OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
       "GEMINI_API_KEY", "GEMINI_BASE_URL", "GOOGLE_API_KEY",    "GW_MODEL",
       "GW_DB",          "XDG_DATA_HOME",   "GW_TEST_KEY",       "GW_TEST_OTHER_KEY",
+      "GW_STORE_URL",
   };
   std::map<std::string, std::optional<std::string>> saved_;
 };
@@ -304,6 +305,36 @@ TEST_CASE("config: GW_MODEL and GW_DB override the file") {
   Config z = parse_ok("", "");
   CHECK(z.default_model == "mock/echo");
   CHECK(z.store.path == "/tmp/gw-env.db");
+}
+
+TEST_CASE("config: [store] url names a PostgreSQL store; GW_STORE_URL overrides it") {
+  EnvGuard env;
+  Config c = parse_ok("[store]\nurl = \"postgres://gw:pw@10.0.0.6/gw\"\n");
+  CHECK(c.store.url == "postgres://gw:pw@10.0.0.6/gw");
+  CHECK(parse_ok("").store.url.empty());  // SQLite by default
+  auto bad = parse_config("[store]\nurl = \"mysql://h/db\"\n", "gw.toml");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("gw.toml:2") != std::string::npos);
+  CHECK(bad.error().message.find("postgres://") != std::string::npos);
+
+  env.set("GW_STORE_URL", "postgresql://other@127.0.0.1:5433/gw");
+  CHECK(parse_ok("[store]\nurl = \"postgres://gw:pw@10.0.0.6/gw\"\n").store.url ==
+        "postgresql://other@127.0.0.1:5433/gw");
+  CHECK(parse_ok("", "").store.url == "postgresql://other@127.0.0.1:5433/gw");
+  env.set("GW_STORE_URL", "/var/lib/gw.db");
+  CHECK_FALSE(parse_config("", ""));
+
+  // Never the password in gw config show, errors or logs; a bare user@ has none to hide.
+  using gw::config::mask_postgres_url;
+  CHECK(mask_postgres_url("postgres://gw:s3cret@h:5432/gw") == "postgres://gw:***@h:5432/gw");
+  CHECK(mask_postgres_url("postgres://gw:a@b@h/gw") == "postgres://gw:***@h/gw");
+  CHECK(mask_postgres_url("postgres://gw@h/gw") == "postgres://gw@h/gw");
+  CHECK(mask_postgres_url("postgres://h/gw?user=gw&password=s3cret&sslmode=require") ==
+        "postgres://h/gw?user=gw&password=***&sslmode=require");
+  env.set("GW_STORE_URL", "postgres://gw:s3cret@h/gw");
+  std::string shown = gw::config::render_config(parse_ok("", ""));
+  CHECK(shown.find("s3cret") == std::string::npos);
+  CHECK(shown.find("url = \"postgres://gw:***@h/gw\"") != std::string::npos);
 }
 
 TEST_CASE("config: ~ in store paths expands to HOME") {

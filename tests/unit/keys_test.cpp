@@ -8,6 +8,7 @@
 #include "fixtures.hpp"
 #include "gateway/auth.hpp"
 #include "store/keys.hpp"
+#include "store/sqlite_conn.hpp"
 
 namespace {
 
@@ -85,7 +86,8 @@ TEST_CASE("keys: only the hash of the secret is stored") {
   REQUIRE(ks);
   auto k = ks->create("ci", "", "");
   REQUIRE(k);
-  auto st = ks->db().prepare("SELECT hash, prefix FROM keys");
+  auto st =
+      static_cast<gw::store::SqliteConn&>(ks->conn()).db().prepare("SELECT hash, prefix FROM keys");
   REQUIRE(st);
   REQUIRE(st->step() == SQLITE_ROW);
   CHECK(st->text(0) == gw::store::sha256_hex(k->secret));
@@ -93,9 +95,12 @@ TEST_CASE("keys: only the hash of the secret is stored") {
   CHECK(st->text(0) != k->secret);
   CHECK(st->text(1) == k->secret.substr(0, 8));
   // Nowhere in the table does the full secret appear.
-  auto any = ks->db().prepare(
-      "SELECT count(*) FROM keys WHERE id = ?1 OR name = ?1 OR prefix = ?1 OR hash = ?1 OR "
-      "user = ?1 OR tenant = ?1");
+  auto any =
+      static_cast<gw::store::SqliteConn&>(ks->conn())
+          .db()
+          .prepare(
+              "SELECT count(*) FROM keys WHERE id = ?1 OR name = ?1 OR prefix = ?1 OR hash = ?1 OR "
+              "user = ?1 OR tenant = ?1");
   REQUIRE(any);
   any->bind(1, k->secret);
   REQUIRE(any->step() == SQLITE_ROW);
@@ -268,8 +273,9 @@ TEST_CASE("keys: an admin key is stored as such, changed by update, and listed")
   CHECK_FALSE((*gone)->admin);
 
   // Migration 7 added the column with 0 for the keys that were there before.
-  auto st =
-      ks->db().prepare("SELECT dflt_value FROM pragma_table_info('keys') WHERE name = 'admin'");
+  auto st = static_cast<gw::store::SqliteConn&>(ks->conn())
+                .db()
+                .prepare("SELECT dflt_value FROM pragma_table_info('keys') WHERE name = 'admin'");
   REQUIRE(st);
   REQUIRE(st->step() == SQLITE_ROW);
   CHECK(st->text(0) == "0");

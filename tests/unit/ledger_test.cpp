@@ -12,6 +12,7 @@
 
 #include "fixtures.hpp"
 #include "store/ledger.hpp"
+#include "store/sqlite_conn.hpp"
 
 namespace {
 
@@ -59,13 +60,13 @@ TEST_CASE("ledger: creates folders and a 0600 file, writes every enqueued row on
   CHECK((*l)->rows_written() == 1000);
   CHECK((*l)->write_failures() == 0);
 
-  auto db = gw::store::open_store(path, false);
+  auto db = gw::store::open_sqlite(path, false);
   REQUIRE(db);
-  CHECK(scalar(*db, "SELECT COUNT(*) FROM ledger") == 1000);
-  CHECK(scalar(*db, "SELECT SUM(input_tokens) FROM ledger") == 999 * 1000 / 2);
-  CHECK(scalar(*db, "SELECT COUNT(*) FROM ledger WHERE user = 'alice'") == 500);
+  CHECK(scalar((*db)->db(), "SELECT COUNT(*) FROM ledger") == 1000);
+  CHECK(scalar((*db)->db(), "SELECT SUM(input_tokens) FROM ledger") == 999 * 1000 / 2);
+  CHECK(scalar((*db)->db(), "SELECT COUNT(*) FROM ledger WHERE user = 'alice'") == 500);
   // Text is bound without a copy: every row must carry its own strings, not a neighbour's.
-  CHECK(scalar(*db,
+  CHECK(scalar((*db)->db(),
                "SELECT COUNT(*) FROM ledger WHERE request_id = 'req_' || user || input_tokens "
                "AND model = 'gpt-4o-mini' AND price_version = 'v1'") == 1000);
 }
@@ -79,10 +80,10 @@ TEST_CASE("ledger: close (and the destructor) writes what is pending; NULL cost 
     (*l)->enqueue(row("carol", 10, 5, std::nullopt));
     (*l)->enqueue(row("carol", 20, 5, 0.25));
   }  // no flush: the destructor must do it
-  auto db = gw::store::open_store(path, false);
+  auto db = gw::store::open_sqlite(path, false);
   REQUIRE(db);
-  CHECK(scalar(*db, "SELECT COUNT(*) FROM ledger") == 2);
-  CHECK(scalar(*db, "SELECT COUNT(cost_usd) FROM ledger") == 1);
+  CHECK(scalar((*db)->db(), "SELECT COUNT(*) FROM ledger") == 2);
+  CHECK(scalar((*db)->db(), "SELECT COUNT(cost_usd) FROM ledger") == 1);
 }
 
 TEST_CASE("ledger: an idle writer (no timer) is woken by the first row and writes it unasked") {
@@ -118,9 +119,10 @@ TEST_CASE("ledger: the two halves of a logged body meet by request id") {
   (*l)->enqueue(gw::store::BodyRow{"req_1", 5, std::string("{\"q\":1}"), std::nullopt});
   (*l)->enqueue(gw::store::BodyRow{"req_1", 0, std::nullopt, std::string("{\"a\":2}")});
   (*l)->flush();
-  auto db = gw::store::open_store(path, false);
+  auto db = gw::store::open_sqlite(path, false);
   REQUIRE(db);
-  auto st = db->prepare("SELECT request, response, ts_ms FROM bodies WHERE request_id = 'req_1'");
+  auto st =
+      (*db)->db().prepare("SELECT request, response, ts_ms FROM bodies WHERE request_id = 'req_1'");
   REQUIRE(st);
   REQUIRE(st->step() == SQLITE_ROW);
   CHECK(st->text(0) == "{\"q\":1}");
@@ -132,11 +134,11 @@ TEST_CASE("migrations: idempotent, recorded in user_version, WAL mode") {
   TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   for (int i = 0; i < 3; ++i) {
-    auto db = gw::store::open_store(path, true);
+    auto db = gw::store::open_sqlite(path, true);
     REQUIRE(db);
-    REQUIRE(gw::store::migrate(*db));
-    CHECK(scalar(*db, "PRAGMA user_version") == gw::store::schema_version_latest());
-    auto st = db->prepare("PRAGMA journal_mode");
+    REQUIRE(gw::store::migrate((*db)->db()));
+    CHECK(scalar((*db)->db(), "PRAGMA user_version") == gw::store::schema_version_latest());
+    auto st = (*db)->db().prepare("PRAGMA journal_mode");
     REQUIRE(st);
     REQUIRE(st->step() == SQLITE_ROW);
     CHECK(st->text(0) == "wal");
@@ -145,15 +147,15 @@ TEST_CASE("migrations: idempotent, recorded in user_version, WAL mode") {
 
 TEST_CASE("migration 3: only the time index is kept on the ledger, and a query plan uses it") {
   TempDir tmp("gw_ledger_test_");
-  auto db = gw::store::open_store(tmp.path + "/gw.db", true);
+  auto db = gw::store::open_sqlite(tmp.path + "/gw.db", true);
   REQUIRE(db);
-  auto st = db->prepare(
+  auto st = (*db)->db().prepare(
       "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' "
       "AND tbl_name = 'ledger' AND sql IS NOT NULL ORDER BY name)");
   REQUIRE(st);
   REQUIRE(st->step() == SQLITE_ROW);
   CHECK(st->text(0) == "ledger_ts");
-  auto plan = db->prepare(
+  auto plan = (*db)->db().prepare(
       "EXPLAIN QUERY PLAN SELECT status FROM ledger WHERE ts_ms >= 1 AND ts_ms < 2 AND user = 'u'");
   REQUIRE(plan);
   REQUIRE(plan->step() == SQLITE_ROW);
@@ -164,11 +166,11 @@ TEST_CASE("open: a newer schema than this gw knows is refused") {
   TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   {
-    auto db = gw::store::open_store(path, true);
+    auto db = gw::store::open_sqlite(path, true);
     REQUIRE(db);
-    REQUIRE(db->exec("PRAGMA user_version = 999"));
+    REQUIRE((*db)->db().exec("PRAGMA user_version = 999"));
   }
-  auto again = gw::store::open_store(path, true);
+  auto again = gw::store::open_sqlite(path, true);
   REQUIRE_FALSE(again);
   CHECK(again.error().message.find("newer") != std::string::npos);
 }
@@ -182,14 +184,14 @@ TEST_CASE("open: unusable paths give a config_error naming the path") {
   CHECK(l.error().type == "config_error");
   CHECK(l.error().message.find(file) != std::string::npos);
 
-  auto missing = gw::store::open_store(tmp.path + "/none.db", false);
+  auto missing = gw::store::open_sqlite(tmp.path + "/none.db", false);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().type == "config_error");
   CHECK(missing.error().message.find("none.db") != std::string::npos);
 
   auto garbage = tmp.path + "/garbage.db";
   std::ofstream(garbage) << "this is not an sqlite database, not at all, not even close.....";
-  auto g = gw::store::open_store(garbage, true);
+  auto g = gw::store::open_sqlite(garbage, true);
   REQUIRE_FALSE(g);
   CHECK(g.error().message.find(garbage) != std::string::npos);
 

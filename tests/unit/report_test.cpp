@@ -9,6 +9,7 @@
 #include "server/dashboard_page.hpp"
 #include "store/ledger.hpp"
 #include "store/report.hpp"
+#include "store/sqlite_conn.hpp"
 
 namespace {
 
@@ -19,7 +20,7 @@ constexpr int64_t kNov1 = 1'793'491'200'000;  // 2026-11-01T00:00:00Z
 
 struct Fixture {
   std::string dir, path;
-  gw::store::Db db;
+  std::unique_ptr<gw::store::SqliteConn> db;
   Fixture() {
     char tmpl[] = "/tmp/gw_report_test_XXXXXX";
     dir = ::mkdtemp(tmpl);
@@ -51,12 +52,12 @@ struct Fixture {
     add(kNov1 + 2 * kDay, "bob", "beta", "local", "llama3", 200, 40, 40, 0, std::nullopt);
     add(kNov1 - 1, "alice", "acme", "openai", "gpt-4o", 200, 1000, 1000, 0, 9.0);  // before
     (*l)->close();
-    auto d = gw::store::open_store(path, false);
+    auto d = gw::store::open_sqlite(path, false);
     REQUIRE(d);
     db = std::move(*d);
   }
   ~Fixture() {
-    db = gw::store::Db();
+    db.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
@@ -68,7 +69,7 @@ struct Fixture {
     return run(q);
   }
   gw::store::Report run(const gw::store::ReportQuery& q) {
-    auto r = gw::store::run_report(db, q);
+    auto r = gw::store::run_report(*db, q);
     REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
     return *r;
   }
@@ -203,7 +204,7 @@ namespace {
 // Ledger rows with known latencies, an hour apart, for --by hour and --latency.
 struct LatencyFixture {
   std::string dir, path;
-  gw::store::Db db;
+  std::unique_ptr<gw::store::SqliteConn> db;
   LatencyFixture() {
     char tmpl[] = "/tmp/gw_report_lat_XXXXXX";
     dir = ::mkdtemp(tmpl);
@@ -234,12 +235,12 @@ struct LatencyFixture {
     slow.cost_usd = 0.0;
     (*l)->enqueue(std::move(slow));
     (*l)->close();
-    auto d = gw::store::open_store(path, false);
+    auto d = gw::store::open_sqlite(path, false);
     REQUIRE(d);
     db = std::move(*d);
   }
   ~LatencyFixture() {
-    db = gw::store::Db();
+    db.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
   }
@@ -253,7 +254,7 @@ TEST_CASE("report: by hour, and nearest-rank latency percentiles with --latency"
   q.by = {"hour"};
   q.since_ms = kNov1;
   q.until_ms = kNov1 + kDay;
-  auto h = gw::store::run_report(f.db, q);
+  auto h = gw::store::run_report(*f.db, q);
   REQUIRE(h);
   REQUIRE(h->rows.size() == 3);
   CHECK(h->rows[0].keys[0] == "2026-11-01T00");
@@ -265,7 +266,7 @@ TEST_CASE("report: by hour, and nearest-rank latency percentiles with --latency"
 
   q.by = {"model"};
   q.latency = true;
-  auto m = gw::store::run_report(f.db, q);
+  auto m = gw::store::run_report(*f.db, q);
   REQUIRE(m);
   REQUIRE(m->rows.size() == 2);
   CHECK(m->rows[0].keys[0] == "anthropic/claude");
@@ -287,7 +288,7 @@ TEST_CASE("report: by hour, and nearest-rank latency percentiles with --latency"
 
   q.until_ms = kNov1;  // no rows: a null latency, never a made-up 0
   q.since_ms = kNov1 - 1000;
-  auto none = gw::store::run_report(f.db, q);
+  auto none = gw::store::run_report(*f.db, q);
   REQUIRE(none);
   CHECK(gw::store::render_json(*none).find(R"("latency_ms":null)") != std::string::npos);
   CHECK(gw::store::parse_group_by("day,hour"));
@@ -338,7 +339,7 @@ TEST_CASE("dashboard: the HTML report holds every view's report JSON inline, not
   q.since_ms = kNov1;
   q.until_ms = kNov1 + kDay;
   q.user = "</script><b>";  // a hostile filter must not end the script element
-  auto html = gw::server::dashboard_report_html(cfg, f.db, q, "user", kNov1 + kDay);
+  auto html = gw::server::dashboard_report_html(cfg, *f.db, q, "user", kNov1 + kDay);
   REQUIRE(html);
   CHECK(html->find("window.GW_EMBED") != std::string::npos);
   CHECK(html->find("</script><b>") == std::string::npos);
@@ -350,11 +351,11 @@ TEST_CASE("dashboard: the HTML report holds every view's report JSON inline, not
 
   // Each embedded report is exactly what gw report --format json prints for it.
   q.user.reset();
-  auto full = gw::server::dashboard_report_html(cfg, f.db, q, "model", kNov1 + kDay);
+  auto full = gw::server::dashboard_report_html(cfg, *f.db, q, "model", kNov1 + kDay);
   REQUIRE(full);
   CHECK(full->find("\"gran\":\"hour\"") != std::string::npos);
   for (auto qq : gw::server::dashboard_queries(q, "hour")) {
-    auto rep = gw::store::run_report(f.db, qq);
+    auto rep = gw::store::run_report(*f.db, qq);
     REQUIRE(rep);
     std::string json = gw::store::render_json(*rep);
     json.pop_back();  // its newline
@@ -383,13 +384,13 @@ TEST_CASE("dashboard: a batch of views from one pass equals each report alone, b
   CHECK((*qs)[1].by == std::vector<std::string>{"model"});
   CHECK((*qs)[1].latency);
   CHECK_FALSE((*qs)[0].latency);
-  auto batch = gw::store::run_reports(f.db, *qs);
+  auto batch = gw::store::run_reports(*f.db, *qs);
   REQUIRE(batch);
   REQUIRE(batch->size() == 4);
   std::string all = gw::server::batch_json(*batch);
   CHECK(all.starts_with("{\"reports\":["));
   for (size_t i = 0; i < qs->size(); ++i) {
-    auto alone = gw::store::run_report(f.db, (*qs)[i]);
+    auto alone = gw::store::run_report(*f.db, (*qs)[i]);
     REQUIRE(alone);
     std::string one = gw::store::render_json(*alone);
     CHECK(gw::store::render_json((*batch)[i]) == one);
@@ -399,7 +400,7 @@ TEST_CASE("dashboard: a batch of views from one pass equals each report alone, b
   // Reports of different periods or filters cannot share a pass.
   auto other = (*qs)[0];
   other.user = "alice";
-  CHECK_FALSE(gw::store::run_reports(f.db, {(*qs)[0], other}));
+  CHECK_FALSE(gw::store::run_reports(*f.db, {(*qs)[0], other}));
 
   auto bad = [&](std::string_view qs_text, const char* param) {
     auto pq = parse_query_string(qs_text);
