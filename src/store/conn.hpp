@@ -115,6 +115,12 @@ class Conn {
   virtual Result<void> do_each(std::string_view sql, std::span<const Param> p, const RowFn& fn) = 0;
 };
 
+// One numbered schema change in one dialect (migrations.cpp for SQLite, pg_migrations.cpp for
+// PostgreSQL: the same numbers, so a version means the same tables in either store).
+struct Migration {
+  int version;
+  const char* sql;
+};
 // The newest schema version this gw knows (migrations.cpp).
 int schema_version_latest();
 

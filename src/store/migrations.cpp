@@ -8,11 +8,6 @@
 namespace gw::store {
 namespace {
 
-struct Migration {
-  int version;
-  const char* sql;
-};
-
 constexpr std::array kMigrations{
     // 1: the ledger (docs/ARCHITECTURE.md §8): a row per client request; bodies apart (log_bodies).
     Migration{1, R"sql(

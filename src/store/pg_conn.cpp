@@ -12,8 +12,8 @@ namespace {
 
 class PgRow final : public Row {
  public:
-  PgRow(const PGresult* r, int row) : r_(r), row_(row) {}
-  bool null(int c) const override { return PQgetisnull(r_, row_, c) != 0; }
+  PgRow(const LibPq* pq, const PGresult* r, int row) : pq_(pq), r_(r), row_(row) {}
+  bool null(int c) const override { return pq_->PQgetisnull(r_, row_, c) != 0; }
   int64_t i64(int c) const override {
     int64_t v = 0;
     std::string_view t = text(c);
@@ -27,18 +27,28 @@ class PgRow final : public Row {
     return v;
   }
   std::string_view text(int c) const override {
-    return std::string_view(PQgetvalue(r_, row_, c), static_cast<size_t>(PQgetlength(r_, row_, c)));
+    return std::string_view(pq_->PQgetvalue(r_, row_, c),
+                            static_cast<size_t>(pq_->PQgetlength(r_, row_, c)));
   }
 
  private:
+  const LibPq* pq_;
   const PGresult* r_;
   int row_;
 };
 
-struct ResultCloser {
-  void operator()(PGresult* r) const { PQclear(r); }
+// Clears a result when it goes out of scope.
+struct ResultPtr {
+  const LibPq* pq;
+  PGresult* r;
+  ResultPtr(const LibPq* lib, PGresult* res) : pq(lib), r(res) {}
+  ResultPtr(const ResultPtr&) = delete;
+  ResultPtr& operator=(const ResultPtr&) = delete;
+  ~ResultPtr() {
+    if (r) pq->PQclear(r);
+  }
+  PGresult* get() const { return r; }
 };
-using ResultPtr = std::unique_ptr<PGresult, ResultCloser>;
 
 // Valid UTF-8 without NUL goes as it is; anything else (a body from an old SQLite ledger, say)
 // has each offending byte replaced by '?', since PostgreSQL refuses such text outright.
@@ -72,32 +82,35 @@ void no_notices(void*, const char*) {}  // "relation already exists, skipping" i
 
 }  // namespace
 
-PgConn::PgConn(std::string url, PGconn* c)
-    : url_(std::move(url)), where_(config::mask_postgres_url(url_)), c_(c) {}
+PgConn::PgConn(const LibPq* pq, std::string url, PGconn* c)
+    : pq_(pq), url_(std::move(url)), where_(config::mask_postgres_url(url_)), c_(c) {}
 
 PgConn::~PgConn() {
-  if (c_) PQfinish(c_);
+  if (c_) pq_->PQfinish(c_);
 }
 
 Result<std::unique_ptr<PgConn>> PgConn::open(const std::string& url) {
   if (!config::is_postgres_url(url))
     return fail(store_error("[store] url must start with postgres:// or postgresql://, not '" +
                             config::mask_postgres_url(url) + "'"));
+  std::string why;
+  const LibPq* pq = libpq(why);
+  if (!pq) return fail(store_error("cannot use " + config::mask_postgres_url(url) + ": " + why));
   // Defaults first: what the URL itself sets wins (expand_dbname).
   const char* keys[] = {"connect_timeout", "application_name", "client_encoding", "dbname",
                         nullptr};
   const char* vals[] = {"5", "gw", "UTF8", url.c_str(), nullptr};
-  PGconn* c = PQconnectdbParams(keys, vals, 1);
-  std::unique_ptr<PgConn> conn(new PgConn(url, c));
-  if (!c || PQstatus(c) != CONNECTION_OK)
+  PGconn* c = pq->PQconnectdbParams(keys, vals, 1);
+  std::unique_ptr<PgConn> conn(new PgConn(pq, url, c));
+  if (!c || pq->PQstatus(c) != CONNECTION_OK)
     return fail(conn->failed("cannot connect (is the server running, and the URL right?)"));
-  PQsetNoticeProcessor(c, no_notices, nullptr);
+  pq->PQsetNoticeProcessor(c, no_notices, nullptr);
   if (auto r = migrate(*conn); !r) return fail(r.error());
   return conn;
 }
 
 Error PgConn::failed(std::string_view what) const {
-  std::string m = c_ ? PQerrorMessage(c_) : "out of memory";
+  std::string m = c_ ? pq_->PQerrorMessage(c_) : "out of memory";
   while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
   for (char& ch : m)
     if (ch == '\n') ch = ' ';
@@ -106,10 +119,10 @@ Error PgConn::failed(std::string_view what) const {
 }
 
 Result<void> PgConn::usable() {
-  if (PQstatus(c_) == CONNECTION_OK) return {};
-  PQreset(c_);
-  if (PQstatus(c_) != CONNECTION_OK) return fail(failed("cannot reconnect"));
-  PQsetNoticeProcessor(c_, no_notices, nullptr);
+  if (pq_->PQstatus(c_) == CONNECTION_OK) return {};
+  pq_->PQreset(c_);
+  if (pq_->PQstatus(c_) != CONNECTION_OK) return fail(failed("cannot reconnect"));
+  pq_->PQsetNoticeProcessor(c_, no_notices, nullptr);
   return {};
 }
 
@@ -171,12 +184,12 @@ Result<PGresult*> PgConn::exec_params(const std::string& sql, std::span<const Pa
                                       const std::vector<int>* order) {
   if (auto u = usable(); !u) return fail(u.error());
   encode(p, order, enc_);
-  PGresult* r = PQexecParams(c_, sql.c_str(), static_cast<int>(enc_.values.size()), nullptr,
-                             enc_.values.data(), nullptr, nullptr, 0);
-  auto st = PQresultStatus(r);
+  PGresult* r = pq_->PQexecParams(c_, sql.c_str(), static_cast<int>(enc_.values.size()), nullptr,
+                                  enc_.values.data(), nullptr, nullptr, 0);
+  auto st = pq_->PQresultStatus(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     Error e = failed("");
-    PQclear(r);
+    pq_->PQclear(r);
     return fail(std::move(e));
   }
   return r;
@@ -184,8 +197,8 @@ Result<PGresult*> PgConn::exec_params(const std::string& sql, std::span<const Pa
 
 Result<void> PgConn::exec(const std::string& script) {
   if (auto u = usable(); !u) return fail(u.error());
-  ResultPtr r(PQexec(c_, script.c_str()));
-  auto st = PQresultStatus(r.get());
+  ResultPtr r(pq_, pq_->PQexec(c_, script.c_str()));
+  auto st = pq_->PQresultStatus(r.get());
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) return fail(failed(""));
   return {};
 }
@@ -194,9 +207,9 @@ Result<int64_t> PgConn::do_run(std::string_view sql, std::span<const Param> p) {
   const Translated& t = translate(sql);
   auto r = exec_params(t.text, p, &t.order);
   if (!r) return fail(r.error());
-  ResultPtr res(*r);
+  ResultPtr res(pq_, *r);
   int64_t n = 0;
-  std::string_view changed = PQcmdTuples(res.get());
+  std::string_view changed = pq_->PQcmdTuples(res.get());
   std::from_chars(changed.data(), changed.data() + changed.size(), n);
   return n;
 }
@@ -205,18 +218,18 @@ Result<void> PgConn::do_each(std::string_view sql, std::span<const Param> p, con
   if (auto u = usable(); !u) return fail(u.error());
   const Translated& t = translate(sql);
   encode(p, &t.order, enc_);
-  if (!PQsendQueryParams(c_, t.text.c_str(), static_cast<int>(enc_.values.size()), nullptr,
-                         enc_.values.data(), nullptr, nullptr, 0))
+  if (!pq_->PQsendQueryParams(c_, t.text.c_str(), static_cast<int>(enc_.values.size()), nullptr,
+                              enc_.values.data(), nullptr, nullptr, 0))
     return fail(failed(""));
-  PQsetSingleRowMode(c_);  // rows arrive one at a time, never the whole result in memory
+  pq_->PQsetSingleRowMode(c_);  // rows arrive one at a time, never the whole result in memory
   std::optional<Error> err;
-  while (PGresult* raw = PQgetResult(c_)) {
-    ResultPtr r(raw);
-    auto st = PQresultStatus(raw);
+  while (PGresult* raw = pq_->PQgetResult(c_)) {
+    ResultPtr r(pq_, raw);
+    auto st = pq_->PQresultStatus(raw);
     if (st == PGRES_SINGLE_TUPLE) {
-      if (!err) fn(PgRow(raw, 0));
+      if (!err) fn(PgRow(pq_, raw, 0));
     } else if (st == PGRES_TUPLES_OK) {
-      for (int i = 0; i < PQntuples(raw) && !err; ++i) fn(PgRow(raw, i));
+      for (int i = 0; i < pq_->PQntuples(raw) && !err; ++i) fn(PgRow(pq_, raw, i));
     } else if (!err) {
       err = failed("reading");
     }
@@ -248,7 +261,7 @@ Result<void> PgConn::insert_many(const Insert& ins, size_t rows, const FillFn& f
     for (size_t r = 0; r < n; ++r) fill(done + r, std::span<Param>(params.data() + r * ncol, ncol));
     auto res = exec_params(sql, std::span<const Param>(params.data(), n * ncol), nullptr);
     if (!res) return fail(res.error());
-    PQclear(*res);
+    pq_->PQclear(*res);
     done += n;
   }
   return {};

@@ -1,8 +1,7 @@
 // The store in PostgreSQL ([store] url = "postgres://..."): keys and one ledger shared by
-// several gw instances. libpq, text-format parameters, one connection per owner.
+// several gw instances. libpq (loaded on first use, store/libpq.hpp), text-format parameters,
+// one connection per owner.
 #pragma once
-
-#include <libpq-fe.h>
 
 #include <memory>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "config/config.hpp"
 #include "store/conn.hpp"
+#include "store/libpq.hpp"
 
 namespace gw::store {
 
@@ -34,7 +34,7 @@ class PgConn final : public Conn {
   Result<void> do_each(std::string_view sql, std::span<const Param> p, const RowFn& fn) override;
 
  private:
-  PgConn(std::string url, PGconn* c);
+  PgConn(const LibPq* pq, std::string url, PGconn* c);
   // A lost connection (the server restarted) is opened again before the next statement.
   Result<void> usable();
   Error failed(std::string_view what) const;
@@ -56,6 +56,7 @@ class PgConn final : public Conn {
   Result<PGresult*> exec_params(const std::string& sql, std::span<const Param> p,
                                 const std::vector<int>* order);
 
+  const LibPq* pq_;
   std::string url_, where_;
   PGconn* c_ = nullptr;
   std::unordered_map<std::string, Translated> translated_;

@@ -9,11 +9,6 @@
 namespace gw::store {
 namespace {
 
-struct Migration {
-  int version;
-  const char* sql;
-};
-
 // Integers are BIGINT and reals DOUBLE PRECISION (SQLite's INTEGER and REAL are 64-bit);
 // "user" is quoted (a keyword here); the rowids SQLite has for free are identity columns.
 constexpr std::array kMigrations{
