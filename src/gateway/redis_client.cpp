@@ -2,6 +2,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -122,14 +124,12 @@ Result<void> Conn::read_replies(size_t n, std::vector<Reply>* into, net::Deadlin
   return {};
 }
 
-Result<std::vector<Reply>> Conn::exchange(std::string_view wire, size_t n, net::Deadline d) {
+Result<std::vector<Reply>> Conn::exchange(std::string_view wire, size_t n, net::Deadline d,
+                                          std::vector<Reply>* owed) {
   int err = 0;
   if (!sock_.write_all(wire, d, err))
     return fail(io_error(err == ETIMEDOUT ? "timed out" : std::strerror(err)));
-  if (owed_ > 0) {
-    if (auto r = read_replies(owed_, nullptr, d); !r) return fail(r.error());
-    owed_ = 0;
-  }
+  if (auto r = drain(d, owed); !r) return fail(r.error());
   std::vector<Reply> out;
   out.reserve(n);
   if (auto r = read_replies(n, &out, d); !r) return fail(r.error());
@@ -141,6 +141,38 @@ bool Conn::send_only(std::string_view wire, size_t n, net::Deadline d) {
   if (!sock_.write_all(wire, d, err)) return false;
   owed_ += n;
   return true;
+}
+
+Result<void> Conn::drain(net::Deadline d, std::vector<Reply>* owed) {
+  if (owed_ == 0) return {};
+  if (owed) owed->reserve(owed->size() + owed_);
+  if (auto r = read_replies(owed_, owed, d); !r) return fail(r.error());
+  owed_ = 0;
+  return {};
+}
+
+bool Conn::poll_owed(std::vector<Reply>* owed) {
+  char buf[16384];
+  Reply r;
+  for (;;) {
+    while (owed_ > 0) {
+      int got = reader_.next(r);
+      if (got < 0) return false;
+      if (got == 0) break;
+      if (owed) owed->push_back(std::move(r));
+      --owed_;
+    }
+    if (owed_ == 0) return true;
+    // The socket is non-blocking; the next read_some tries to read before it waits, so the
+    // edge-triggered loop misses nothing when this stops short of EAGAIN.
+    ssize_t k = ::recv(sock_.fd(), buf, sizeof buf, MSG_DONTWAIT);
+    if (k > 0) {
+      if (!reader_.feed(buf, static_cast<size_t>(k))) return false;
+      continue;
+    }
+    if (k < 0 && errno == EINTR) continue;
+    return k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // else closed or failed
+  }
 }
 
 }  // namespace gw::gateway::redis

@@ -52,13 +52,22 @@ class Conn {
   // `d` bounds the connect and the AUTH/SELECT that follow.
   static Result<std::unique_ptr<Conn>> open(const config::RedisUrl& url, net::Deadline d);
 
-  // Writes `wire` (n pipelined commands) and reads their n replies by `d`. An error reply is a
-  // Reply, not a failure; a failure (refused, timed out, closed) means the connection is
-  // unusable.
-  Result<std::vector<Reply>> exchange(std::string_view wire, size_t n, net::Deadline d);
-  // Writes `wire` and leaves its n replies to be read (and dropped) by the next exchange: for
-  // a fiber whose client hung up, whose waits all end at once.
+  // Writes `wire` (n pipelined commands) and reads their n replies by `d`. The replies still
+  // owed to earlier send_only calls come first: into `owed` when given, else dropped. An error
+  // reply is a Reply, not a failure; a failure (refused, timed out, closed) means the
+  // connection is unusable.
+  Result<std::vector<Reply>> exchange(std::string_view wire, size_t n, net::Deadline d,
+                                      std::vector<Reply>* owed = nullptr);
+  // Writes `wire` and leaves its n replies to be read by the next exchange (or drain): the
+  // caller goes on without waiting a round trip.
   bool send_only(std::string_view wire, size_t n, net::Deadline d);
+  // Reads the replies still owed to send_only calls, by `d`, into `owed` when given.
+  Result<void> drain(net::Deadline d, std::vector<Reply>* owed = nullptr);
+  // Reads the owed replies that have already arrived, without waiting. False when the server
+  // closed the connection (a pooled one whose replies are owed is readable, so usable() alone
+  // cannot tell).
+  bool poll_owed(std::vector<Reply>* owed = nullptr);
+  size_t owed() const { return owed_; }
   // False when the server closed it while it was idle (Redis restarted): not worth a try.
   bool usable() const { return sock_.valid() && (owed_ > 0 || !sock_.peer_closed_or_readable()); }
 

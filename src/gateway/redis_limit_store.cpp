@@ -11,6 +11,7 @@ namespace {
 using redis::Reply;
 
 constexpr size_t kIdlePerThread = 64;     // connections kept per loop thread
+constexpr size_t kMaxPending = 32;        // settlements in flight on one connection
 constexpr int64_t kFirstBackoffMs = 200;  // after an outage is noticed
 constexpr int64_t kMaxBackoffMs = 5'000;  // between reconnection probes
 
@@ -69,21 +70,30 @@ bool RedisLimitStore::may_try(int64_t now) {
 }
 
 Result<RedisLimitStore::Pooled> RedisLimitStore::take(bool idle_only) {
-  {
-    std::lock_guard lk(pool_mu_);
-    auto it = idle_.find(std::this_thread::get_id());
-    while (it != idle_.end() && !it->second.empty()) {
-      Pooled p = std::move(it->second.back());
+  for (;;) {
+    Pooled p;
+    {
+      std::lock_guard lk(pool_mu_);
+      auto it = idle_.find(std::this_thread::get_id());
+      if (it == idle_.end() || it->second.empty()) break;
+      p = std::move(it->second.back());
       it->second.pop_back();
-      if (p.conn->usable()) return p;
     }
+    if (p.conn->owed() > 0) {
+      // Its settlements' replies: the ones there already are read (without waiting); a
+      // connection the server closed meanwhile (Redis restarted) is dropped, its settlements lost.
+      std::vector<Reply> owed;
+      bool alive = p.conn->poll_owed(&owed);
+      if (!check_pending(p, owed, !alive)) continue;
+    }
+    if (p.conn->usable()) return p;
   }
   if (idle_only) return fail(unavailable("no idle connection"));
   // A connect gets half the command timeout (50 ms of the default 100).
   auto d = net::deadline_in(static_cast<double>(o_.timeout_ms) / 2000.0);
   auto c = redis::Conn::open(o_.url, d);
   if (!c) return fail(c.error());
-  Pooled p{std::move(*c), {}, {}};
+  Pooled p{std::move(*c), {}, {}, {}};
   std::string wire;
   redis::append_command(wire, {"SCRIPT", "LOAD", kRedisAdmitScript});
   redis::append_command(wire, {"SCRIPT", "LOAD", kRedisSettleScript});
@@ -99,46 +109,86 @@ Result<RedisLimitStore::Pooled> RedisLimitStore::take(bool idle_only) {
 void RedisLimitStore::give_back(Pooled p) {
   std::lock_guard lk(pool_mu_);
   auto& v = idle_[std::this_thread::get_id()];
-  if (v.size() < kIdlePerThread) v.push_back(std::move(p));
+  // One with settlements in flight is kept even beyond the cap: closing it with their replies
+  // unread could reset the connection before Redis has run them.
+  if (v.size() < kIdlePerThread || !p.pending.empty()) v.push_back(std::move(p));
 }
 
-Result<Reply> RedisLimitStore::run(Script s, const ScriptCall& call, bool wait_reply) {
-  if (!may_try(wall_ms())) return fail(unavailable("redis is down"));
-  if (!wait_reply) {
-    // No waiting at all (a hung-up client's fiber): an idle connection, or nothing; neither
-    // says anything about Redis.
-    auto p = take(true);
-    if (!p) return fail(p.error());
-    std::string wire;
-    redis::append_command(
-        wire, redis_eval_args(s == Script::kAdmit ? p->admit_sha : p->settle_sha, true, call));
-    if (!p->conn->send_only(wire, 1, net::deadline_in(0))) return fail(unavailable("send failed"));
-    give_back(std::move(*p));
-    return Reply{};
+void RedisLimitStore::lost(const Pending& s) {
+  if (s.cost_usd <= 0) return;
+  Ask a;
+  a.scopes = s.scopes;
+  local_.settle(a, false, 0, s.cost_usd, s.now_ms);
+}
+
+bool RedisLimitStore::check_pending(Pooled& p, std::vector<Reply>& owed, bool broken) {
+  std::vector<Pending> again;
+  size_t i = 0;
+  for (; i < owed.size() && i < p.pending.size(); ++i) {
+    Pending& s = p.pending[i];
+    if (!owed[i].is_error()) continue;
+    if (!broken && !s.by_text && owed[i].str.starts_with("NOSCRIPT"))
+      again.push_back(std::move(s));  // the server lost its scripts (SCRIPT FLUSH)
+    else
+      lost(s);  // the script failed: nothing of it was applied
   }
+  if (broken) {
+    for (; i < p.pending.size(); ++i) lost(p.pending[i]);  // no reply: the connection broke
+    p.pending.clear();
+  } else {  // the rest still have their replies to come (poll_owed reads what is there)
+    p.pending.erase(p.pending.begin(), p.pending.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+  owed.clear();
+  bool ok = !broken;
+  for (Pending& s : again) {
+    // EVAL with the text caches it again; its reply is read like any other pending one's.
+    std::string wire;
+    redis::append_command(wire, redis_eval_args(kRedisSettleScript, false, s.call));
+    s.by_text = true;
+    if (ok &&
+        p.conn->send_only(wire, 1, net::deadline_in(static_cast<double>(o_.timeout_ms) / 1000.0))) {
+      p.pending.push_back(std::move(s));
+    } else {
+      ok = false;
+      lost(s);
+    }
+  }
+  return ok;
+}
+
+Result<std::vector<Reply>> RedisLimitStore::exchange(Pooled& p, std::string_view wire, size_t n,
+                                                     net::Deadline d) {
+  std::vector<Reply> owed;
+  auto r = p.conn->exchange(wire, n, d, &owed);
+  if (!check_pending(p, owed, !r) && r) return fail(unavailable("redis: send failed"));
+  return r;
+}
+
+Result<Reply> RedisLimitStore::run_admit(const ScriptCall& call) {
+  if (!may_try(wall_ms())) return fail(unavailable("redis is down"));
   if (seeds_pending_.load(std::memory_order_relaxed)) flush_seeds();
   auto p = take();
   if (!p) {
     went_down(p.error().message);
     return fail(p.error());
   }
-  const std::string& sha = s == Script::kAdmit ? p->admit_sha : p->settle_sha;
   std::string wire;
-  redis::append_command(wire, redis_eval_args(sha, true, call));
+  redis::append_command(wire, redis_eval_args(p->admit_sha, true, call));
   const auto d = net::deadline_in(static_cast<double>(o_.timeout_ms) / 1000.0);
-  auto r = p->conn->exchange(wire, 1, d);
+  auto r = exchange(*p, wire, 1, d);
   if (!r) {
     went_down(r.error().message);
     return fail(r.error());
   }
   Reply reply = std::move((*r)[0]);
   if (reply.is_error() && reply.str.starts_with("NOSCRIPT")) {
-    // The server lost its scripts (SCRIPT FLUSH): EVAL sends the text and caches it again.
+    // The server lost its scripts (SCRIPT FLUSH): EVAL sends the text and caches it again,
+    // and the settle script is loaded again beside it, so that settlements, which are sent
+    // without waiting, find it.
     wire.clear();
-    redis::append_command(
-        wire,
-        redis_eval_args(s == Script::kAdmit ? kRedisAdmitScript : kRedisSettleScript, false, call));
-    r = p->conn->exchange(wire, 1, d);
+    redis::append_command(wire, redis_eval_args(kRedisAdmitScript, false, call));
+    redis::append_command(wire, {"SCRIPT", "LOAD", kRedisSettleScript});
+    r = exchange(*p, wire, 2, d);
     if (!r) {
       went_down(r.error().message);
       return fail(r.error());
@@ -151,6 +201,40 @@ Result<Reply> RedisLimitStore::run(Script s, const ScriptCall& call, bool wait_r
   return reply;
 }
 
+void RedisLimitStore::send_settle(Pending s) {
+  // While Redis is down only admissions probe it: a settlement learns nothing from success
+  // (it does not wait for the reply), so it must not use up a probe.
+  if (!up_.load(std::memory_order_relaxed)) return lost(s);
+  // A fiber whose client hung up has every wait cut short: it can use an idle connection
+  // only, and a failure then says nothing about Redis.
+  const bool hung_up = net::client_hung_up();
+  auto p = take(hung_up);
+  if (!p) {
+    if (!hung_up) went_down(p.error().message);
+    return lost(s);
+  }
+  std::string wire;
+  redis::append_command(wire, redis_eval_args(p->settle_sha, true, s.call));
+  const auto d = net::deadline_in(hung_up ? 0.0 : static_cast<double>(o_.timeout_ms) / 1000.0);
+  if (!p->conn->send_only(wire, 1, d)) {
+    std::vector<Reply> none;
+    check_pending(*p, none, true);  // the connection is dropped with what it had in flight
+    if (!hung_up) went_down("redis: send failed");
+    return lost(s);
+  }
+  p->pending.push_back(std::move(s));
+  if (p->pending.size() >= kMaxPending && !hung_up) {
+    // Rare (a connection only settling, never admitting): read the replies now.
+    std::vector<Reply> owed;
+    auto r = p->conn->drain(d, &owed);
+    if (!check_pending(*p, owed, !r)) {
+      if (!r) went_down(r.error().message);
+      return;
+    }
+  }
+  give_back(std::move(*p));
+}
+
 Result<std::vector<Reply>> RedisLimitStore::command(const std::string& wire, size_t n) {
   if (!may_try(wall_ms())) return fail(unavailable("redis is down"));
   auto p = take();
@@ -159,7 +243,7 @@ Result<std::vector<Reply>> RedisLimitStore::command(const std::string& wire, siz
     return fail(p.error());
   }
   // Seeds may be many: a generous deadline (this runs at start, off the request path).
-  auto r = p->conn->exchange(wire, n, net::deadline_in(static_cast<double>(o_.timeout_ms) / 100.0));
+  auto r = exchange(*p, wire, n, net::deadline_in(static_cast<double>(o_.timeout_ms) / 100.0));
   if (!r) {
     went_down(r.error().message);
     return fail(r.error());
@@ -216,7 +300,7 @@ Verdict RedisLimitStore::admit(const Ask& ask) {
   char lease[48];
   std::snprintf(lease, sizeof lease, "%s:%llx", instance_.c_str(),
                 static_cast<unsigned long long>(ask.lease));
-  auto r = run(Script::kAdmit, redis_admit_call(ask, lease, o_.lease_ms));
+  auto r = run_admit(redis_admit_call(ask, lease, o_.lease_ms));
   if (r) {
     auto v = redis_parse_admit(*r, ask);
     if (v) return *v;
@@ -237,17 +321,21 @@ void RedisLimitStore::settle(const Ask& ask, bool admitted, int64_t token_delta,
                              int64_t now_ms) {
   if (!admitted && cost_usd <= 0) return;
   if (ask.local) return local_.settle(ask, admitted, token_delta, cost_usd, now_ms);
+  // Request buckets are not corrected: with no slot, reservation, token correction or cost,
+  // the script would change nothing.
+  if (cost_usd <= 0 && ask.parallel.empty() && ask.budgets.empty() &&
+      (ask.tokens.empty() || token_delta == 0))
+    return;
   char lease[48];
   std::snprintf(lease, sizeof lease, "%s:%llx", instance_.c_str(),
                 static_cast<unsigned long long>(ask.lease));
-  // A fiber whose client hung up has every wait cut short: send the settlement and let the
-  // connection's next user read its reply.
-  const bool hung_up = net::client_hung_up();
-  auto r = run(Script::kSettle,
-               redis_settle_call(ask, lease, admitted, token_delta, cost_usd, now_ms), !hung_up);
-  // Lost (Redis down): the slots and reservations expire with their lease; the spend is at
-  // least counted here, for the fallback.
-  if (!r && cost_usd > 0) local_.settle(ask, false, 0, cost_usd, now_ms);
+  // Sent without waiting for the reply: the answer goes out while Redis runs it.
+  Pending s;
+  s.call = redis_settle_call(ask, lease, admitted, token_delta, cost_usd, now_ms);
+  s.scopes = ask.scopes;
+  s.cost_usd = cost_usd;
+  s.now_ms = now_ms;
+  send_settle(std::move(s));
 }
 
 double RedisLimitStore::used(std::string_view scope, Period period, int64_t now_ms) {

@@ -92,15 +92,38 @@ class RedisLimitStore : public LimitStore {
   Health health() const override;
 
  private:
-  struct Pooled {  // a connection and the script ids its server gave
+  // A settlement written to a connection whose reply has not been read yet: the request's
+  // answer does not wait for it. Its reply is read by the connection's next exchange (before
+  // that exchange's own, which is in flight meanwhile: no extra round trip), or by a drain.
+  struct Pending {
+    ScriptCall call;
+    Few<std::string, 3> scopes;  // for the fallback's spend if it is lost
+    double cost_usd = 0;
+    int64_t now_ms = 0;
+    bool by_text = false;  // sent as EVAL: the server had lost the script
+  };
+  struct Pooled {  // a connection, the script ids its server gave, its settlements in flight
     std::unique_ptr<redis::Conn> conn;
     std::string admit_sha, settle_sha;
+    std::vector<Pending> pending;  // in the order sent; one owed reply each
   };
-  enum class Script { kAdmit, kSettle };
-  // Runs one script; an error when Redis is down or failed (marked down then).
-  Result<redis::Reply> run(Script s, const ScriptCall& call, bool wait_reply = true);
+  // Runs the admit script, waiting for its answer; an error when Redis is down or failed
+  // (marked down then).
+  Result<redis::Reply> run_admit(const ScriptCall& call);
+  // Writes the settle script and returns without its answer (see Pending).
+  void send_settle(Pending s);
   // Plain commands (pipelined), for seeds and used().
   Result<std::vector<redis::Reply>> command(const std::string& wire, size_t n);
+  // Conn::exchange, with the replies owed to the connection's pending settlements checked.
+  Result<std::vector<redis::Reply>> exchange(Pooled& p, std::string_view wire, size_t n,
+                                             net::Deadline d);
+  // Matches `owed` (the replies read so far) with p.pending, in order; `broken`: the
+  // connection failed, so the rest are lost. A NOSCRIPT is sent again as EVAL. False when
+  // the connection is no longer usable.
+  bool check_pending(Pooled& p, std::vector<redis::Reply>& owed, bool broken);
+  // A settlement that did not reach Redis: its slots and reservations expire with their
+  // lease; its spend is at least counted in the fallback.
+  void lost(const Pending& s);
   Result<Pooled> take(bool idle_only = false);
   void give_back(Pooled p);
   bool may_try(int64_t now_ms);  // up, or this caller probes after the backoff
