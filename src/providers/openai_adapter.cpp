@@ -80,9 +80,8 @@ class OpenAIStreamDecoder final : public StreamDecoder {
       return {};
     }
     bool usage_dropped = false;
-    if (auto fast = read_openai_chunk(ev.data)) {
-      out.push_back(std::move(*fast));
-    } else {  // errors and unusual shapes: the nlohmann path words them
+    if (!read_openai_chunk(ev.data, out.next())) {  // read into a recycled slot: no allocation
+      out.pop_back();  // errors and unusual shapes: the nlohmann path words them
       Json j = parse_upstream_json(ev.data);
       if (j.is_discarded())
         return fail(Error::upstream(502, provider_ + ": upstream sent a malformed stream event",

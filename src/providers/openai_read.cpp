@@ -232,18 +232,43 @@ struct Reader {
 
 }  // namespace
 
-std::optional<api::ChatChunk> read_openai_chunk(std::string_view text) {
+bool read_openai_chunk(std::string_view text, api::ChatChunk& c) {
   bool parsed = false;
   dom::element doc = parse(text, parsed);
-  if (!parsed) return std::nullopt;
+  if (!parsed) return false;
+  // Every field is assigned; strings and vectors keep the memory an earlier chunk gave them.
+  c.id.clear();
+  c.created = 0;
+  c.model.clear();
+  c.usage.reset();
+  c.system_fingerprint.clear();
+  c.raw.clear();
+  size_t used = 0;
   Reader r;
-  api::ChatChunk c;
   r.members(doc, [&](std::string_view k, dom::element v) {
     if (r.common(k, v, c)) return;
     if (k == "choices")
-      r.elements(v, [&](dom::element ch) { r.chunk_choice(ch, c.choices.emplace_back()); });
+      r.elements(v, [&](dom::element ch) {
+        if (used == c.choices.size()) c.choices.emplace_back();
+        api::ChunkChoice& cc = c.choices[used++];
+        cc.index = 0;
+        cc.role.reset();
+        cc.content.reset();
+        cc.refusal.reset();
+        cc.reasoning.reset();
+        cc.tool_calls.clear();
+        cc.finish_reason.clear();
+        cc.logprobs = nullptr;
+        r.chunk_choice(ch, cc);
+      });
   });
-  if (!r.ok) return std::nullopt;
+  c.choices.resize(used);
+  return r.ok;
+}
+
+std::optional<api::ChatChunk> read_openai_chunk(std::string_view text) {
+  api::ChatChunk c;
+  if (!read_openai_chunk(text, c)) return std::nullopt;
   return c;
 }
 

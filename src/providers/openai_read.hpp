@@ -16,6 +16,10 @@
 namespace gw::providers {
 
 std::optional<api::ChatChunk> read_openai_chunk(std::string_view text);
+// The same into `out`, a recycled ChunkList slot: every field is assigned and its strings and
+// vectors keep their memory, so a long stream allocates little per event. False declines
+// (`out` then holds a partial chunk to discard).
+bool read_openai_chunk(std::string_view text, api::ChatChunk& out);
 std::optional<api::ChatResponse> read_openai_response(std::string_view text);
 
 }  // namespace gw::providers
