@@ -1,6 +1,7 @@
 // Every client request body is read by parse_chat_request and then translated for one of the
 // three upstream dialects: a hostile body must get a 400, never a crash, and the DOM-free fast
-// reader must give exactly the value the nlohmann path gives.
+// reader must give exactly the value the nlohmann path gives, as must the direct upstream
+// writer.
 #include <memory>
 #include <string>
 
@@ -49,7 +50,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = api::parse_chat_request(text);
     check(again.has_value(), "a serialized request does not parse again");
     check(api::serialize(*again) == text, "a serialized request reads back differently");
-    (void)api::serialize_upstream(*req, "m", req->stream);
+    // The direct upstream writer gives the JSON value the nlohmann tree gives (gw's model and
+    // stream edits included), and valid JSON whatever the strings hold.
+    for (bool stream : {false, true}) {
+      std::string up = api::serialize_upstream(*req, "m", stream);
+      api::Json direct = api::Json::parse(up, nullptr, false);
+      check(!direct.is_discarded(), "the upstream body is not valid JSON");
+      api::Json tree = api::to_json(*req);
+      tree["model"] = "m";
+      api::Json options = api::Json::object();
+      if (auto so = tree.find("stream_options"); so != tree.end() && so->is_object())
+        options = *so;
+      tree.erase("stream");
+      tree.erase("stream_options");
+      if (stream) {
+        options["include_usage"] = true;
+        tree["stream"] = true;
+        tree["stream_options"] = options;
+      }
+      check(direct == api::Json::parse(api::dump(tree)), "the upstream body differs from to_json");
+    }
     for (auto& u : upstreams)
       (void)u.adapter->build_request(*req, providers::Target{&u.cfg, req->model}, req->stream);
   });

@@ -1,9 +1,9 @@
 // The OpenAI Chat Completions request parameters gw types, each described once: its JSON
 // name, the ChatRequest member that holds it, its kind and its bounds. Reading with
-// validation (json_codec.cpp), writing (to_json, serialize, serialize_upstream) and the
-// pass-through rule (a member not described here goes to `extra`, untouched) all walk this
-// one list, so a new parameter is a member in chat.hpp plus one line here
-// (docs/ARCHITECTURE.md §7.2).
+// validation (json_codec.cpp), writing (to_json, serialize; serialize_upstream in
+// json_upstream.cpp) and the pass-through rule (a member not described here goes to `extra`,
+// untouched) all walk this one list, so a new parameter is a member in chat.hpp plus one line
+// here (docs/ARCHITECTURE.md §7.2).
 //
 // A visitor V is called once per parameter, in this order, which is also the order
 // validation errors are reported in when a request has several.

@@ -366,24 +366,6 @@ std::string serialize(const ChatRequest& r) {
   return dump(to_json(r));
 }
 
-std::string serialize_upstream(const ChatRequest& r, std::string_view model, bool stream) {
-  Json j = to_json(r);
-  j["model"] = model;
-  // The client's stream_options stay (they are written only for a stream); gw always asks a
-  // stream for usage so the ledger is exact.
-  Json options = Json::object();
-  if (auto so = j.find("stream_options"); so != j.end() && so->is_object())
-    options = std::move(*so);
-  j.erase("stream");
-  j.erase("stream_options");
-  if (stream) {
-    options["include_usage"] = true;
-    j["stream"] = true;
-    j["stream_options"] = std::move(options);
-  }
-  return dump(j);
-}
-
 Json error_to_json(const Error& e) {
   return {{"error",
            {{"message", e.message},

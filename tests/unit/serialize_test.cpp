@@ -2,6 +2,8 @@
 // OpenAI-compatible servers rely on (gw's model and stream fields win, usage asked for).
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include <random>
 #include <string>
 
@@ -200,9 +202,24 @@ TEST_CASE("serialize(ChatRequest) and serialize_upstream match the Json path") {
   reqs.push_back(odd);
   for (const auto& r : reqs) {
     CHECK(gw::api::serialize(r) == gw::api::dump(gw::api::to_json(r)));
-    for (bool stream : {false, true})
-      CHECK(gw::api::serialize_upstream(r, "gpt-x", stream) ==
-            old_upstream_body(r, "gpt-x", stream));
+    // The same JSON value member for member (the direct writer keeps the description's
+    // order of members, nlohmann's tree sorted them).
+    for (bool stream : {false, true}) {
+      std::string body = gw::api::serialize_upstream(r, "gpt-x", stream);
+      CHECK(Json::parse(body) == Json::parse(old_upstream_body(r, "gpt-x", stream)));
+      // ... and no member twice (a parse keeps the last of two, which equality would hide).
+      std::vector<std::set<std::string>> seen;
+      bool twice = false;
+      Json tree = Json::parse(body, [&](int, Json::parse_event_t e, Json& v) {
+        if (e == Json::parse_event_t::object_start) seen.emplace_back();
+        if (e == Json::parse_event_t::object_end) seen.pop_back();
+        if (e == Json::parse_event_t::key)
+          twice |= !seen.back().insert(v.get<std::string>()).second;
+        return true;
+      });
+      CHECK_FALSE(tree.is_discarded());
+      CHECK_FALSE(twice);
+    }
   }
 }
 

@@ -1,0 +1,109 @@
+#include "api/json_write.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "api/json_codec.hpp"
+
+namespace gw::api {
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i], or 0.
+size_t utf8_length(std::string_view s, size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  uint32_t cp = c & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+}  // namespace
+
+void JsonWriter::append_string(std::string_view s) {
+  out_.push_back('"');
+  size_t run = 0;  // start of the bytes not yet copied: plain text is copied in one piece
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (size_t n = utf8_length(s, i)) {
+        i += n;
+        continue;
+      }
+    }
+    out_.append(s.data() + run, i - run);
+    switch (c) {
+      case '"':
+        out_.append("\\\"");
+        break;
+      case '\\':
+        out_.append("\\\\");
+        break;
+      case '\b':
+        out_.append("\\b");
+        break;
+      case '\f':
+        out_.append("\\f");
+        break;
+      case '\n':
+        out_.append("\\n");
+        break;
+      case '\r':
+        out_.append("\\r");
+        break;
+      case '\t':
+        out_.append("\\t");
+        break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out_.append("\\u00");
+          out_.push_back(kHex[c >> 4]);
+          out_.push_back(kHex[c & 0xf]);
+        } else {
+          out_.append("\xef\xbf\xbd");  // invalid UTF-8: U+FFFD, as nlohmann's replace does
+        }
+    }
+    run = ++i;
+  }
+  out_.append(s.data() + run, s.size() - run);
+  out_.push_back('"');
+}
+
+void JsonWriter::number(int64_t v) {
+  separate();
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out_.append(buf, r.ptr);
+}
+
+void JsonWriter::number(double v) {
+  separate();
+  if (!std::isfinite(v)) {  // as nlohmann writes them
+    out_.append("null");
+    return;
+  }
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string_view text(buf, static_cast<size_t>(r.ptr - buf));
+  out_.append(text);
+  // nlohmann marks a whole double as one: 1.0, not 1.
+  if (text.find_first_of(".e") == std::string_view::npos) out_.append(".0");
+}
+
+void JsonWriter::json(const Json& j) {
+  separate();
+  out_.append(dump(j));
+}
+
+}  // namespace gw::api
