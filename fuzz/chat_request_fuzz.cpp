@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/json_codec.hpp"
+#include "api/json_fast.hpp"
 #include "fuzz_util.hpp"
 #include "providers/provider.hpp"
 
@@ -32,6 +33,26 @@ Upstream make(const char* kind, std::unique_ptr<providers::Adapter> a) {
   return u;
 }
 
+// The same value with the same kinds throughout (nlohmann's == takes 5u and 5 as equal).
+bool same(const api::Json& a, const api::Json& b) {
+  // "-0" is the one integer read as either kind: nothing tells a signed from an unsigned 0.
+  if (a.is_number_integer() && b.is_number_integer() && a == 0 && b == 0) return true;
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      auto other = b.find(it.key());
+      if (other == b.end() || !same(it.value(), *other)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  return a == b && api::dump(a) == api::dump(b);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,6 +61,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                  make("gemini", providers::make_gemini_adapter())};
   std::string_view in = gw::fuzz::as_text(data, size);
   guarded([&] {
+    // The simdjson reading of a body is nlohmann's, value and number kinds alike, or declined.
+    if (api::json_depth(in, api::kMaxJsonNesting) <= api::kMaxJsonNesting) {
+      if (auto fast = api::parse_json_fast(in)) {
+        api::Json ref = api::Json::parse(in, nullptr, false);
+        check(!ref.is_discarded(), "simdjson accepted a body nlohmann refuses");
+        check(ref.is_discarded() || same(*fast, ref),
+              "simdjson read a body differently from nlohmann");
+      }
+    }
     auto req = api::parse_chat_request(in);
     if (!req) {
       check(req.error().status == 400, "a bad request body that is no 400");
@@ -59,8 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       api::Json tree = api::to_json(*req);
       tree["model"] = "m";
       api::Json options = api::Json::object();
-      if (auto so = tree.find("stream_options"); so != tree.end() && so->is_object())
-        options = *so;
+      if (auto so = tree.find("stream_options"); so != tree.end() && so->is_object()) options = *so;
       tree.erase("stream");
       tree.erase("stream_options");
       if (stream) {

@@ -7,6 +7,7 @@
 
 #include "api/chat_schema.hpp"
 #include "api/json_codec_detail.hpp"
+#include "api/json_fast.hpp"
 #include "api/printable.hpp"
 
 namespace gw::api {
@@ -59,7 +60,8 @@ Result<ChatRequest> parse_chat_request(std::string_view body) {
   if (json_depth(body, kMaxJsonDepth) > kMaxJsonDepth)
     return fail(Error::bad_request("The request body nests JSON deeper than " +
                                    std::to_string(kMaxJsonDepth) + " levels."));
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::optional<Json> fast = parse_json_fast(body);
+  Json j = fast ? std::move(*fast) : Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return fail(Error::bad_request(
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
