@@ -104,7 +104,7 @@ class Dashboard {
   Dashboard(const config::Config& cfg, gateway::Auth& auth) : cfg_(cfg), auth_(auth) {}
 
   // Who may look. `store` is an open ledger connection (keys live there too).
-  Access check(const Request& req, std::unique_ptr<store::Conn>& db, std::string& why) {
+  Access check(const Request& req, store::Conn& db, std::string& why) {
     if (cfg_.server.admin_token.empty()) {
       gateway::RequestContext anon;  // no key: does the server let anyone in right now?
       if (auth_.on_admit(anon)) return Access::kAllowed;
@@ -114,7 +114,7 @@ class Dashboard {
     return check_secret(cred, db, why);
   }
 
-  Access check_secret(const std::string& cred, std::unique_ptr<store::Conn>& db, std::string& why) {
+  Access check_secret(const std::string& cred, store::Conn& db, std::string& why) {
     if (cred.empty()) {
       why =
           "The dashboard needs an admin credential: an admin key (gw keys create --admin) or "
@@ -124,7 +124,7 @@ class Dashboard {
     if (!cfg_.server.admin_token.empty() && same_secret(cred, cfg_.server.admin_token))
       return Access::kAllowed;
     if (cred.rfind("gk-", 0) == 0) {
-      store::KeyStore ks(*db);
+      store::KeyStore ks(db);
       auto key = ks.find_by_secret(cred);
       if (!key) {
         why = "cannot check the key: " + key.error().message;
@@ -218,7 +218,8 @@ void json_endpoint(Dashboard& d, const Request& req, Response& res, F produce) {
     auto db = open_ledger(d.cfg());
     if (!db) return fail(db.error());
     std::string why;
-    if (Access a = d.check(req, *db, why); a != Access::kAllowed) return fail(access_error(a, why));
+    if (Access a = d.check(req, **db, why); a != Access::kAllowed)
+      return fail(access_error(a, why));
     return produce(**db);
   });
   no_store(res);
@@ -242,7 +243,7 @@ void install_dashboard(HttpServer& http, const config::Config& cfg, gateway::Aut
     Result<Access> a = off_loop([&]() -> Result<Access> {
       auto db = open_ledger(d->cfg());
       if (!db) return fail(db.error());
-      return d->check(req, *db, why);
+      return d->check(req, **db, why);
     });
     no_store(res);
     res.set_header("Content-Security-Policy", std::string(kPageCsp));
@@ -279,7 +280,7 @@ void install_dashboard(HttpServer& http, const config::Config& cfg, gateway::Aut
     Result<Access> a = off_loop([&]() -> Result<Access> {
       auto db = open_ledger(d->cfg());
       if (!db) return fail(db.error());
-      return d->check_secret(secret, *db, why);
+      return d->check_secret(secret, **db, why);
     });
     no_store(res);
     res.set_header("Content-Security-Policy", std::string(kPageCsp));

@@ -21,14 +21,8 @@ import {
   assertOpenAIError, cleanEnv,
 } from './lib.mjs';
 import { runGw, spawnGw, stopChild } from '../e2e/harness.mjs';
+import { NGINX, mine, stopProc, startNginx, which } from './fleet.mjs';
 import { startPostgres, pgSkip } from './postgres.mjs';
-
-function which(bin) {
-  for (const dir of (process.env.PATH || '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin']))
-    if (dir && existsSync(join(dir, bin))) return join(dir, bin);
-  return null;
-}
-const NGINX = which('nginx');
 
 // The official openai client, from the end-to-end tests' node_modules (raw HTTP without it).
 let OpenAI = null;
@@ -37,64 +31,6 @@ try {
   const mod = await import(pathToFileURL(req.resolve('openai')).href);
   OpenAI = mod.OpenAI ?? mod.default?.OpenAI ?? mod.default;
 } catch {}
-
-const mine = new Set();
-process.on('exit', () => { for (const c of mine) try { c.kill('SIGKILL'); } catch {} });
-
-async function stopProc(child, signal = 'SIGTERM') {
-  if (!child || child.exitCode !== null || child.signalCode !== null) { mine.delete(child); return; }
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(t);
-  mine.delete(child);
-}
-
-// nginx in front of the instances, as in scaleout_redis.test.mjs.
-async function startNginx(dir, port, backends) {
-  const conf = join(dir, 'nginx.conf');
-  const asRoot = process.getuid?.() === 0;
-  writeFileSync(conf, `
-${asRoot ? 'user root root;' : ''}
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log warn;
-events { worker_connections 2048; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream gw {
-${backends.map((b) => `    server ${b} max_fails=1 fail_timeout=2s;`).join('\n')}
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://gw;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-      proxy_read_timeout 120s;
-    }
-  }
-}
-`);
-  const child = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  mine.add(child);
-  const until = Date.now() + 10000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${readFileSync(join(dir, 'nginx-error.log'), 'utf8').slice(-500)}`);
-    try { await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) }); break; } catch {}
-    if (Date.now() > until) throw new Error('nginx did not start');
-    await sleep(50);
-  }
-  return child;
-}
 
 // An environment for gw with no store of the caller's: GW_DB and GW_STORE_URL only as given,
 // and HOME and XDG_DATA_HOME in this run's folder, so a gw that fell back to its default

@@ -17,18 +17,10 @@ import {
   assertOpenAIError, cleanEnv,
 } from './lib.mjs';
 import { runGw } from '../e2e/harness.mjs';
+import { NGINX, mine, stopProc, startNginx, which } from './fleet.mjs';
 
-function which(bin) {
-  for (const dir of (process.env.PATH || '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin']))
-    if (dir && existsSync(join(dir, bin))) return join(dir, bin);
-  return null;
-}
 const REDIS = which('redis-server');
 const REDIS_CLI = which('redis-cli');
-const NGINX = which('nginx');
-
-const mine = new Set();
-process.on('exit', () => { for (const c of mine) try { c.kill('SIGKILL'); } catch {} });
 
 // Resolves when `child` prints a line containing `text` (stdout or stderr), bounded.
 function waitOutput(child, text, timeoutMs, what) {
@@ -40,16 +32,6 @@ function waitOutput(child, text, timeoutMs, what) {
     child.stderr?.on('data', on);
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited (${code}): ${buf.slice(-500)}`)); });
   });
-}
-
-async function stopProc(child, signal = 'SIGTERM') {
-  if (!child || child.exitCode !== null || child.signalCode !== null) { mine.delete(child); return; }
-  const done = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await done;
-  clearTimeout(t);
-  mine.delete(child);
 }
 
 const PASSWORD = 'pw-Sc4leOut-s3cret';  // must never reach a log, an error or gw config show
@@ -66,51 +48,6 @@ async function startRedis(port) {
 function redisCli(port, ...args) {
   return execFileSync(REDIS_CLI, ['-h', '127.0.0.1', '-p', String(port), '-a', PASSWORD, '--no-auth-warning', ...args],
     { encoding: 'utf8', timeout: 5000 }).trim();
-}
-
-async function startNginx(dir, port, backends) {
-  const conf = join(dir, 'nginx.conf');
-  const asRoot = process.getuid?.() === 0;
-  writeFileSync(conf, `
-${asRoot ? 'user root root;' : ''}
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/nginx-error.log warn;
-events { worker_connections 2048; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream gw {
-${backends.map((b) => `    server ${b} max_fails=1 fail_timeout=2s;`).join('\n')}
-    keepalive 64;
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://gw;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_buffering off;
-      proxy_read_timeout 120s;
-    }
-  }
-}
-`);
-  const child = spawn(NGINX, ['-p', dir, '-c', conf, '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  mine.add(child);
-  // Ready when it answers on its port.
-  const until = Date.now() + 10000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited: ${readFileSync(join(dir, 'nginx-error.log'), 'utf8').slice(-500)}`);
-    try { await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) }); break; } catch {}
-    if (Date.now() > until) throw new Error('nginx did not start');
-    await sleep(50);
-  }
-  return child;
 }
 
 async function metric(base, name) {
