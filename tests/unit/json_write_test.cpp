@@ -35,6 +35,27 @@ TEST_CASE("JsonWriter: strings escaped as nlohmann escapes them") {
   }
 }
 
+// Long strings are scanned sixteen bytes a step: every byte that needs a look, at every offset
+// of a block and across block ends, must still be found.
+TEST_CASE("JsonWriter: long strings with one special byte anywhere") {
+  const std::string plain = "The quick brown fox jumps over the lazy dog, 0123456789 ~}|{";
+  for (std::string_view special :
+       {std::string_view("\""), std::string_view("\\"), std::string_view("\n"),
+        std::string_view("\x01"), std::string_view("\x1f"), std::string_view("\x7f"),
+        std::string_view(" "), std::string_view("\xc3\xa9"), std::string_view("\xe4\xb8\xad"),
+        std::string_view("\xff"), std::string_view("\0", 1)}) {
+    for (size_t at = 0; at <= plain.size(); ++at) {
+      std::string s = plain.substr(0, at) + std::string(special) + plain.substr(at);
+      CAPTURE(at);
+      CAPTURE(s);
+      REQUIRE(one_string(s) == gw::api::dump(Json(s)));
+    }
+  }
+  std::string many(1000, 'a');
+  for (size_t i = 7; i < many.size(); i += 37) many[i] = '"';
+  CHECK(one_string(many) == gw::api::dump(Json(many)));
+}
+
 TEST_CASE("JsonWriter: numbers, literals, nesting and commas") {
   std::string out;
   JsonWriter w(out);
