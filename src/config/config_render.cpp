@@ -11,15 +11,26 @@ std::string render_limit_store(const LimitStoreConfig& s);
 }  // namespace detail
 namespace {
 
-// TOML basic strings share JSON's escapes for everything gw writes.
+// TOML basic strings share JSON's escapes for everything gw writes. Invalid UTF-8 (which the
+// TOML reader never lets in, but a derived string could hold) becomes U+FFFD, never a throw.
 std::string q(const std::string& s) {
-  return nlohmann::json(s).dump();
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// The first 3 and last 4 bytes of a secret, each widened to whole UTF-8 characters: a key
+// with a non-ASCII character there used to be cut inside it, and the dump then threw
+// (found by the config fuzzer).
 std::string mask(const std::string& secret) {
   if (secret.empty()) return "";
   if (secret.size() <= 8) return "****";
-  return secret.substr(0, 3) + "..." + secret.substr(secret.size() - 4);
+  auto continuation = [&](size_t i) {
+    return (static_cast<unsigned char>(secret[i]) & 0xc0) == 0x80;
+  };
+  size_t head = 3, tail = secret.size() - 4;
+  while (head < secret.size() && continuation(head)) ++head;
+  while (tail > 0 && continuation(tail)) --tail;
+  if (tail <= head) return "****";
+  return secret.substr(0, head) + "..." + secret.substr(tail);
 }
 
 std::string num(double d) {

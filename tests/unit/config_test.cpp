@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "config/config.hpp"
 
 namespace {
@@ -466,6 +468,22 @@ TEST_CASE("config: render_config masks secrets") {
   CHECK(out.find("api_key = \"(not set)\"") != std::string::npos);  // anthropic built-in
   CHECK(out.find("[providers.claude]") != std::string::npos);
   CHECK(out.find("base_url = \"https://api.anthropic.com\"") != std::string::npos);
+}
+
+// A key with a non-ASCII character where the mask cuts it: the fuzzer's crash (the cut left
+// half a UTF-8 sequence, and the JSON dump of it threw).
+TEST_CASE("config: render_config masks non-ASCII secrets at character boundaries") {
+  Config c = parse_ok(
+      "[providers.claude]\nkind = \"anthropic\"\nbase_url = \"https://api.anthropic.com\"\n"
+      "api_key = \"sk\xd3\x9ent-inline-secret-0123456789\"\n"
+      "[providers.other]\nkind = \"openai\"\nbase_url = \"http://127.0.0.1:1/v1\"\n"
+      "api_key = \"ab-secret-\xe4\xb8\xad\xe6\x96\x87\"\n");
+  std::string out;
+  REQUIRE_NOTHROW(out = gw::config::render_config(c));
+  CHECK(out.find("api_key = \"sk\xd3\x9e...6789\"") != std::string::npos);
+  CHECK(out.find("api_key = \"ab-...\xe4\xb8\xad\xe6\x96\x87\"") != std::string::npos);
+  CHECK(out.find("inline-secret") == std::string::npos);
+  CHECK_NOTHROW((void)nlohmann::json(out).dump());  // valid UTF-8 throughout
 }
 
 TEST_CASE("config: render_config output parses back to the same structure") {
