@@ -4,6 +4,8 @@
 #include <climits>
 #include <cstdint>
 
+#include "api/utf8.hpp"
+
 namespace gw::store {
 
 Result<void> migrate(PgConn& conn);  // pg_migrations.cpp
@@ -55,19 +57,8 @@ struct ResultPtr {
 void append_text(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = n > 0 && c != 0 && i + n <= s.size();
-    if (ok && n > 1) {
-      uint32_t cp = c & (0x7f >> n);
-      for (size_t k = 1; k < n && ok; ++k) {
-        auto b = static_cast<unsigned char>(s[i + k]);
-        ok = (b & 0xc0) == 0x80;
-        cp = (cp << 6) | (b & 0x3f);
-      }
-      static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-      ok = ok && cp >= kMin[n] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
-    }
+    size_t n = api::utf8_length(s, i);
+    bool ok = n > 0 && s[i] != '\0';
     if (ok) {
       out.append(s.substr(i, n));
       i += n;

@@ -6,31 +6,9 @@
 
 #include "api/json_codec.hpp"
 #include "api/json_fast.hpp"
-
-namespace {
+#include "json_same.hpp"
 
 using gw::api::Json;
-
-bool same(const Json& a, const Json& b) {
-  // "-0" is the one integer read as either kind: nothing tells a signed from an unsigned 0.
-  if (a.is_number_integer() && b.is_number_integer() && a == 0 && b == 0) return true;
-  if (a.type() != b.type() || a.size() != b.size()) return false;
-  if (a.is_object()) {
-    for (auto it = a.begin(); it != a.end(); ++it) {
-      auto other = b.find(it.key());
-      if (other == b.end() || !same(it.value(), *other)) return false;
-    }
-    return true;
-  }
-  if (a.is_array()) {
-    for (size_t i = 0; i < a.size(); ++i)
-      if (!same(a[i], b[i])) return false;
-    return true;
-  }
-  return a == b;
-}
-
-}  // namespace
 
 TEST_CASE("parse_json_fast: nlohmann's value, or declined") {
   for (std::string_view t : {
@@ -44,7 +22,7 @@ TEST_CASE("parse_json_fast: nlohmann's value, or declined") {
     CAPTURE(t);
     auto fast = gw::api::parse_json_fast(t);
     REQUIRE(fast);
-    CHECK(same(*fast, Json::parse(t)));
+    CHECK(gw::test::same_json(*fast, Json::parse(t)));
   }
   CHECK(gw::api::parse_json_fast(R"({"dup":1,"dup":"last"})")->at("dup") == "last");
   CHECK(gw::api::parse_json_fast(R"({"n":5})")->at("n").is_number_unsigned());
