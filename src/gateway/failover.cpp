@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 #include <string>
 
 #include "net/io.hpp"
+#include "providers/adapter_util.hpp"
 
 namespace gw::gateway {
 namespace {
@@ -22,7 +22,7 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 // Exponential backoff with full jitter, or the upstream's own hint when it gave one.
 int backoff_ms(int attempt, int retry_after_ms) {
   if (retry_after_ms >= 0) return std::min(retry_after_ms, kMaxRetryAfterMs);
-  thread_local std::mt19937 rng{std::random_device{}()};
+  auto& rng = providers::thread_rng();
   int cap = std::min(kMaxBackoffMs, 250 << std::min(attempt, 5));
   return cap / 2 + static_cast<int>(rng() % static_cast<unsigned>(cap / 2 + 1));
 }

@@ -10,10 +10,15 @@
 
 namespace gw::providers {
 
+[[gnu::noinline]] std::mt19937_64& thread_rng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
 std::string random_alnum(size_t n) {
   static constexpr char kAlphabet[] =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto& rng = thread_rng();
   std::string s(n, '\0');
   for (auto& c : s) c = kAlphabet[rng() % (sizeof(kAlphabet) - 1)];
   return s;

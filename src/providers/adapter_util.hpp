@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,10 @@
 namespace gw::providers {
 
 std::string random_alnum(size_t n);
+// This thread's pseudo-random generator, seeded once from the OS. Out of line on purpose:
+// std::random_device is a 5 KB object, and inlined into a caller its frame would sit on the
+// stack of every request's fiber (a parked stream keeps each stack page it ever touched).
+std::mt19937_64& thread_rng();
 std::string new_completion_id();  // "chatcmpl-" + 24 alphanumerics
 std::string new_tool_call_id();   // "call_" + 24 alphanumerics
 int64_t unix_now();

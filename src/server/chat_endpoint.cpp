@@ -20,11 +20,16 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
     return send_error(res, req.error());
   }
   if (!req->user.empty()) ctx.caller.user = req->user;
-  if (req->stream) return handle_stream(std::move(*req), std::move(ctx), std::move(out), res);
+  if (req->stream) return handle_stream(*req, ctx, out, res);
+  handle_complete(*req, ctx, out, res);
+}
 
+[[gnu::noinline]] void ChatEndpoint::handle_complete(api::ChatRequest& req,
+                                                     gateway::RequestContext& ctx,
+                                                     gateway::Outcome& out, Response& res) const {
   // A client that leaves while the upstream works cancels the call at once.
   std::optional<net::HangupGuard> watch(std::in_place, res.client());
-  auto resp = gateway.complete(std::move(*req), ctx, out);
+  auto resp = gateway.complete(std::move(req), ctx, out);
   watch.reset();
   set_answer_headers(res, out, ctx);
   if (!resp) return send_error(res, resp.error());
@@ -36,8 +41,9 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
 
 // The stream's head goes out with its first chunk, so an error before that (every attempt
 // failed, failover included) is still an ordinary HTTP error answer.
-void ChatEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext ctx,
-                                 gateway::Outcome out, Response& res) const {
+[[gnu::noinline]] void ChatEndpoint::handle_stream(api::ChatRequest& req,
+                                                   gateway::RequestContext& ctx,
+                                                   gateway::Outcome& out, Response& res) const {
   auto start = [&] { begin_event_stream(res, out, ctx); };
   auto sink = [&](const api::ChatChunk& c) -> bool {
     if (!res.sent()) start();

@@ -16,7 +16,12 @@ struct ChatEndpoint {
   void handle(const Request& http_req, Response& res) const;
 
  private:
-  void handle_stream(api::ChatRequest req, gateway::RequestContext ctx, gateway::Outcome out,
+  // The two answers, out of line and by reference: a stream's fiber parks inside
+  // handle_stream for the stream's whole life, keeping every stack page its frames touched,
+  // so the frames below it hold one copy of the request's state, not one per call.
+  void handle_complete(api::ChatRequest& req, gateway::RequestContext& ctx, gateway::Outcome& out,
+                       Response& res) const;
+  void handle_stream(api::ChatRequest& req, gateway::RequestContext& ctx, gateway::Outcome& out,
                      Response& res) const;
 };
 

@@ -184,8 +184,9 @@ void HttpServer::accept_loop(Worker& w) {
 
 // An error answer followed by close() while request bytes are still unread makes the kernel
 // send a reset, and the client may never see the answer: half-close, read what is left
-// (bounded), then close.
-static void linger_close(net::Socket& sock) {
+// (bounded), then close. Out of line: inlined, its 4 KB buffer would widen the frame of
+// serve_connection, under which every request runs (a parked stream keeps the pages).
+[[gnu::noinline]] static void linger_close(net::Socket& sock) {
   ::shutdown(sock.fd(), SHUT_WR);
   char buf[4096];
   size_t drained = 0;

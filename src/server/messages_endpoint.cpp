@@ -47,11 +47,17 @@ void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
   }
   if (!req->user.empty()) ctx.caller.user = req->user;
   req->anthropic_beta = beta_header(http_req.header("anthropic-beta"));
-  const std::string model = req->model;
-  if (req->stream) return handle_stream(std::move(*req), std::move(ctx), std::move(out), res);
+  if (req->stream) return handle_stream(*req, ctx, out, res);
+  handle_complete(*req, ctx, out, res);
+}
 
+[[gnu::noinline]] void MessagesEndpoint::handle_complete(api::ChatRequest& req,
+                                                         gateway::RequestContext& ctx,
+                                                         gateway::Outcome& out,
+                                                         Response& res) const {
+  const std::string model = req.model;
   std::optional<net::HangupGuard> watch(std::in_place, res.client());
-  auto resp = gateway.complete(std::move(*req), ctx, out);
+  auto resp = gateway.complete(std::move(req), ctx, out);
   watch.reset();
   set_answer_headers(res, out, ctx);
   if (!resp) return send_anthropic_error(res, resp.error());
@@ -60,8 +66,9 @@ void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
 
 // As for chat: the head goes out with the first event, so a failure before it (every attempt
 // failed) is an ordinary error answer; after it, an `error` event ends the stream.
-void MessagesEndpoint::handle_stream(api::ChatRequest req, gateway::RequestContext ctx,
-                                     gateway::Outcome out, Response& res) const {
+[[gnu::noinline]] void MessagesEndpoint::handle_stream(api::ChatRequest& req,
+                                                       gateway::RequestContext& ctx,
+                                                       gateway::Outcome& out, Response& res) const {
   inbound::MessagesStreamWriter writer(req.model);
   auto start = [&] { begin_event_stream(res, out, ctx); };
   auto sink = [&](const api::ChatChunk& c) -> bool {

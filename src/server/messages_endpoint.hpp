@@ -16,7 +16,10 @@ struct MessagesEndpoint {
   void count_tokens(const Request& http_req, Response& res) const;
 
  private:
-  void handle_stream(api::ChatRequest req, gateway::RequestContext ctx, gateway::Outcome out,
+  // Out of line and by reference, as in ChatEndpoint: a stream parks inside handle_stream.
+  void handle_complete(api::ChatRequest& req, gateway::RequestContext& ctx, gateway::Outcome& out,
+                       Response& res) const;
+  void handle_stream(api::ChatRequest& req, gateway::RequestContext& ctx, gateway::Outcome& out,
                      Response& res) const;
 };
 
