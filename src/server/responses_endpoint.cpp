@@ -80,27 +80,28 @@ void ResponsesEndpoint::handle(const Request& http_req, Response& res) const {
   if (!req->user.empty()) ctx.caller.user = req->user;
 
   inbound::ResponseHead head{inbound::new_response_id(), now_ms() / 1000, model, nullptr, stored};
-  if (req->stream)
-    return handle_stream(std::move(*req), std::move(*call), std::move(head), std::move(history),
-                         std::move(ctx), std::move(out), res);
+  Turn turn{*req, *call, head, history, ctx, out};
+  if (req->stream) return handle_stream(turn, res);
+  handle_complete(turn, res);
+}
 
-  head.call = &*call;
+[[gnu::noinline]] void ResponsesEndpoint::handle_complete(Turn& t, Response& res) const {
+  auto& [req, call, head, history, ctx, out] = t;
+  head.call = &call;
   std::optional<net::HangupGuard> watch(std::in_place, res.client());
-  auto resp = gateway.complete(std::move(*req), ctx, out);
+  auto resp = gateway.complete(std::move(req), ctx, out);
   watch.reset();
   set_answer_headers(res, out, ctx);
   if (!resp) return send_error(res, resp.error());
   Json object = inbound::response_object(head, *resp);
-  if (stored) keep(*call, history, inbound::assistant_message(*resp), object, ctx);
+  if (head.stored) keep(call, history, inbound::assistant_message(*resp), object, ctx);
   res.send(200, api::dump(object));
 }
 
 // As for chat: the head goes out with the first event, so a failure before it (every attempt
 // failed) is an ordinary error answer; after it, an `error` event ends the stream.
-void ResponsesEndpoint::handle_stream(api::ChatRequest req, inbound::ResponsesCall call,
-                                      inbound::ResponseHead head, Json history,
-                                      gateway::RequestContext ctx, gateway::Outcome out,
-                                      Response& res) const {
+[[gnu::noinline]] void ResponsesEndpoint::handle_stream(Turn& t, Response& res) const {
+  auto& [req, call, head, history, ctx, out] = t;
   head.call = &call;
   const bool stored = head.stored;
   inbound::ResponsesStreamWriter writer(std::move(head));

@@ -28,9 +28,18 @@ struct ResponsesEndpoint {
   void remove(const Request& http_req, Response& res, std::string_view id) const;
 
  private:
-  void handle_stream(api::ChatRequest req, providers::responses::ResponsesCall call,
-                     providers::responses::ResponseHead head, api::Json history,
-                     gateway::RequestContext ctx, gateway::Outcome out, Response& res) const;
+  // One request's state, held by handle(); the answer paths take it by reference and out of
+  // line, as in ChatEndpoint (a stream parks inside handle_stream for its whole life).
+  struct Turn {
+    api::ChatRequest& req;
+    providers::responses::ResponsesCall& call;
+    providers::responses::ResponseHead& head;
+    api::Json& history;
+    gateway::RequestContext& ctx;
+    gateway::Outcome& out;
+  };
+  void handle_complete(Turn& t, Response& res) const;
+  void handle_stream(Turn& t, Response& res) const;
   void keep(const providers::responses::ResponsesCall& call, const api::Json& history,
             api::Json answer, const api::Json& response, const gateway::RequestContext& ctx) const;
 };
