@@ -63,6 +63,11 @@ struct RequestContext {
   std::string task;               // metadata.task or x-gw-task, for rule routing
   size_t admitted = 0;            // stages whose on_admit ran (they see on_complete)
   bool admission_done = false;    // Gateway::admit ran (the HTTP front calls it before parsing)
+  // The HTTP front's Settlement sets it: the stages see the request complete (the ledger row,
+  // metrics, the limits' settlement) once its answer is out, the way nginx logs after the
+  // response, so the client never waits for the books. settle_pending: ended, not yet settled.
+  bool settle_after_answer = false;
+  bool settle_pending = false;
   // A request with no output (embeddings): its input tokens, which the limits stage asks for
   // instead of the prompt estimate plus an output limit (Gateway::embed sets it).
   std::optional<int64_t> input_only_tokens;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "api/json_codec.hpp"
 #include "providers/adapter_util.hpp"
@@ -114,6 +115,15 @@ void Gateway::end(RequestContext& ctx, Outcome& out, const Error* e) {
     out.error_code = e->code;
   }
   out.caller = ctx.caller;
+  if (ctx.settle_after_answer) {
+    ctx.settle_pending = true;  // Settlement runs finish() once the answer is out
+    return;
+  }
+  finish(ctx, out);
+}
+
+void Gateway::settle(RequestContext& ctx, Outcome& out) {
+  if (!std::exchange(ctx.settle_pending, false)) return;
   finish(ctx, out);
 }
 

@@ -42,6 +42,10 @@ class Gateway {
   // as a success with no usage.
   void answered(RequestContext& ctx, Outcome& out, std::string_view requested_model);
 
+  // Runs the stages' on_complete for a request that ended while ctx.settle_after_answer was
+  // set; nothing otherwise. Settlement calls it once the answer is out.
+  void settle(RequestContext& ctx, Outcome& out);
+
   Result<api::ChatResponse> complete(api::ChatRequest req, RequestContext& ctx, Outcome& out);
   // Chunks reach `sink` as they arrive. The usage chunk is passed on only when the client
   // asked (stream_options.include_usage); usage is always recorded.
@@ -79,6 +83,25 @@ class Gateway {
   Failover failover_;
   std::vector<std::unique_ptr<Filter>> filters_;
   std::shared_ptr<const PriceTable> prices_;
+};
+
+// How the HTTP front puts the books after the answer. Declared after the request's context
+// and outcome, it marks them so the request's end defers the stages' on_complete, and runs it
+// when the handler returns, whichever way it returned: after the answer has been written.
+class Settlement {
+ public:
+  Settlement(Gateway& gateway, RequestContext& ctx, Outcome& out)
+      : gateway_(gateway), ctx_(ctx), out_(out) {
+    ctx.settle_after_answer = true;
+  }
+  ~Settlement() { gateway_.settle(ctx_, out_); }
+  Settlement(const Settlement&) = delete;
+  Settlement& operator=(const Settlement&) = delete;
+
+ private:
+  Gateway& gateway_;
+  RequestContext& ctx_;
+  Outcome& out_;
 };
 
 std::string new_request_id();

@@ -67,8 +67,9 @@ void Meter::on_chunk(api::Editable<api::ChatChunk>& c, RequestContext& ctx) {
     if (ch.content) ctx.state.streamed_text.append(*ch.content);
 }
 
-// The gateway hands a whole answer to the filters after on_complete, so its body is written
-// as a second half that the store merges by request id.
+// The gateway hands a whole answer to the stages apart from on_complete (before it under gw
+// serve, whose Settlement settles after the answer; after it in the CLI), so its body is
+// written as a second half that the store merges by request id.
 void Meter::on_response(api::Editable<api::ChatResponse>& r, RequestContext& ctx) {
   if (!opt_.log_bodies || !ledger_) return;
   try {

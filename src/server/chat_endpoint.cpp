@@ -10,6 +10,7 @@ void ChatEndpoint::handle(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = request_context(http_req, res, "chat");
   // Who is calling is settled before a byte of the body is read as JSON.
   gateway::Outcome out;
+  gateway::Settlement settle(gateway, ctx, out);  // the books after the answer
   if (auto a = gateway.admit(ctx, out); !a) {
     set_stage_headers(res, ctx);
     return send_error(res, a.error());

@@ -12,7 +12,8 @@ namespace gw::server {
 void EmbeddingsEndpoint::handle(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = request_context(http_req, res, "embeddings");
   gateway::Outcome out;
-  if (auto a = gateway.admit(ctx, out); !a) {  // the key before a byte of the body is read
+  gateway::Settlement settle(gateway, ctx, out);  // the books after the answer
+  if (auto a = gateway.admit(ctx, out); !a) {     // the key before a byte of the body is read
     set_stage_headers(res, ctx);
     return send_error(res, a.error());
   }

@@ -36,6 +36,7 @@ std::string beta_header(std::string_view v) {
 void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = request_context(http_req, res, "messages");
   gateway::Outcome out;
+  gateway::Settlement settle(gateway, ctx, out);  // the books after the answer
   if (auto a = gateway.admit(ctx, out); !a) {
     set_stage_headers(res, ctx);
     return send_anthropic_error(res, a.error());
@@ -96,6 +97,7 @@ void MessagesEndpoint::handle(const Request& http_req, Response& res) const {
 void MessagesEndpoint::count_tokens(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = request_context(http_req, res, "count_tokens");
   gateway::Outcome out;
+  gateway::Settlement settle(gateway, ctx, out);  // the books after the answer
   if (auto a = gateway.admit(ctx, out); !a) return send_anthropic_error(res, a.error());
   auto req = inbound::count_tokens_request(http_req.body);
   if (!req) {

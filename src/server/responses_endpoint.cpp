@@ -49,6 +49,7 @@ bool plausible_id(std::string_view id) {
 void ResponsesEndpoint::handle(const Request& http_req, Response& res) const {
   gateway::RequestContext ctx = request_context(http_req, res, "responses");
   gateway::Outcome out;
+  gateway::Settlement settle(gateway, ctx, out);  // the books after the answer
   if (auto a = gateway.admit(ctx, out); !a) {
     set_stage_headers(res, ctx);
     return send_error(res, a.error());

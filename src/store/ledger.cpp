@@ -33,9 +33,11 @@ constexpr std::array<std::string_view, 30> kRowColumns{"ts_ms",           "reque
 
 constexpr std::array<std::string_view, 4> kBodyColumns{"request_id", "ts_ms", "request",
                                                        "response"};
-// The two halves of a body (request at completion, response after it) meet by request id.
+// The two halves of a body meet by request id, in either order: the response half (written
+// as the answer goes out) carries no time; the request half carries the ledger row's.
 constexpr std::string_view kBodyUpsert =
     "ON CONFLICT(request_id) DO UPDATE SET "
+    "ts_ms = CASE WHEN excluded.ts_ms > bodies.ts_ms THEN excluded.ts_ms ELSE bodies.ts_ms END, "
     "request = coalesce(excluded.request, bodies.request), "
     "response = coalesce(excluded.response, bodies.response)";
 

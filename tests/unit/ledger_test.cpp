@@ -111,23 +111,31 @@ TEST_CASE("ledger: enqueue after close is dropped and counted, never blocks") {
   CHECK((*l)->rows_dropped() == 1);
 }
 
-TEST_CASE("ledger: the two halves of a logged body meet by request id") {
+TEST_CASE("ledger: the two halves of a logged body meet by request id, in either order") {
   TempDir tmp("gw_ledger_test_");
   std::string path = tmp.path + "/gw.db";
   auto l = gw::store::Ledger::open(path);
   REQUIRE(l);
   (*l)->enqueue(gw::store::BodyRow{"req_1", 5, std::string("{\"q\":1}"), std::nullopt});
   (*l)->enqueue(gw::store::BodyRow{"req_1", 0, std::nullopt, std::string("{\"a\":2}")});
+  // gw serve: the answer's half goes first (on_response, before the Settlement), untimed.
+  (*l)->enqueue(gw::store::BodyRow{"req_2", 0, std::nullopt, std::string("{\"a\":3}")});
+  (*l)->enqueue(gw::store::BodyRow{"req_2", 7, std::string("{\"q\":4}"), std::nullopt});
   (*l)->flush();
   auto db = gw::store::open_sqlite(path, false);
   REQUIRE(db);
-  auto st =
-      (*db)->db().prepare("SELECT request, response, ts_ms FROM bodies WHERE request_id = 'req_1'");
+  auto st = (*db)->db().prepare(
+      "SELECT request, response, ts_ms FROM bodies WHERE request_id IN ('req_1', 'req_2') "
+      "ORDER BY request_id");
   REQUIRE(st);
   REQUIRE(st->step() == SQLITE_ROW);
   CHECK(st->text(0) == "{\"q\":1}");
   CHECK(st->text(1) == "{\"a\":2}");
   CHECK(st->int64(2) == 5);
+  REQUIRE(st->step() == SQLITE_ROW);
+  CHECK(st->text(0) == "{\"q\":4}");
+  CHECK(st->text(1) == "{\"a\":3}");
+  CHECK(st->int64(2) == 7);  // the request half's time, whichever half came first
 }
 
 TEST_CASE("migrations: idempotent, recorded in user_version, WAL mode") {

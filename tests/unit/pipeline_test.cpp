@@ -183,3 +183,62 @@ TEST_CASE("build_pipeline: observers first, then auth, in one order for every fr
   auto c = gw::gateway::build_pipeline(cfg, std::move(cli));
   CHECK(c->stage_names() == std::vector<std::string_view>{"meter"});
 }
+
+namespace {
+// Counts what it sees complete, and whether the answer had reached the stages by then.
+struct Books : gw::gateway::Filter {
+  int* completed;
+  int* answered;
+  Books(int* c, int* a) : completed(c), answered(a) {}
+  std::string_view name() const override { return "books"; }
+  void on_response(Editable<ChatResponse>&, RequestContext&) override { ++*answered; }
+  void on_complete(const gw::gateway::Outcome& out, RequestContext&) override {
+    ++*completed;
+    CHECK(out.status != 0);  // the request's end was recorded before it was settled
+  }
+};
+}  // namespace
+
+TEST_CASE("Settlement: the stages see a request complete once, after the answer, on every path") {
+  auto cfg = make_config();
+  int completed = 0, answered = 0;
+  std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
+  stages.push_back(std::make_unique<Books>(&completed, &answered));
+  gw::gateway::Gateway g(cfg, std::move(stages));
+  g.providers().replace("openai", std::make_unique<RawProvider>());
+  gw::api::ChatRequest req;
+  req.model = "up/m";
+  req.messages.push_back(gw::api::Message::plain("user", "hi"));
+
+  {  // an answer: ended inside complete(), settled only when the Settlement goes
+    RequestContext ctx;
+    gw::gateway::Outcome out;
+    {
+      gw::gateway::Settlement settle(g, ctx, out);
+      REQUIRE(g.complete(req, ctx, out));
+      CHECK(answered == 1);
+      CHECK(completed == 0);  // the books wait for the answer to be written
+      CHECK(out.status == 200);
+    }
+    CHECK(completed == 1);
+  }
+  {  // a refusal before the pipeline (an unreadable body) is settled the same way, once
+    RequestContext ctx;
+    gw::gateway::Outcome out;
+    {
+      gw::gateway::Settlement settle(g, ctx, out);
+      REQUIRE(g.admit(ctx, out));
+      g.reject(ctx, out, gw::Error::bad_request("bad body"), {});
+      CHECK(completed == 1);
+    }
+    CHECK(completed == 2);
+    g.settle(ctx, out);  // a second settle does nothing
+    CHECK(completed == 2);
+  }
+  {  // without a Settlement (gw chat, gw compare) the stages see it complete at once
+    RequestContext ctx;
+    gw::gateway::Outcome out;
+    REQUIRE(g.complete(req, ctx, out));
+    CHECK(completed == 3);
+  }
+}
