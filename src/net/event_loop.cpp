@@ -171,6 +171,11 @@ Ready EventLoop::park(Deadline d, int fd) {
 }
 
 bool EventLoop::add_fd(int fd) {
+  if (fd < 0) return false;
+  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
+  auto& w = waiters_[static_cast<size_t>(fd)];
+  w.hung_up = false;  // a new socket that reuses the number
+  w.added_at = polls_;
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   ev.data.fd = fd;
@@ -192,12 +197,20 @@ Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
 void EventLoop::guard_fd(int fd) {
   if (!running_ || fd < 0) return;
   if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
-  waiters_[static_cast<size_t>(fd)].guard = running_;
-  // The edge of a hang-up before now has passed: ask the socket (0 bytes = the peer's FIN).
-  char c;
-  ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+  auto& w = waiters_[static_cast<size_t>(fd)];
+  w.guard = running_;
+  // A hang-up's edge before now was seen by the loop and kept (hung_up); one still on its way
+  // arrives with the next epoll_wait and finds the guard set. No syscall on the request path,
+  // unless the loop has not polled since the socket joined it: then ask the socket (0 bytes =
+  // the peer's FIN).
+  if (w.hung_up) {
     running_->abandoned = true;
+  } else if (w.added_at == polls_) {
+    char c;
+    ssize_t n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+      running_->abandoned = true;
+  }
 }
 
 bool EventLoop::abandoned() const {
@@ -272,6 +285,7 @@ void EventLoop::run(std::chrono::milliseconds drain) {
     }
     int n =
         ::epoll_wait(epfd_, events, 256, next_timeout_ms(cancel_all_ ? kNoDeadline : drain_until));
+    ++polls_;
     if (n < 0 && errno != EINTR) {  // cannot happen with valid arguments; end every wait
       std::perror("gw: epoll_wait");
       cancel_all_ = true;
@@ -289,6 +303,7 @@ void EventLoop::run(std::chrono::milliseconds drain) {
       }
       if (static_cast<size_t>(fd) >= waiters_.size()) continue;
       auto& w = waiters_[static_cast<size_t>(fd)];
+      if (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) w.hung_up = true;
       if (w.guard && (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
         Fiber* g = std::exchange(w.guard, nullptr);
         g->abandoned = true;

@@ -67,6 +67,10 @@ class EventLoop {
     Fiber* fiber = nullptr;
     uint32_t events = 0;
     Fiber* guard = nullptr;  // told when the peer hangs up (guard_fd)
+    // The socket reported a hang-up (RDHUP, HUP or ERR) since add_fd: sticky, so guard_fd
+    // knows of one that came while nobody watched without asking the socket again.
+    bool hung_up = false;
+    uint64_t added_at = 0;  // polls_ when add_fd registered it
   };
   static constexpr size_t kCachedFibers = 256;  // finished fibers kept with their stacks
   struct Timer {
@@ -97,6 +101,7 @@ class EventLoop {
   uint64_t next_timer_id_ = 1;
   Fiber* running_ = nullptr;
   size_t live_ = 0;
+  uint64_t polls_ = 0;  // epoll_wait calls so far: has the loop seen a socket's edges yet?
   std::vector<std::unique_ptr<Fiber>> fibers_;  // running or parked
   std::vector<std::unique_ptr<Fiber>> free_;    // finished fibers with their stacks, for reuse
   std::atomic<std::thread::id> owner_{};        // the thread in run()

@@ -205,3 +205,28 @@ TEST_CASE("event loop: a hang-up before the guard is noticed too") {
   loop.run();
   CHECK(hung_up);
 }
+
+TEST_CASE("event loop: a hang-up the loop saw while nobody guarded is noticed by a later guard") {
+  gw::net::EventLoop loop;
+  int fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
+  gw::net::Socket client(fds[0]);
+  int peer = fds[1];
+  bool before = true, after = false;
+  loop.spawn([&] {
+    REQUIRE(client.attach());  // a kept-alive client: known to the loop before its request
+    gw::net::sleep_for(20ms);  // the loop polls; the socket is quiet
+    {
+      gw::net::HangupGuard guard(client);
+      before = gw::net::client_hung_up();
+    }
+    ::close(peer);             // the client leaves between two requests...
+    gw::net::sleep_for(20ms);  // ...and the loop sees the edge with no guard set
+    gw::net::HangupGuard guard(client);
+    after = gw::net::client_hung_up();  // no park in between: the edge was kept
+    loop.stop();
+  });
+  loop.run();
+  CHECK_FALSE(before);
+  CHECK(after);
+}
