@@ -8,6 +8,7 @@
 #include <string>
 
 #include "api/json_codec.hpp"
+#include "api/json_from_simdjson.hpp"
 #include "providers/adapter_util.hpp"
 
 namespace gw::providers {
@@ -70,7 +71,8 @@ struct Reader {
   }
   void json(dom::element e, Json& out) {
     if (e.is_null()) return void(out = nullptr);
-    out = Json::parse(simdjson::minify(e), nullptr, false);
+    if (api::json_from_simdjson(e, out)) return;             // not printed and lexed again
+    out = Json::parse(simdjson::minify(e), nullptr, false);  // what the DOM cannot tell ("-0")
     if (out.is_discarded()) ok = false;
   }
   // Calls f(key, value) for each member of an object; a repeated key declines (nlohmann keeps
