@@ -6,6 +6,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <atomic>
 #include <mutex>
 #include <sstream>
 
@@ -21,6 +22,9 @@ struct Metrics::Series {
   prometheus::Counter* upstream_errors;
   prometheus::Histogram* latency;
   prometheus::Histogram* ttft;
+  // gw_cost_usd_total's series, made at the first priced answer (an unpriced model has none);
+  // Family::Add returns the one counter for its labels, so two threads racing here agree.
+  std::atomic<prometheus::Counter*> cost{nullptr};
 };
 
 namespace {
@@ -102,9 +106,9 @@ Metrics::Series& Metrics::series(const std::string& provider, const std::string&
       return l;
     };
     slot = std::make_unique<Series>(
-        Series{&requests_->Add(pms), &tokens_->Add(with("input")), &tokens_->Add(with("output")),
-               &tokens_->Add(with("cached")), &upstream_errors_->Add(pms),
-               &latency_->Add(pm, kLatencyBuckets), &ttft_->Add(pm, kLatencyBuckets)});
+        &requests_->Add(pms), &tokens_->Add(with("input")), &tokens_->Add(with("output")),
+        &tokens_->Add(with("cached")), &upstream_errors_->Add(pms),
+        &latency_->Add(pm, kLatencyBuckets), &ttft_->Add(pm, kLatencyBuckets));
   }
   return *slot;
 }
@@ -126,8 +130,15 @@ void Metrics::on_complete(const gateway::Outcome& out, gateway::RequestContext&)
     s.output_tokens->Increment(static_cast<double>(out.usage->completion_tokens));
     s.cached_tokens->Increment(static_cast<double>(out.usage->cached_tokens));
   }
-  if (out.cost_usd && *out.cost_usd > 0)
-    cost_->Add({{"provider", provider}, {"model", model}}).Increment(*out.cost_usd);
+  if (out.cost_usd && *out.cost_usd > 0) {
+    // Cached: Family::Add builds a label map and takes the family's lock on every call.
+    prometheus::Counter* cost = s.cost.load(std::memory_order_acquire);
+    if (!cost) {
+      cost = &cost_->Add({{"provider", provider}, {"model", model}});
+      s.cost.store(cost, std::memory_order_release);
+    }
+    cost->Increment(*out.cost_usd);
+  }
   for (const auto& a : out.attempts) {
     if (a.status == 200 || a.status == 0) continue;
     std::string_view target = a.target;
