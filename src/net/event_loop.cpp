@@ -213,6 +213,17 @@ void EventLoop::guard_fd(int fd) {
   }
 }
 
+FdMark EventLoop::mark_fd(int fd) const {
+  if (fd < 0 || static_cast<size_t>(fd) >= waiters_.size()) return {polls_, 0};
+  return {polls_, waiters_[static_cast<size_t>(fd)].edges};
+}
+
+bool EventLoop::quiet_since(int fd, FdMark m) const {
+  if (fd < 0 || static_cast<size_t>(fd) >= waiters_.size()) return false;
+  const auto& w = waiters_[static_cast<size_t>(fd)];
+  return polls_ > m.poll && w.edges == m.edges && !w.hung_up;
+}
+
 bool EventLoop::abandoned() const {
   return running_ && running_->abandoned;
 }
@@ -303,6 +314,7 @@ void EventLoop::run(std::chrono::milliseconds drain) {
       }
       if (static_cast<size_t>(fd) >= waiters_.size()) continue;
       auto& w = waiters_[static_cast<size_t>(fd)];
+      if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) ++w.edges;
       if (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) w.hung_up = true;
       if (w.guard && (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
         Fiber* g = std::exchange(w.guard, nullptr);

@@ -58,6 +58,14 @@ class EventLoop {
   // before the call counts too. unguard_fd when the answer is ready to be written.
   void guard_fd(int fd);
   void unguard_fd(int fd);
+
+  // What the loop has seen of a socket, to ask later whether anything came since: a pooled
+  // upstream connection, idle between requests, is known untouched without a syscall (as
+  // nginx's keepalive pool learns of a close from its read handler).
+  FdMark mark_fd(int fd) const;
+  // The loop has polled since `m` was taken and saw no input, hang-up or error edge on `fd`
+  // since. False when it cannot tell (an edge on its way arrives with the next poll).
+  bool quiet_since(int fd, FdMark m) const;
   bool abandoned() const;
 
   size_t fibers() const { return live_; }
@@ -71,6 +79,7 @@ class EventLoop {
     // knows of one that came while nobody watched without asking the socket again.
     bool hung_up = false;
     uint64_t added_at = 0;  // polls_ when add_fd registered it
+    uint64_t edges = 0;     // input, hang-up and error edges seen (mark_fd, quiet_since)
   };
   static constexpr size_t kCachedFibers = 256;  // finished fibers kept with their stacks
   struct Timer {

@@ -49,8 +49,11 @@ Socket& Socket::operator=(Socket&& o) noexcept {
     close();
     fd_ = o.fd_;
     loop_ = o.loop_;
+    idle_loop_ = o.idle_loop_;
+    idle_mark_ = o.idle_mark_;
     o.fd_ = -1;
     o.loop_ = nullptr;
+    o.idle_loop_ = nullptr;
   }
   return *this;
 }
@@ -119,7 +122,17 @@ bool Socket::write_all(std::string_view data, Deadline d, int& err) {
   return true;
 }
 
+void Socket::mark_idle() {
+  idle_loop_ = loop_ && loop_ == EventLoop::current() ? loop_ : nullptr;
+  if (idle_loop_) idle_mark_ = idle_loop_->mark_fd(fd_);
+}
+
 bool Socket::peer_closed_or_readable() const {
+  // Registered edge-triggered, the socket raises an edge for every arrival (bytes, FIN, RST):
+  // none since it went idle, with the loop polling in between, means nothing came.
+  if (idle_loop_ && idle_loop_ == loop_ && idle_loop_ == EventLoop::current() &&
+      idle_loop_->quiet_since(fd_, idle_mark_))
+    return false;
   char c;
   ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n >= 0) return true;  // EOF, or bytes nobody asked for

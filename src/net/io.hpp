@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ enum class Ready {
 
 enum class Want { read, write };
 
+// What an event loop had seen of a socket at one moment (EventLoop::mark_fd).
+struct FdMark {
+  uint64_t poll = 0, edges = 0;
+};
+
 // An owned, non-blocking socket. Move-only; closed on destruction. The first wait on an
 // event-loop fiber registers it with that loop; it must then only be used on that loop.
 class Socket {
@@ -38,7 +44,10 @@ class Socket {
   Socket() = default;
   explicit Socket(int fd);  // takes ownership and makes it non-blocking
   ~Socket() { close(); }
-  Socket(Socket&& o) noexcept : fd_(o.fd_), loop_(o.loop_) { o.fd_ = -1, o.loop_ = nullptr; }
+  Socket(Socket&& o) noexcept
+      : fd_(o.fd_), loop_(o.loop_), idle_loop_(o.idle_loop_), idle_mark_(o.idle_mark_) {
+    o.fd_ = -1, o.loop_ = nullptr, o.idle_loop_ = nullptr;
+  }
   Socket& operator=(Socket&& o) noexcept;
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
@@ -57,15 +66,20 @@ class Socket {
   // Writes everything (waiting as needed). False on error / deadline, with `err` set.
   bool write_all(std::string_view data, Deadline d, int& err);
   // True when the peer has closed or sent something unexpected (a pooled connection that
-  // went stale): a non-blocking peek.
+  // went stale): a non-blocking peek, unless the loop has watched the socket since
+  // mark_idle() and seen nothing arrive.
   bool peer_closed_or_readable() const;
+  // The socket goes idle now (a pooled connection between requests).
+  void mark_idle();
   // Registers with the running fiber's loop (done by the first wait otherwise). False off a
   // loop or when epoll refuses the descriptor.
   bool attach();
 
  private:
   int fd_ = -1;
-  EventLoop* loop_ = nullptr;  // the loop it is registered with, if any
+  EventLoop* loop_ = nullptr;       // the loop it is registered with, if any
+  EventLoop* idle_loop_ = nullptr;  // the loop that took idle_mark_, if any
+  FdMark idle_mark_;
 };
 
 // Connects a TCP socket (host name or address; the first address that answers wins).

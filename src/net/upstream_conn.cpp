@@ -110,6 +110,11 @@ bool UpstreamConn::stale() {
   return std::get<Socket>(io_).peer_closed_or_readable();
 }
 
+void UpstreamConn::mark_idle() {
+  if (auto* t = std::get_if<TlsStream>(&io_)) return t->socket().mark_idle();
+  std::get<Socket>(io_).mark_idle();
+}
+
 std::string UpstreamConn::tls_error() const {
   if (auto* t = std::get_if<TlsStream>(&io_)) return t->last_error();
   return {};

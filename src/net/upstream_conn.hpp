@@ -7,6 +7,7 @@
 #include <string_view>
 #include <variant>
 
+#include "net/http1.hpp"
 #include "net/http_types.hpp"
 #include "net/io.hpp"
 #include "net/tls.hpp"
@@ -25,15 +26,21 @@ class UpstreamConn {
   bool write_all(std::string_view data, Deadline d, int& err);
   // An idle connection the peer closed or wrote to unasked: not worth a request.
   bool stale();
+  // The connection goes back to the pool: stale() asks the loop what came since.
+  void mark_idle();
 
   bool tls() const { return std::holds_alternative<TlsStream>(io_); }
   std::string tls_error() const;  // the reason of the last EPROTO
   // An http:// upstream reached through a proxy: request targets are absolute URLs.
   bool absolute_form() const { return absolute_form_; }
+  // Where its answers' heads are parsed, one after another: the header strings keep their
+  // capacity from one request to the next.
+  http1::ResponseHead& head() { return head_; }
 
  private:
   std::variant<Socket, TlsStream> io_;
   bool absolute_form_ = false;
+  http1::ResponseHead head_;
 };
 
 // Connects to `base` (through the proxy the environment names, with a CONNECT tunnel for

@@ -124,7 +124,7 @@ ReadOutcome read_response(UpstreamConn& conn, bool reused, Deadline total, doubl
   auto buf = std::make_unique_for_overwrite<char[]>(cap);
   size_t len = 0;
   bool got_any = false;
-  http1::ResponseHead head;
+  http1::ResponseHead& head = conn.head();
   size_t pos = 0;  // where the body starts in buf
   for (;;) {
     if (len > 0) {
@@ -158,7 +158,7 @@ ReadOutcome read_response(UpstreamConn& conn, bool reused, Deadline total, doubl
     len += static_cast<size_t>(n);
   }
 
-  on_head(UpstreamHead{head.status, std::move(head.headers)});
+  on_head(head);
 
   const auto& fr = head.framing;
   bool no_body = head.status == 204 || head.status == 304;
@@ -280,7 +280,10 @@ TransportResult<TransportStatus> UpstreamPool::send(const Exchange& x, const OnH
       case ReadOutcome::failed:
         return std::unexpected(std::move(out.error));
       case ReadOutcome::done:
-        if (out.reusable) put_idle(loop, origin, std::move(conn));
+        if (out.reusable) {
+          conn->mark_idle();
+          put_idle(loop, origin, std::move(conn));
+        }
         return TransportStatus::ok;
     }
   }
@@ -301,7 +304,7 @@ TransportResult<std::pair<UpstreamHead, std::string>> UpstreamPool::get(const Ur
   Exchange x{base, "GET", path, headers, nullptr, t, after(t.total_s)};
   std::pair<UpstreamHead, std::string> out;
   auto sent = send(
-      x, [&](UpstreamHead&& h) { out.first = std::move(h); },
+      x, [&](const UpstreamHead& h) { out.first = h; },
       [&](const char* data, size_t len) {
         out.second.append(data, len);
         return true;

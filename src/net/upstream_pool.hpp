@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/http1.hpp"
 #include "net/http_types.hpp"
 #include "net/transport_error.hpp"
 
@@ -26,14 +27,20 @@ struct Timeouts {
   double total_s = 600;
 };
 
-struct UpstreamHead {
-  int status = 0;
-  Headers headers;
-};
+// An upstream answer's status line and headers (what callers read: status, headers).
+using UpstreamHead = http1::ResponseHead;
 
-// Called once when the status line and headers have arrived; the head is the callee's to keep
-// (moved, not copied: a dozen header strings a request).
-using OnHead = std::function<void(UpstreamHead&&)>;
+// Called once when the status line and headers have arrived. The head belongs to the
+// connection, which parses its next answer into the same strings (a dozen header strings a
+// request, not allocated again): copy what you keep past the call (keep_error_head).
+using OnHead = std::function<void(const UpstreamHead&)>;
+
+// What most callers keep of a head: the status, and the headers when the answer is an error
+// (its rate-limit hints and retry-after); a 2xx answer's headers are read in the callback.
+inline void keep_error_head(UpstreamHead& into, const UpstreamHead& h) {
+  into.status = h.status;
+  if (h.status < 200 || h.status >= 300) into.headers = h.headers;
+}
 // Called with each piece of body as it arrives; return false to cancel the request.
 using OnBody = std::function<bool(const char* data, size_t len)>;
 

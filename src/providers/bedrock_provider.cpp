@@ -109,10 +109,10 @@ Result<api::ChatResponse> BedrockProvider::complete(const api::ChatRequest& req,
   bool too_big = false;
   auto sent = pool_.post(
       url, call->path, call->headers, call->body, timeouts_of(p),
-      [&](net::UpstreamHead&& h) {
-        head = std::move(h);
+      [&](const net::UpstreamHead& h) {
+        net::keep_error_head(head, h);
         stats.ttft_ms = ms_since(t0);
-        stats.upstream_request_id = request_id(head.headers);
+        stats.upstream_request_id = request_id(h.headers);
       },
       [&](const char* data, size_t len) {
         if (body.size() + len > kMaxUpstreamBody) return !(too_big = true);
@@ -161,9 +161,9 @@ Result<StreamResult> BedrockProvider::stream(const api::ChatRequest& req, const 
 
   auto sent = pool_.post(
       url, call->path, call->headers, call->body, timeouts_of(p),
-      [&](net::UpstreamHead&& h) {
-        head = std::move(h);
-        stats.upstream_request_id = request_id(head.headers);
+      [&](const net::UpstreamHead& h) {
+        net::keep_error_head(head, h);
+        stats.upstream_request_id = request_id(h.headers);
       },
       [&](const char* data, size_t len) {
         if (head.status < 200 || head.status >= 300) {

@@ -158,7 +158,7 @@ Result<AccessToken> TokenCache::fetch(const config::ProviderConfig& p) {
   constexpr size_t kMaxTokenAnswer = 64 * 1024;
   auto sent = pool_.post(
       url, path, headers, token_request_body(*jwt), {p.connect_timeout_s, 30, 60},
-      [&](net::UpstreamHead&& h) { head = std::move(h); },
+      [&](const net::UpstreamHead& h) { head.status = h.status; },
       [&](const char* data, size_t len) {
         if (body.size() + len > kMaxTokenAnswer) return false;
         body.append(data, len);

@@ -105,12 +105,12 @@ Result<std::string> HttpProvider::exchange(const UpstreamCall& call, const Targe
   bool too_big = false;
   auto sent = pool_.post(
       *url, call.path, call.headers, call.body, timeouts_of(*t.provider),
-      [&](net::UpstreamHead&& h) {
-        head = std::move(h);
+      [&](const net::UpstreamHead& h) {
+        net::keep_error_head(head, h);
         stats.ttft_ms = ms_since(t0);
-        stats.upstream_request_id = std::string(net::header_value(head.headers, "x-request-id"));
+        stats.upstream_request_id = std::string(net::header_value(h.headers, "x-request-id"));
         if (stats.upstream_request_id.empty())
-          stats.upstream_request_id = std::string(net::header_value(head.headers, "request-id"));
+          stats.upstream_request_id = std::string(net::header_value(h.headers, "request-id"));
       },
       [&](const char* data, size_t len) {
         if (body.size() + len > kMaxUpstreamBody) return !(too_big = true);
@@ -205,7 +205,7 @@ Result<std::optional<int64_t>> HttpProvider::count_tokens(const api::ChatRequest
   constexpr size_t kMaxCountBody = 64 * 1024;  // {"input_tokens": N}
   auto sent = pool_.post(
       *url, call->path, call->headers, call->body, timeouts_of(*t.provider),
-      [&](net::UpstreamHead&& h) { head = std::move(h); },
+      [&](const net::UpstreamHead& h) { net::keep_error_head(head, h); },
       [&](const char* data, size_t len) {
         if (body.size() + len > kMaxCountBody) return false;
         body.append(data, len);
@@ -255,7 +255,7 @@ Result<StreamResult> HttpProvider::stream(const api::ChatRequest& req, const Tar
 
   auto sent = pool_.post(
       *url, call->path, call->headers, call->body, timeouts_of(*t.provider),
-      [&](net::UpstreamHead&& h) { head = std::move(h); },
+      [&](const net::UpstreamHead& h) { net::keep_error_head(head, h); },
       [&](const char* data, size_t len) {
         if (head.status < 200 || head.status >= 300) {
           if (error_body.size() + len > kMaxUpstreamBody) return false;

@@ -179,3 +179,31 @@ TEST_CASE("event_loop: readiness that arrives while the park hook itself parks i
   CHECK(n == 4);
   CHECK(Clock::now() - t0 < 1s);
 }
+
+TEST_CASE("io: an idle socket is stale once its peer writes or closes, as the loop saw it") {
+  EventLoop loop;
+  auto [a, b] = socket_pair();
+  auto [c, d] = socket_pair();
+  bool quiet = true, after_write = false, after_close = false, unwatched = false;
+  loop.spawn([&, &a = a, &b = b, &c = c, &d = d] {
+    REQUIRE(a.attach());
+    REQUIRE(c.attach());
+    a.mark_idle();  // a pooled connection between requests
+    c.mark_idle();
+    sleep_for(10ms);  // the loop polls: nothing came
+    quiet = a.peer_closed_or_readable() || c.peer_closed_or_readable();
+    ::send(b.fd(), "x", 1, MSG_NOSIGNAL);  // bytes nobody asked for
+    d.close();                             // the upstream closes an idle connection
+    sleep_for(10ms);
+    after_write = a.peer_closed_or_readable();
+    after_close = c.peer_closed_or_readable();
+    a.mark_idle();  // marked again with the byte still unread, and the loop not polled since
+    unwatched = a.peer_closed_or_readable();  // the socket is asked
+    loop.stop();
+  });
+  loop.run();
+  CHECK_FALSE(quiet);
+  CHECK(after_write);
+  CHECK(after_close);
+  CHECK(unwatched);
+}
