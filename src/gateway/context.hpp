@@ -63,9 +63,9 @@ struct RequestContext {
   std::string task;               // metadata.task or x-gw-task, for rule routing
   size_t admitted = 0;            // stages whose on_admit ran (they see on_complete)
   bool admission_done = false;    // Gateway::admit ran (the HTTP front calls it before parsing)
-  // The HTTP front's Settlement sets it: the stages see the request complete (the ledger row,
-  // metrics, the limits' settlement) once its answer is out, the way nginx logs after the
-  // response, so the client never waits for the books. settle_pending: ended, not yet settled.
+  // The HTTP front's Settlement sets it: the stages that only record (the ledger row,
+  // metrics) see the request complete once its answer is out, the way nginx logs after the
+  // response, so the client never waits for them. settle_pending: ended, not yet recorded.
   bool settle_after_answer = false;
   bool settle_pending = false;
   // A request with no output (embeddings): its input tokens, which the limits stage asks for

@@ -31,6 +31,11 @@ class Filter {
   virtual void on_response(api::Editable<api::ChatResponse>&, RequestContext&) {}
   // Always called once the request is over, success or not (meter, limiter release).
   virtual void on_complete(const Outcome&, RequestContext&) {}
+  // True for a stage that only records (meter, metrics): under gw serve its on_complete runs
+  // once the answer is out (gateway::Settlement), so the client does not wait for it. A stage
+  // whose on_complete the next request depends on (the limits' settlement, which must reach
+  // a shared store before the client can ask again) keeps false and runs before the answer.
+  virtual bool records_only() const { return false; }
 };
 
 }  // namespace gw::gateway

@@ -117,23 +117,23 @@ void Gateway::end(RequestContext& ctx, Outcome& out, const Error* e) {
     out.error_code = e->code;
   }
   out.caller = ctx.caller;
-  if (ctx.settle_after_answer) {
-    ctx.settle_pending = true;  // Settlement runs finish() once the answer is out
-    return;
-  }
   finish(ctx, out);
 }
 
 void Gateway::settle(RequestContext& ctx, Outcome& out) {
   if (!std::exchange(ctx.settle_pending, false)) return;
-  finish(ctx, out);
+  for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
+    if (filters_[i]->records_only()) filters_[i]->on_complete(out, ctx);
 }
 
 // Only the stages the request was admitted to see it complete (a stage that refused it too).
+// Under a Settlement the stages that only record wait for settle().
 void Gateway::finish(RequestContext& ctx, Outcome& out) {
   if (prices_) price_outcome(out, *prices_);
+  const bool later = ctx.settle_after_answer;
   for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
-    filters_[i]->on_complete(out, ctx);
+    if (!later || !filters_[i]->records_only()) filters_[i]->on_complete(out, ctx);
+  if (later) ctx.settle_pending = true;
 }
 
 // Every request's path after admission: the model name's grammar, the stages' on_request

@@ -42,8 +42,9 @@ class Gateway {
   // as a success with no usage.
   void answered(RequestContext& ctx, Outcome& out, std::string_view requested_model);
 
-  // Runs the stages' on_complete for a request that ended while ctx.settle_after_answer was
-  // set; nothing otherwise. Settlement calls it once the answer is out.
+  // Runs the recording stages' on_complete (Filter::records_only: meter, metrics) for a
+  // request that ended while ctx.settle_after_answer was set; nothing otherwise. Settlement
+  // calls it once the answer is out.
   void settle(RequestContext& ctx, Outcome& out);
 
   Result<api::ChatResponse> complete(api::ChatRequest req, RequestContext& ctx, Outcome& out);
@@ -85,9 +86,10 @@ class Gateway {
   std::shared_ptr<const PriceTable> prices_;
 };
 
-// How the HTTP front puts the books after the answer. Declared after the request's context
-// and outcome, it marks them so the request's end defers the stages' on_complete, and runs it
-// when the handler returns, whichever way it returned: after the answer has been written.
+// How the HTTP front records a request after its answer. Declared after the request's context
+// and outcome, it marks them so the request's end defers the recording stages' on_complete
+// (the ledger row, metrics; the limits still settle before the answer), and runs it when the
+// handler returns, whichever way it returned: after the answer has been written.
 class Settlement {
  public:
   Settlement(Gateway& gateway, RequestContext& ctx, Outcome& out)

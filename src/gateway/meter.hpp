@@ -23,6 +23,7 @@ store::LedgerRow make_ledger_row(const Outcome& out, const PriceTable::Cost& cos
 
 class Meter : public Filter {
  public:
+  bool records_only() const override { return true; }  // the ledger row after the answer
   // Seam for PII redaction of stored bodies (a later issue): returns what may be stored.
   using BodyRedactor = std::function<std::string(std::string body, const RequestContext&)>;
   struct Options {

@@ -30,6 +30,7 @@ class Metrics final : public gateway::Filter {
   explicit Metrics(MetricLabels labels);
   ~Metrics() override;
   std::string_view name() const override { return "metrics"; }
+  bool records_only() const override { return true; }  // counted after the answer
   Result<void> on_admit(gateway::RequestContext&) override;
   void on_complete(const gateway::Outcome& out, gateway::RequestContext& ctx) override;
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "api/json_codec.hpp"
+#include "gateway/limits.hpp"
+#include "gateway/meter.hpp"
 #include "gateway/pipeline.hpp"
 
 namespace {
@@ -185,60 +187,77 @@ TEST_CASE("build_pipeline: observers first, then auth, in one order for every fr
 }
 
 namespace {
-// Counts what it sees complete, and whether the answer had reached the stages by then.
+// Counts what it sees complete. A recorder (as the meter) or not (as the limits).
 struct Books : gw::gateway::Filter {
   int* completed;
   int* answered;
-  Books(int* c, int* a) : completed(c), answered(a) {}
-  std::string_view name() const override { return "books"; }
+  bool recorder;
+  Books(int* c, int* a, bool r) : completed(c), answered(a), recorder(r) {}
+  std::string_view name() const override { return recorder ? "books" : "limits"; }
+  bool records_only() const override { return recorder; }
   void on_response(Editable<ChatResponse>&, RequestContext&) override { ++*answered; }
   void on_complete(const gw::gateway::Outcome& out, RequestContext&) override {
     ++*completed;
-    CHECK(out.status != 0);  // the request's end was recorded before it was settled
+    CHECK(out.status != 0);  // the request's end was recorded first
   }
 };
 }  // namespace
 
-TEST_CASE("Settlement: the stages see a request complete once, after the answer, on every path") {
+TEST_CASE("Settlement: recorders see a request complete once, after the answer; limits before") {
   auto cfg = make_config();
-  int completed = 0, answered = 0;
+  int recorded = 0, settled = 0, answered = 0, answered_too = 0;
   std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
-  stages.push_back(std::make_unique<Books>(&completed, &answered));
+  stages.push_back(std::make_unique<Books>(&recorded, &answered, true));
+  stages.push_back(std::make_unique<Books>(&settled, &answered_too, false));
   gw::gateway::Gateway g(cfg, std::move(stages));
   g.providers().replace("openai", std::make_unique<RawProvider>());
   gw::api::ChatRequest req;
   req.model = "up/m";
   req.messages.push_back(gw::api::Message::plain("user", "hi"));
 
-  {  // an answer: ended inside complete(), settled only when the Settlement goes
+  {  // an answer: the limits settle as it ends, inside complete(); the recorders after
     RequestContext ctx;
     gw::gateway::Outcome out;
     {
       gw::gateway::Settlement settle(g, ctx, out);
       REQUIRE(g.complete(req, ctx, out));
       CHECK(answered == 1);
-      CHECK(completed == 0);  // the books wait for the answer to be written
+      CHECK(settled == 1);   // before the answer: the client's next request sees it
+      CHECK(recorded == 0);  // the books wait for the answer to be written
       CHECK(out.status == 200);
     }
-    CHECK(completed == 1);
+    CHECK(recorded == 1);
+    CHECK(settled == 1);
   }
-  {  // a refusal before the pipeline (an unreadable body) is settled the same way, once
+  {  // a refusal before the pipeline (an unreadable body) takes the same way, once
     RequestContext ctx;
     gw::gateway::Outcome out;
     {
       gw::gateway::Settlement settle(g, ctx, out);
       REQUIRE(g.admit(ctx, out));
       g.reject(ctx, out, gw::Error::bad_request("bad body"), {});
-      CHECK(completed == 1);
+      CHECK(settled == 2);
+      CHECK(recorded == 1);
     }
-    CHECK(completed == 2);
+    CHECK(recorded == 2);
     g.settle(ctx, out);  // a second settle does nothing
-    CHECK(completed == 2);
+    CHECK(recorded == 2);
+    CHECK(settled == 2);
   }
-  {  // without a Settlement (gw chat, gw compare) the stages see it complete at once
+  {  // without a Settlement (gw chat, gw compare) every stage sees it complete at once
     RequestContext ctx;
     gw::gateway::Outcome out;
     REQUIRE(g.complete(req, ctx, out));
-    CHECK(completed == 3);
+    CHECK(recorded == 3);
+    CHECK(settled == 3);
   }
+}
+
+TEST_CASE("records_only: the meter records after the answer; the limits settle before it") {
+  auto cfg = make_config();
+  auto prices = std::make_shared<const gw::gateway::PriceTable>(cfg);
+  gw::gateway::Meter meter(prices, nullptr, gw::gateway::Meter::Options{});
+  CHECK(meter.records_only());
+  gw::gateway::Limits limits(cfg, prices, std::make_shared<gw::gateway::MemoryLimitStore>());
+  CHECK_FALSE(limits.records_only());
 }
