@@ -96,7 +96,14 @@ class Settlement {
       : gateway_(gateway), ctx_(ctx), out_(out) {
     ctx.settle_after_answer = true;
   }
-  ~Settlement() { gateway_.settle(ctx_, out_); }
+  // A destructor must not throw (it may run while an exception unwinds the handler): a
+  // recorder that fails here (out of memory) loses its record, never the process.
+  ~Settlement() {
+    try {
+      gateway_.settle(ctx_, out_);
+    } catch (...) {
+    }
+  }
   Settlement(const Settlement&) = delete;
   Settlement& operator=(const Settlement&) = delete;
 

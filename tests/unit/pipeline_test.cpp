@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -260,4 +261,32 @@ TEST_CASE("records_only: the meter records after the answer; the limits settle b
   CHECK(meter.records_only());
   gw::gateway::Limits limits(cfg, prices, std::make_shared<gw::gateway::MemoryLimitStore>());
   CHECK_FALSE(limits.records_only());
+}
+
+namespace {
+struct ThrowingRecorder : gw::gateway::Filter {
+  std::string_view name() const override { return "throws"; }
+  bool records_only() const override { return true; }
+  void on_complete(const gw::gateway::Outcome&, RequestContext&) override {
+    throw std::runtime_error("out of room");
+  }
+};
+}  // namespace
+
+TEST_CASE("Settlement: a recorder that throws loses its record, not the process") {
+  auto cfg = make_config();
+  std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
+  stages.push_back(std::make_unique<ThrowingRecorder>());
+  gw::gateway::Gateway g(cfg, std::move(stages));
+  g.providers().replace("openai", std::make_unique<RawProvider>());
+  gw::api::ChatRequest req;
+  req.model = "up/m";
+  req.messages.push_back(gw::api::Message::plain("user", "hi"));
+  RequestContext ctx;
+  gw::gateway::Outcome out;
+  {
+    gw::gateway::Settlement settle(g, ctx, out);
+    REQUIRE(g.complete(req, ctx, out));
+  }  // the destructor settles: std::terminate here without its catch
+  CHECK_FALSE(ctx.settle_pending);
 }
