@@ -170,10 +170,14 @@ Ready EventLoop::park(Deadline d, int fd) {
   return f->woke;
 }
 
+EventLoop::FdWaiter& EventLoop::waiter(int fd) {
+  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
+  return waiters_[static_cast<size_t>(fd)];
+}
+
 bool EventLoop::add_fd(int fd) {
   if (fd < 0) return false;
-  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
-  auto& w = waiters_[static_cast<size_t>(fd)];
+  auto& w = waiter(fd);
   w.hung_up = false;  // a new socket that reuses the number
   w.added_at = polls_;
   epoll_event ev{};
@@ -186,8 +190,7 @@ bool EventLoop::add_fd(int fd) {
 Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
   if (run_park_hook()) return Ready::yes;
   if (cancel_all_ || (interruptible && stopping()) || running_->abandoned) return Ready::cancelled;
-  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
-  auto& slot = waiters_[static_cast<size_t>(fd)];
+  auto& slot = waiter(fd);
   slot.fiber = running_;
   slot.events = w == Want::read ? (EPOLLIN | EPOLLRDHUP) : EPOLLOUT;
   running_->interruptible = interruptible;
@@ -196,8 +199,7 @@ Ready EventLoop::wait_fd(int fd, Want w, Deadline d, bool interruptible) {
 
 void EventLoop::guard_fd(int fd) {
   if (!running_ || fd < 0) return;
-  if (static_cast<size_t>(fd) >= waiters_.size()) waiters_.resize(static_cast<size_t>(fd) + 64);
-  auto& w = waiters_[static_cast<size_t>(fd)];
+  auto& w = waiter(fd);
   w.guard = running_;
   // A hang-up's edge before now was seen by the loop and kept (hung_up); one still on its way
   // arrives with the next epoll_wait and finds the guard set. No syscall on the request path,
@@ -314,9 +316,10 @@ void EventLoop::run(std::chrono::milliseconds drain) {
       }
       if (static_cast<size_t>(fd) >= waiters_.size()) continue;
       auto& w = waiters_[static_cast<size_t>(fd)];
-      if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP)) ++w.edges;
-      if (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP)) w.hung_up = true;
-      if (w.guard && (events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP))) {
+      const bool hup = events[i].events & (EPOLLRDHUP | EPOLLERR | EPOLLHUP);
+      if (hup || (events[i].events & EPOLLIN)) ++w.edges;
+      if (hup) w.hung_up = true;
+      if (w.guard && hup) {
         Fiber* g = std::exchange(w.guard, nullptr);
         g->abandoned = true;
         bool parked_elsewhere = g != w.fiber && (g->wait_fd >= 0 || g->timer_id != 0);

@@ -88,6 +88,7 @@ class EventLoop {
     bool operator>(const Timer& o) const { return at > o.at; }
   };
 
+  FdWaiter& waiter(int fd);        // fd's slot, the table grown to hold it (fd >= 0)
   Ready park(Deadline d, int fd);  // suspends the running fiber until woken or the deadline
   bool run_park_hook();
   void wake(Fiber* f, Ready r);

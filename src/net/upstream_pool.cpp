@@ -223,6 +223,7 @@ std::unique_ptr<UpstreamConn> UpstreamPool::take_idle(const EventLoop* loop,
 
 void UpstreamPool::put_idle(const EventLoop* loop, std::string_view origin,
                             std::unique_ptr<UpstreamConn> c) {
+  c->mark_idle();  // from now on, take_idle asks the loop what came (UpstreamConn::stale)
   std::lock_guard lock(mu_);
   auto it = idle_.find(IdleKeyView{loop, origin});
   if (it == idle_.end())
@@ -280,10 +281,7 @@ TransportResult<TransportStatus> UpstreamPool::send(const Exchange& x, const OnH
       case ReadOutcome::failed:
         return std::unexpected(std::move(out.error));
       case ReadOutcome::done:
-        if (out.reusable) {
-          conn->mark_idle();
-          put_idle(loop, origin, std::move(conn));
-        }
+        if (out.reusable) put_idle(loop, origin, std::move(conn));
         return TransportStatus::ok;
     }
   }

@@ -109,15 +109,29 @@ struct Run {
   bool answer_raw = false;
 };
 
-Run run_with(std::unique_ptr<gw::gateway::Filter> stage) {
-  auto cfg = make_config();
+// A gateway with `stages` whose upstream is RawProvider; `cfg` outlives it.
+template <class... Stage>
+std::unique_ptr<gw::gateway::Gateway> raw_gateway(const gw::config::Config& cfg,
+                                                  std::unique_ptr<Stage>... stage) {
   std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
-  stages.push_back(std::move(stage));
-  gw::gateway::Gateway g(cfg, std::move(stages));
-  g.providers().replace("openai", std::make_unique<RawProvider>());
+  (stages.push_back(std::move(stage)), ...);
+  auto g = std::make_unique<gw::gateway::Gateway>(cfg, std::move(stages));
+  g->providers().replace("openai", std::make_unique<RawProvider>());
+  return g;
+}
+
+gw::api::ChatRequest hello_request() {
   gw::api::ChatRequest req;
   req.model = "up/m";
   req.messages.push_back(gw::api::Message::plain("user", "hi"));
+  return req;
+}
+
+Run run_with(std::unique_ptr<gw::gateway::Filter> stage) {
+  auto cfg = make_config();
+  auto gateway = raw_gateway(cfg, std::move(stage));
+  auto& g = *gateway;
+  auto req = hello_request();
   Run run;
   {
     RequestContext ctx;
@@ -207,14 +221,10 @@ struct Books : gw::gateway::Filter {
 TEST_CASE("Settlement: recorders see a request complete once, after the answer; limits before") {
   auto cfg = make_config();
   int recorded = 0, settled = 0, answered = 0, answered_too = 0;
-  std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
-  stages.push_back(std::make_unique<Books>(&recorded, &answered, true));
-  stages.push_back(std::make_unique<Books>(&settled, &answered_too, false));
-  gw::gateway::Gateway g(cfg, std::move(stages));
-  g.providers().replace("openai", std::make_unique<RawProvider>());
-  gw::api::ChatRequest req;
-  req.model = "up/m";
-  req.messages.push_back(gw::api::Message::plain("user", "hi"));
+  auto gateway = raw_gateway(cfg, std::make_unique<Books>(&recorded, &answered, true),
+                             std::make_unique<Books>(&settled, &answered_too, false));
+  auto& g = *gateway;
+  auto req = hello_request();
 
   {  // an answer: the limits settle as it ends, inside complete(); the recorders after
     RequestContext ctx;
@@ -275,13 +285,9 @@ struct ThrowingRecorder : gw::gateway::Filter {
 
 TEST_CASE("Settlement: a recorder that throws loses its record, not the process") {
   auto cfg = make_config();
-  std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
-  stages.push_back(std::make_unique<ThrowingRecorder>());
-  gw::gateway::Gateway g(cfg, std::move(stages));
-  g.providers().replace("openai", std::make_unique<RawProvider>());
-  gw::api::ChatRequest req;
-  req.model = "up/m";
-  req.messages.push_back(gw::api::Message::plain("user", "hi"));
+  auto gateway = raw_gateway(cfg, std::make_unique<ThrowingRecorder>());
+  auto& g = *gateway;
+  auto req = hello_request();
   RequestContext ctx;
   gw::gateway::Outcome out;
   {
