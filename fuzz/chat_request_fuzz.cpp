@@ -1,7 +1,7 @@
 // Every client request body is read by parse_chat_request and then translated for one of the
-// three upstream dialects: a hostile body must get a 400, never a crash, and the DOM-free fast
-// reader must give exactly the value the nlohmann path gives, as must the direct upstream
-// writer.
+// three upstream dialects: a hostile body must get a 400, never a crash, and the simdjson
+// readers (into a Json, and straight into a ChatRequest) must give exactly the value the
+// nlohmann path gives, as must the direct upstream writer.
 #include <memory>
 #include <string>
 
@@ -50,6 +50,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         check(ref.is_discarded() || gw::test::same_json(*fast, ref),
               "simdjson read a body differently from nlohmann");
       }
+    }
+    // The direct reader gives what the reference reader gives from nlohmann's tree, or declines.
+    if (auto direct = api::read_chat_request_fast(in)) {
+      api::Json tree = api::Json::parse(in, nullptr, false);
+      check(!tree.is_discarded(), "the direct reader took a body nlohmann refuses");
+      auto ref = api::chat_request_from_json(tree);
+      check(ref.has_value(), "the direct reader took a request the reference reader refuses");
+      check(!ref || gw::test::same_request(*direct, *ref),
+            "the direct reader read a request differently from the reference");
     }
     auto req = api::parse_chat_request(in);
     if (!req) {

@@ -1,6 +1,6 @@
-// Equality of two JSON values with the same kinds throughout, shared by the unit test and the
-// fuzzer that check the simdjson request reader against nlohmann (nlohmann's == takes 5u and
-// 5 as equal, and 1.0 and 1).
+// Equality of two JSON values with the same kinds throughout, and of two requests, shared by
+// the unit test and the fuzzer that check the simdjson request readers against nlohmann
+// (nlohmann's == takes 5u and 5 as equal, and 1.0 and 1).
 #pragma once
 
 #include <cstddef>
@@ -26,6 +26,13 @@ inline bool same_json(const api::Json& a, const api::Json& b) {
     return true;
   }
   return a == b && api::dump(a) == api::dump(b);  // dump: the same double to the last digit
+}
+
+// Two requests alike in every member a client can set: to_json writes each described
+// parameter, every message's content kind, parts, tool calls and extras, and the extras.
+inline bool same_request(const api::ChatRequest& a, const api::ChatRequest& b) {
+  return same_json(api::to_json(a), api::to_json(b)) && a.stream == b.stream &&
+         a.include_usage == b.include_usage && a.include_obfuscation == b.include_obfuscation;
 }
 
 }  // namespace gw::test
