@@ -36,6 +36,9 @@ class Filter {
   // whose on_complete the next request depends on (the limits' settlement, which must reach
   // a shared store before the client can ask again) keeps false and runs before the answer.
   virtual bool records_only() const { return false; }
+  // True when this request's on_complete reads Outcome::cost_usd before the answer (the
+  // limits' budgets): only then is the answer priced before it goes out; else afterwards.
+  virtual bool reads_cost(const RequestContext&) const { return false; }
 };
 
 }  // namespace gw::gateway

@@ -122,15 +122,21 @@ void Gateway::end(RequestContext& ctx, Outcome& out, const Error* e) {
 
 void Gateway::settle(RequestContext& ctx, Outcome& out) {
   if (!std::exchange(ctx.settle_pending, false)) return;
+  if (std::exchange(ctx.price_pending, false) && prices_) price_outcome(out, *prices_);
   for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
     if (filters_[i]->records_only()) filters_[i]->on_complete(out, ctx);
 }
 
 // Only the stages the request was admitted to see it complete (a stage that refused it too).
 // Under a Settlement the stages that only record wait for settle().
+// The price (a table lookup) waits for the answer too unless a stage before it reads it.
 void Gateway::finish(RequestContext& ctx, Outcome& out) {
-  if (prices_) price_outcome(out, *prices_);
   const bool later = ctx.settle_after_answer;
+  bool price_now = !later;
+  for (size_t i = 0; i < ctx.admitted && i < filters_.size() && !price_now; ++i)
+    price_now = !filters_[i]->records_only() && filters_[i]->reads_cost(ctx);
+  if (prices_ && price_now) price_outcome(out, *prices_);
+  ctx.price_pending = !price_now;
   for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
     if (!later || !filters_[i]->records_only()) filters_[i]->on_complete(out, ctx);
   if (later) ctx.settle_pending = true;

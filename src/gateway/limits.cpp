@@ -307,9 +307,14 @@ Result<void> Limits::refuse(const Verdict& v, const Ask& ask, const bool (&defau
   return {};
 }
 
+// A request under no limit settles nothing, so it needs no price.
+bool Limits::reads_cost(const RequestContext& ctx) const {
+  return !ctx.state.limits_ask.scopes.empty() || ctx.state.limits_admitted;
+}
+
 void Limits::on_complete(const Outcome& out, RequestContext& ctx) {
   StageState& st = ctx.state;
-  if (st.limits_ask.scopes.empty() && !st.limits_admitted) return;
+  if (!reads_cost(ctx)) return;
   int64_t real = out.usage ? out.usage->prompt_tokens + out.usage->completion_tokens : 0;
   store_->settle(st.limits_ask, st.limits_admitted, real - st.token_estimate,
                  out.cost_usd.value_or(0), clock_());

@@ -42,6 +42,7 @@ class Limits : public Filter {
   std::string_view name() const override { return "limits"; }
   Result<void> on_request(api::ChatRequest& req, RequestContext& ctx) override;
   void on_complete(const Outcome& out, RequestContext& ctx) override;
+  bool reads_cost(const RequestContext& ctx) const override;
 
   // May this caller use `model` under every allow-list that applies? (GET /v1/models)
   bool allows(const Caller& caller, std::string_view model) const;

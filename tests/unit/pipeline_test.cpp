@@ -274,6 +274,65 @@ TEST_CASE("records_only: the meter records after the answer; the limits settle b
 }
 
 namespace {
+// An answer with a token count, for a price to be worked out.
+struct CountingProvider : RawProvider {
+  gw::Result<ChatResponse> complete(const gw::api::ChatRequest& q, const gw::providers::Target& t,
+                                    gw::providers::CallStats& s) override {
+    auto r = RawProvider::complete(q, t, s);
+    r->usage = gw::api::Usage{1000000, 1000000, 2000000, 0, 0};
+    return r;
+  }
+};
+// A stage that says whether it needs the price before the answer, and notes what it saw.
+struct CostReader : gw::gateway::Filter {
+  bool reads;
+  std::optional<double>* seen;
+  CostReader(bool r, std::optional<double>* s) : reads(r), seen(s) {}
+  std::string_view name() const override { return "cost-reader"; }
+  bool reads_cost(const RequestContext&) const override { return reads; }
+  void on_complete(const gw::gateway::Outcome& out, RequestContext&) override {
+    *seen = out.cost_usd;
+  }
+};
+}  // namespace
+
+TEST_CASE("Settlement: the answer is priced after it goes out, unless a stage before needs it") {
+  auto cfg = make_config();
+  cfg.prices["up/m"] = gw::config::Price{};
+  cfg.prices["up/m"].input = 1;  // USD per million tokens
+  cfg.prices["up/m"].output = 2;
+  auto prices = std::make_shared<const gw::gateway::PriceTable>(cfg);
+  for (bool reads : {false, true}) {
+    CAPTURE(reads);
+    std::optional<double> seen;
+    std::vector<std::unique_ptr<gw::gateway::Filter>> stages;
+    stages.push_back(std::make_unique<CostReader>(reads, &seen));
+    gw::gateway::Gateway g(cfg, std::move(stages), prices);
+    g.providers().replace("openai", std::make_unique<CountingProvider>());
+    RequestContext ctx;
+    gw::gateway::Outcome out;
+    {
+      gw::gateway::Settlement settle(g, ctx, out);
+      REQUIRE(g.complete(hello_request(), ctx, out));
+      CHECK(out.cost_usd.has_value() == reads);  // the answer has not gone out yet
+      CHECK(seen == out.cost_usd);
+    }
+    REQUIRE(out.cost_usd.has_value());  // the books see the price either way
+    CHECK(*out.cost_usd == doctest::Approx(3.0));
+    CHECK_FALSE(out.price_version.empty());
+  }
+  // gw chat and gw compare (no Settlement) price at once.
+  std::vector<std::unique_ptr<gw::gateway::Filter>> none;
+  gw::gateway::Gateway g(cfg, std::move(none), prices);
+  g.providers().replace("openai", std::make_unique<CountingProvider>());
+  RequestContext ctx;
+  gw::gateway::Outcome out;
+  REQUIRE(g.complete(hello_request(), ctx, out));
+  REQUIRE(out.cost_usd.has_value());
+  CHECK(*out.cost_usd == doctest::Approx(3.0));
+}
+
+namespace {
 struct ThrowingRecorder : gw::gateway::Filter {
   std::string_view name() const override { return "throws"; }
   bool records_only() const override { return true; }
