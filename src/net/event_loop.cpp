@@ -226,6 +226,12 @@ bool EventLoop::quiet_since(int fd, FdMark m) const {
   return polls_ > m.poll && w.edges == m.edges && !w.hung_up;
 }
 
+bool EventLoop::no_edge_since(int fd, FdMark m) const {
+  if (fd < 0 || static_cast<size_t>(fd) >= waiters_.size()) return false;
+  const auto& w = waiters_[static_cast<size_t>(fd)];
+  return w.edges == m.edges && !w.hung_up;
+}
+
 bool EventLoop::abandoned() const {
   return running_ && running_->abandoned;
 }

@@ -66,6 +66,9 @@ class EventLoop {
   // The loop has polled since `m` was taken and saw no input, hang-up or error edge on `fd`
   // since. False when it cannot tell (an edge on its way arrives with the next poll).
   bool quiet_since(int fd, FdMark m) const;
+  // No input, hang-up or error edge on `fd` counted since `m`, polled or not: one still on
+  // its way is delivered by the next poll to whoever waits on `fd`.
+  bool no_edge_since(int fd, FdMark m) const;
   bool abandoned() const;
 
   size_t fibers() const { return live_; }

@@ -51,9 +51,12 @@ Socket& Socket::operator=(Socket&& o) noexcept {
     loop_ = o.loop_;
     idle_loop_ = o.idle_loop_;
     idle_mark_ = o.idle_mark_;
+    drained_loop_ = o.drained_loop_;
+    drained_mark_ = o.drained_mark_;
     o.fd_ = -1;
     o.loop_ = nullptr;
     o.idle_loop_ = nullptr;
+    o.drained_loop_ = nullptr;
   }
   return *this;
 }
@@ -80,14 +83,28 @@ Ready Socket::wait(Want w, Deadline d, bool interruptible) {
   return loop_->wait_fd(fd_, w, d, interruptible);
 }
 
+// Edge-triggered, the socket raises an edge for every arrival after the read that emptied
+// it: none counted since means nothing came, or an edge still on its way, which the loop's
+// next poll delivers to this fiber's wait.
+bool Socket::known_empty() const {
+  return drained_loop_ && drained_loop_ == loop_ && drained_loop_ == EventLoop::current() &&
+         drained_loop_->no_edge_since(fd_, drained_mark_);
+}
+
 ssize_t Socket::read_some(char* buf, size_t cap, Deadline d, int& err, bool interruptible) {
-  for (;;) {
-    ssize_t n = ::recv(fd_, buf, cap, 0);
-    if (n >= 0) return n;
-    if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      err = errno;
-      return -1;
+  for (bool ask = !known_empty();; ask = true) {
+    if (ask) {
+      ssize_t n = ::recv(fd_, buf, cap, 0);
+      if (n > 0 && static_cast<size_t>(n) < cap && loop_ && loop_ == EventLoop::current()) {
+        drained_loop_ = loop_;  // a short read: the socket held no more
+        drained_mark_ = loop_->mark_fd(fd_);
+      }
+      if (n >= 0) return n;
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        err = errno;
+        return -1;
+      }
     }
     Ready r = wait(Want::read, d, interruptible);
     if (r == Ready::timeout) {

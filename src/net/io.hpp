@@ -45,8 +45,13 @@ class Socket {
   explicit Socket(int fd);  // takes ownership and makes it non-blocking
   ~Socket() { close(); }
   Socket(Socket&& o) noexcept
-      : fd_(o.fd_), loop_(o.loop_), idle_loop_(o.idle_loop_), idle_mark_(o.idle_mark_) {
-    o.fd_ = -1, o.loop_ = nullptr, o.idle_loop_ = nullptr;
+      : fd_(o.fd_),
+        loop_(o.loop_),
+        idle_loop_(o.idle_loop_),
+        idle_mark_(o.idle_mark_),
+        drained_loop_(o.drained_loop_),
+        drained_mark_(o.drained_mark_) {
+    o.fd_ = -1, o.loop_ = nullptr, o.idle_loop_ = nullptr, o.drained_loop_ = nullptr;
   }
   Socket& operator=(Socket&& o) noexcept;
   Socket(const Socket&) = delete;
@@ -62,6 +67,9 @@ class Socket {
 
   // Reads what is there (waiting up to `d` for at least one byte). Returns bytes read,
   // 0 at EOF, -1 on error with `err` set (ETIMEDOUT for the deadline, ECANCELED on shutdown).
+  // A socket a read left empty, with no edge on the loop since, is waited on without asking
+  // it first: the next request on a kept-alive connection, an upstream's answer just asked
+  // for, cost no syscall that could only say EAGAIN.
   ssize_t read_some(char* buf, size_t cap, Deadline d, int& err, bool interruptible = false);
   // Writes everything (waiting as needed). False on error / deadline, with `err` set.
   bool write_all(std::string_view data, Deadline d, int& err);
@@ -80,6 +88,11 @@ class Socket {
   EventLoop* loop_ = nullptr;       // the loop it is registered with, if any
   EventLoop* idle_loop_ = nullptr;  // the loop that took idle_mark_, if any
   FdMark idle_mark_;
+  // A short read took everything the socket held; the loop's edges on it then.
+  EventLoop* drained_loop_ = nullptr;
+  FdMark drained_mark_;
+
+  bool known_empty() const;
 };
 
 // Connects a TCP socket (host name or address; the first address that answers wins).

@@ -207,3 +207,44 @@ TEST_CASE("io: an idle socket is stale once its peer writes or closes, as the lo
   CHECK(after_close);
   CHECK(unwatched);
 }
+
+TEST_CASE("io: a socket a short read emptied waits without a read, and misses nothing after") {
+  EventLoop loop;
+  auto [a, b] = socket_pair();
+  std::string first, pending, polled, tail;
+  ssize_t at_close = -1;
+  int err = 0;
+  loop.spawn([&, &a = a, &b = b] {
+    char buf[64];
+    auto read = [&](std::string& into) {
+      ssize_t n = a.read_some(buf, sizeof(buf), deadline_in(1), err);
+      if (n > 0) into.assign(buf, static_cast<size_t>(n));
+      return n;
+    };
+    REQUIRE(a.attach());
+    ::send(b.fd(), "one", 3, MSG_NOSIGNAL);
+    sleep_for(10ms);
+    read(first);  // short: the socket is known empty now
+    // Bytes that arrive with the loop not polled since: their edge reaches the wait.
+    ::send(b.fd(), "two", 3, MSG_NOSIGNAL);
+    read(pending);
+    // Bytes whose edge the loop saw while nobody waited: the count moved, so it reads at once
+    // (a wait would never end: edge-triggered, that edge is gone).
+    ::send(b.fd(), "three", 5, MSG_NOSIGNAL);
+    sleep_for(10ms);
+    read(polled);
+    ::send(b.fd(), "four", 4, MSG_NOSIGNAL);
+    sleep_for(10ms);
+    read(tail);
+    b.close();  // and a hang-up after a short read is seen
+    at_close = read(tail);
+    loop.stop();
+  });
+  loop.run();
+  CHECK(first == "one");
+  CHECK(pending == "two");
+  CHECK(polled == "three");
+  CHECK(tail == "four");
+  CHECK(at_close == 0);
+  CHECK(err == 0);
+}
