@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "api/chat.hpp"
 #include "api/error.hpp"
@@ -13,6 +14,12 @@ namespace gw::api::detail {
 Result<Message> message_from_json(const Json& m, const std::string& path);
 // One tool of a request's `tools`, validated; `path` names it in errors ("tools[0]").
 Result<Tool> tool_from_json(const Json& t, const std::string& path);
+
+// The roles a chat message may have (OpenAI's, and the legacy "function").
+inline bool is_message_role(std::string_view r) {
+  return r == "system" || r == "developer" || r == "user" || r == "assistant" || r == "tool" ||
+         r == "function";
+}
 
 inline Json null_or(const std::string& s) {
   return s.empty() ? Json(nullptr) : Json(s);

@@ -11,6 +11,7 @@
 
 #include "api/chat_schema.hpp"
 #include "api/json_codec.hpp"
+#include "api/json_codec_detail.hpp"
 #include "api/json_from_simdjson.hpp"
 
 namespace gw::api {
@@ -124,9 +125,7 @@ bool read_message(dom::element e, Message& msg) {
   if (!m.read(e)) return false;
   auto role = m.present("role");
   if (!role || !text_of(*role, msg.role)) return false;
-  if (msg.role != "system" && msg.role != "developer" && msg.role != "user" &&
-      msg.role != "assistant" && msg.role != "tool" && msg.role != "function")
-    return false;
+  if (!detail::is_message_role(msg.role)) return false;
   for (size_t i = 0; i < m.n; ++i) {
     auto [k, v] = m.at[i];
     if (k == "role") continue;

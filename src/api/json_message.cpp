@@ -95,8 +95,7 @@ Result<Message> message_from_json(const Json& m, const std::string& path) {
     return fail(
         Error::bad_request("Missing required parameter: '" + path + ".role'.", path + ".role"));
   msg.role = role->get<std::string>();
-  if (msg.role != "system" && msg.role != "developer" && msg.role != "user" &&
-      msg.role != "assistant" && msg.role != "tool" && msg.role != "function")
+  if (!detail::is_message_role(msg.role))
     return fail(Error::bad_request("Invalid value for '" + path + ".role': '" + msg.role +
                                        "'. Supported values are: 'system', 'developer', 'user', "
                                        "'assistant' and 'tool'.",
