@@ -65,8 +65,8 @@ bool text_of(dom::element e, std::string& out) {
   return true;
 }
 
-// A number as nlohmann's get<double>() reads it. "-0" is a whole 0 to nlohmann and "-0.0" a
-// double -0; the DOM holds both as -0.0, so a negative zero declines.
+// A number as nlohmann's get<double>() reads it. A negative zero declines: nlohmann reads
+// "-0" as a whole 0, and the DOM's integer/double split is not relied on to tell it apart.
 bool number_of(dom::element e, double& out) {
   switch (e.type()) {
     case dom::element_type::INT64:

@@ -36,7 +36,8 @@ bool json_from_simdjson(dom::element e, Json& out) {
       return true;
     case dom::element_type::DOUBLE: {
       double v = double(e);
-      // "-0" is an integer to nlohmann and "-0.0" a double; the DOM cannot tell them apart.
+      // "-0" is an integer to nlohmann and "-0.0" a double; a simdjson that reads "-0" as a
+      // double (versions differ) could not tell them apart, so a negative zero declines.
       if (v == 0 && std::signbit(v)) return false;
       out = v;
       return true;

@@ -163,8 +163,8 @@ bool Conn::poll_owed(std::vector<Reply>* owed) {
       --owed_;
     }
     if (owed_ == 0) return true;
-    // The socket is non-blocking; the next read_some tries to read before it waits, so the
-    // edge-triggered loop misses nothing when this stops short of EAGAIN.
+    // The socket is non-blocking. Stopping short of EAGAIN loses nothing: bytes left behind
+    // keep the socket on epoll's ready list, so the next poll reports them to read_some.
     ssize_t k = ::recv(sock_.fd(), buf, sizeof buf, MSG_DONTWAIT);
     if (k > 0) {
       if (!reader_.feed(buf, static_cast<size_t>(k))) return false;

@@ -65,7 +65,7 @@ Socket& Socket::operator=(Socket&& o) noexcept {
 void Socket::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  loop_ = nullptr;
+  loop_ = idle_loop_ = drained_loop_ = nullptr;
 }
 
 bool Socket::attach() {
@@ -95,8 +95,10 @@ ssize_t Socket::read_some(char* buf, size_t cap, Deadline d, int& err, bool inte
   for (bool ask = !known_empty();; ask = true) {
     if (ask) {
       ssize_t n = ::recv(fd_, buf, cap, 0);
+      // A short read: the socket held no more. (Urgent data would stop it short too; gw's
+      // peers send none, and one that did would only stall its own connection.)
       if (n > 0 && static_cast<size_t>(n) < cap && loop_ && loop_ == EventLoop::current()) {
-        drained_loop_ = loop_;  // a short read: the socket held no more
+        drained_loop_ = loop_;
         drained_mark_ = loop_->mark_fd(fd_);
       }
       if (n >= 0) return n;
