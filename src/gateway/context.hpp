@@ -68,7 +68,6 @@ struct RequestContext {
   // response, so the client never waits for them. settle_pending: ended, not yet recorded.
   bool settle_after_answer = false;
   bool settle_pending = false;
-  bool price_pending = false;  // no stage before the answer read the cost: settle() prices
   // A request with no output (embeddings): its input tokens, which the limits stage asks for
   // instead of the prompt estimate plus an output limit (Gateway::embed sets it).
   std::optional<int64_t> input_only_tokens;

@@ -122,7 +122,8 @@ void Gateway::end(RequestContext& ctx, Outcome& out, const Error* e) {
 
 void Gateway::settle(RequestContext& ctx, Outcome& out) {
   if (!std::exchange(ctx.settle_pending, false)) return;
-  if (std::exchange(ctx.price_pending, false) && prices_) price_outcome(out, *prices_);
+  // Not priced before the answer (no stage needed it): an outcome priced has a version.
+  if (prices_ && out.price_version.empty()) price_outcome(out, *prices_);
   for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
     if (filters_[i]->records_only()) filters_[i]->on_complete(out, ctx);
 }
@@ -136,7 +137,6 @@ void Gateway::finish(RequestContext& ctx, Outcome& out) {
   for (size_t i = 0; i < ctx.admitted && i < filters_.size() && !price_now; ++i)
     price_now = !filters_[i]->records_only() && filters_[i]->reads_cost(ctx);
   if (prices_ && price_now) price_outcome(out, *prices_);
-  ctx.price_pending = !price_now;
   for (size_t i = 0; i < ctx.admitted && i < filters_.size(); ++i)
     if (!later || !filters_[i]->records_only()) filters_[i]->on_complete(out, ctx);
   if (later) ctx.settle_pending = true;

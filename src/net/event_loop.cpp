@@ -221,9 +221,7 @@ FdMark EventLoop::mark_fd(int fd) const {
 }
 
 bool EventLoop::quiet_since(int fd, FdMark m) const {
-  if (fd < 0 || static_cast<size_t>(fd) >= waiters_.size()) return false;
-  const auto& w = waiters_[static_cast<size_t>(fd)];
-  return polls_ > m.poll && w.edges == m.edges && !w.hung_up;
+  return polls_ > m.poll && no_edge_since(fd, m);
 }
 
 bool EventLoop::no_edge_since(int fd, FdMark m) const {

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "net/event_loop.hpp"
 
@@ -47,16 +48,10 @@ Socket::Socket(int fd) : fd_(fd) {
 Socket& Socket::operator=(Socket&& o) noexcept {
   if (this != &o) {
     close();
-    fd_ = o.fd_;
-    loop_ = o.loop_;
-    idle_loop_ = o.idle_loop_;
-    idle_mark_ = o.idle_mark_;
-    drained_loop_ = o.drained_loop_;
-    drained_mark_ = o.drained_mark_;
-    o.fd_ = -1;
-    o.loop_ = nullptr;
-    o.idle_loop_ = nullptr;
-    o.drained_loop_ = nullptr;
+    fd_ = std::exchange(o.fd_, -1);
+    loop_ = std::exchange(o.loop_, nullptr);
+    idle_ = std::exchange(o.idle_, {});
+    drained_ = std::exchange(o.drained_, {});
   }
   return *this;
 }
@@ -65,7 +60,17 @@ Socket& Socket::operator=(Socket&& o) noexcept {
 void Socket::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  loop_ = idle_loop_ = drained_loop_ = nullptr;
+  loop_ = nullptr;
+  idle_ = drained_ = {};
+}
+
+void Socket::take(Mark& m) const {
+  m.loop = loop_ && loop_ == EventLoop::current() ? loop_ : nullptr;
+  if (m.loop) m.at = m.loop->mark_fd(fd_);
+}
+
+bool Socket::here(const Mark& m) const {
+  return m.loop && m.loop == loop_ && m.loop == EventLoop::current();
 }
 
 bool Socket::attach() {
@@ -87,8 +92,7 @@ Ready Socket::wait(Want w, Deadline d, bool interruptible) {
 // it: none counted since means nothing came, or an edge still on its way, which the loop's
 // next poll delivers to this fiber's wait.
 bool Socket::known_empty() const {
-  return drained_loop_ && drained_loop_ == loop_ && drained_loop_ == EventLoop::current() &&
-         drained_loop_->no_edge_since(fd_, drained_mark_);
+  return here(drained_) && drained_.loop->no_edge_since(fd_, drained_.at);
 }
 
 ssize_t Socket::read_some(char* buf, size_t cap, Deadline d, int& err, bool interruptible) {
@@ -97,10 +101,7 @@ ssize_t Socket::read_some(char* buf, size_t cap, Deadline d, int& err, bool inte
       ssize_t n = ::recv(fd_, buf, cap, 0);
       // A short read: the socket held no more. (Urgent data would stop it short too; gw's
       // peers send none, and one that did would only stall its own connection.)
-      if (n > 0 && static_cast<size_t>(n) < cap && loop_ && loop_ == EventLoop::current()) {
-        drained_loop_ = loop_;
-        drained_mark_ = loop_->mark_fd(fd_);
-      }
+      if (n > 0 && static_cast<size_t>(n) < cap) take(drained_);
       if (n >= 0) return n;
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -142,16 +143,13 @@ bool Socket::write_all(std::string_view data, Deadline d, int& err) {
 }
 
 void Socket::mark_idle() {
-  idle_loop_ = loop_ && loop_ == EventLoop::current() ? loop_ : nullptr;
-  if (idle_loop_) idle_mark_ = idle_loop_->mark_fd(fd_);
+  take(idle_);
 }
 
 bool Socket::peer_closed_or_readable() const {
   // Registered edge-triggered, the socket raises an edge for every arrival (bytes, FIN, RST):
   // none since it went idle, with the loop polling in between, means nothing came.
-  if (idle_loop_ && idle_loop_ == loop_ && idle_loop_ == EventLoop::current() &&
-      idle_loop_->quiet_since(fd_, idle_mark_))
-    return false;
+  if (here(idle_) && idle_.loop->quiet_since(fd_, idle_.at)) return false;
   char c;
   ssize_t n = ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n >= 0) return true;  // EOF, or bytes nobody asked for

@@ -11,6 +11,7 @@
 #include <expected>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace gw::net {
 
@@ -45,14 +46,10 @@ class Socket {
   explicit Socket(int fd);  // takes ownership and makes it non-blocking
   ~Socket() { close(); }
   Socket(Socket&& o) noexcept
-      : fd_(o.fd_),
-        loop_(o.loop_),
-        idle_loop_(o.idle_loop_),
-        idle_mark_(o.idle_mark_),
-        drained_loop_(o.drained_loop_),
-        drained_mark_(o.drained_mark_) {
-    o.fd_ = -1, o.loop_ = nullptr, o.idle_loop_ = nullptr, o.drained_loop_ = nullptr;
-  }
+      : fd_(std::exchange(o.fd_, -1)),
+        loop_(std::exchange(o.loop_, nullptr)),
+        idle_(std::exchange(o.idle_, {})),
+        drained_(std::exchange(o.drained_, {})) {}
   Socket& operator=(Socket&& o) noexcept;
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
@@ -85,13 +82,19 @@ class Socket {
 
  private:
   int fd_ = -1;
-  EventLoop* loop_ = nullptr;       // the loop it is registered with, if any
-  EventLoop* idle_loop_ = nullptr;  // the loop that took idle_mark_, if any
-  FdMark idle_mark_;
-  // A short read took everything the socket held; the loop's edges on it then.
-  EventLoop* drained_loop_ = nullptr;
-  FdMark drained_mark_;
+  EventLoop* loop_ = nullptr;  // the loop it is registered with, if any
+  // What the loop had seen of the socket at a moment (EventLoop::mark_fd), with that loop.
+  struct Mark {
+    EventLoop* loop = nullptr;
+    FdMark at;
+  };
+  Mark idle_;     // when it went idle (mark_idle)
+  Mark drained_;  // when a short read took everything it held
 
+  // Takes `m` now, if the socket is registered with the loop running this fiber.
+  void take(Mark& m) const;
+  // `m` was taken on the loop that runs this socket and this fiber: its counts still apply.
+  bool here(const Mark& m) const;
   bool known_empty() const;
 };
 
